@@ -1,0 +1,149 @@
+"""The public entry points: :class:`Engine` and the :func:`evaluate` / :func:`check` shortcuts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Literal
+
+from ._case import Case, CaseSource, bind_facts, load_case, parse_case
+from ._compile import compile_ruleset
+from ._decide import Decider
+from ._decision import Decision
+from ._errors import CaseError, Diagnostic, Location, RulesetNotFound
+from ._logic import Evaluator, Program, ReferenceEvaluator
+from ._model import Ruleset
+from ._registry import Library
+
+try:
+    __version__ = version("rongcuo")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+Backend = Literal["durable", "reference"]
+CaseInput = Case | Mapping[str, Any] | str | Path
+
+
+class Engine:
+    """Loads rulesets and evaluates cases. Build one and reuse it; it holds no global state.
+
+    ``paths`` are extra folders of rulesets searched before the bundled ones. ``backend``
+    chooses durable_rules (the default) or the pure-Python reference evaluator; both give the
+    same decisions. An Engine is not thread-safe: use one per thread or process.
+
+    >>> engine = Engine()
+    >>> decision = engine.evaluate("examples/wz-01-pilot-tolerate.yaml", ruleset="wanzhou")
+    >>> decision.outcome
+    'tolerate'
+    """
+
+    def __init__(self, paths: Sequence[Path | str] = (), *, backend: Backend = "durable") -> None:
+        if backend not in ("durable", "reference"):
+            raise ValueError(f"backend must be 'durable' or 'reference', not {backend!r}")
+        self.library = Library(paths)
+        self.backend = backend
+        self._deciders: dict[str, Decider] = {}
+        self._closers: list[Any] = []
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Free the engine's compiled rulesets."""
+        for evaluator in self._closers:
+            evaluator.close()
+        self._closers.clear()
+        self._deciders.clear()
+
+    def ruleset(self, ruleset_id: str, on: dt.date) -> Ruleset:
+        """The effective ruleset ``ruleset_id`` in force on ``on``, checked."""
+        return self.library.resolve(ruleset_id, on)
+
+    def check(self, ruleset_id: str) -> list[Diagnostic]:
+        """Every problem in every version of a ruleset, sorted (warnings included)."""
+        from ._errors import sort_diagnostics
+
+        return sort_diagnostics(self.library.check(ruleset_id))
+
+    def load_case(self, case: CaseInput) -> tuple[Case, CaseSource]:
+        """Accept a :class:`Case`, a mapping, or a path to a YAML/JSON case file."""
+        if isinstance(case, Case):
+            return case, CaseSource(f"<case {case.id}>")
+        if isinstance(case, str | Path):
+            return load_case(case)
+        return parse_case(dict(case), CaseSource("<case>")), CaseSource("<case>")
+
+    def evaluate(
+        self, case: CaseInput, *, ruleset: str, as_of: dt.date | None = None
+    ) -> Decision:
+        """Evaluate a case into a Decision.
+
+        The ruleset version in force on the case's ``incident_date`` is used (the rule in force
+        when the conduct happened). ``as_of`` is the date the assessment is made; it is recorded
+        in the Decision and defaults to the incident date. The clock is never read.
+        """
+        model, source = self.load_case(case)
+        when = as_of or model.incident_date
+        if when < model.incident_date:
+            raise CaseError(
+                [
+                    Diagnostic(
+                        "RC209",
+                        Location(source.name),
+                        f"as_of（{when}）早于失误发生日期（{model.incident_date}）",
+                        f"as_of ({when}) is before the incident date ({model.incident_date})",
+                        "as_of 是作出认定的日期 as_of is the date of the assessment",
+                    )
+                ]
+            )
+        try:
+            rs = self.library.resolve(ruleset, model.incident_date)
+        except RulesetNotFound as exc:
+            raise RulesetNotFound(f"{source.name}: {exc}") from None
+        decider = self._decider(rs)
+        facts = bind_facts(model, rs, source)
+        return decider.decide(model, facts, when)
+
+    def evaluator(self, ruleset: Ruleset) -> Evaluator:
+        """The rule evaluator this engine uses for ``ruleset`` (built once, then reused)."""
+        return self._decider(ruleset).evaluator
+
+    def _decider(self, rs: Ruleset) -> Decider:
+        found = self._deciders.get(rs.content_hash)
+        if found is None:
+            program = Program.build(rs)
+            evaluator: Evaluator
+            if self.backend == "durable":
+                from ._durable import DurableEvaluator
+
+                durable = DurableEvaluator(compile_ruleset(rs), f"rc_{rs.content_hash[7:23]}")
+                self._closers.append(durable)
+                evaluator = durable
+            else:
+                evaluator = ReferenceEvaluator(program)
+            found = Decider(program, evaluator, __version__)
+            self._deciders[rs.content_hash] = found
+        return found
+
+
+def evaluate(
+    case: CaseInput,
+    ruleset: str = "wanzhou",
+    *,
+    as_of: dt.date | None = None,
+    backend: Backend = "durable",
+    paths: Sequence[Path | str] = (),
+) -> Decision:
+    """Evaluate one case with a fresh :class:`Engine` (use an Engine to evaluate many)."""
+    with Engine(paths, backend=backend) as engine:
+        return engine.evaluate(case, ruleset=ruleset, as_of=as_of)
+
+
+def check(ruleset: str, *, paths: Sequence[Path | str] = ()) -> list[Diagnostic]:
+    """Every problem in a ruleset (all versions), sorted; an empty list means it is clean."""
+    return Engine(paths, backend="reference").check(ruleset)

@@ -1,0 +1,274 @@
+"""Case files: the contract other systems write to, and their validation against a ruleset.
+
+A case file is YAML or JSON. Its envelope is checked by pydantic; its facts are checked against
+the ruleset's declarations. Both report located, bilingual diagnostics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._errors import CaseError, Diagnostic, DocPath, Location, did_you_mean
+from ._model import FactValue, Ruleset
+from ._reader import describe
+from ._yaml import Positions, load_document
+
+RawFactValue = bool | int | float | str | dt.date | None
+
+
+class Cadre(BaseModel):
+    """The cadre (干部) whose conduct is assessed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = Field(default=None, description="姓名")
+    position: str | None = Field(default=None, description="职务")
+    unit: str | None = Field(default=None, description="单位")
+
+
+class Evidence(BaseModel):
+    """A piece of evidence and the facts it supports."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    supports: list[str] = Field(default_factory=list, description="fact ids this evidence supports")
+
+
+class Case(BaseModel):
+    """A case file: who did what, when, and the facts established so far.
+
+    A fact that is absent (or ``null``) is *unknown*, never false.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, description="案件编号, e.g. WZ-2024-017")
+    title: str = Field(min_length=1, description="案件名称")
+    incident_date: dt.date = Field(description="失误发生日期 (ISO date)")
+    cadre: Cadre | None = None
+    narrative: str | None = Field(default=None, description="基本情况")
+    claimed_situations: list[str] = Field(
+        default_factory=list,
+        description="situation ids the applicant invokes; the engine checks them, never trusts them",
+    )
+    facts: dict[str, RawFactValue] = Field(
+        default_factory=dict, description="fact id → value; absent or null means unknown"
+    )
+    evidence: list[Evidence] = Field(default_factory=list)
+
+    def content_hash(self) -> str:
+        """SHA-256 of the case's canonical JSON."""
+        canon = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(canon.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CaseSource:
+    """Where a case came from, to locate errors in it."""
+
+    name: str
+    positions: Positions | None = None
+
+    def at(self, path: DocPath, *, key: bool = False) -> Location:
+        if self.positions is None:
+            return Location(self.name, 0, 0, path)
+        return self.positions.at(path, key=key)
+
+
+_FIELDS = tuple(Case.model_fields)
+
+
+def load_case(path: Path | str) -> tuple[Case, CaseSource]:
+    """Read and validate a case file's envelope; raises :class:`CaseError` with every problem."""
+    p = Path(path)
+    loaded, diags = load_document(p)
+    if loaded is None or diags:
+        raise CaseError(diags)
+    source = CaseSource(loaded.positions.file, loaded.positions)
+    return parse_case(loaded.data, source), source
+
+
+def parse_case(data: Any, source: CaseSource) -> Case:
+    """Validate already-loaded data as a case; raises :class:`CaseError`."""
+    if not isinstance(data, dict):
+        zh, en = describe(data)
+        raise CaseError(
+            [
+                Diagnostic(
+                    "RC201",
+                    source.at(()),
+                    f"案件文件应是一个映射（键: 值），实际是{zh}",
+                    f"a case file must be a mapping (key: value), got {en}",
+                    "参见 see examples/ 与 `rongcuo schema case`",
+                )
+            ]
+        )
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        raise CaseError([_from_pydantic(e, source) for e in exc.errors()]) from None
+
+
+def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
+    path: DocPath = tuple(err["loc"])
+    kind = err["type"]
+    where = ".".join(str(p) for p in path) or "case"
+    found_zh, found_en = describe(err.get("input"))
+    if kind == "missing":
+        return Diagnostic(
+            "RC004",
+            source.at(path[:-1]),
+            f"缺少必填字段 {where!r}",
+            f"missing required field {where!r}",
+            f"加上 add `{path[-1]}: …`",
+        )
+    if kind == "extra_forbidden":
+        parent: tuple[str, ...] = _FIELDS
+        if path[:1] == ("cadre",):
+            parent = tuple(Cadre.model_fields)
+        elif path[:1] == ("evidence",):
+            parent = tuple(Evidence.model_fields)
+        return Diagnostic(
+            "RC003",
+            source.at(path, key=True),
+            f"未知字段 {where!r}",
+            f"unknown field {where!r}",
+            did_you_mean(str(path[-1]), parent),
+        )
+    if kind.startswith("date"):
+        return Diagnostic(
+            "RC005",
+            source.at(path),
+            f"{where} 应为日期（YYYY-MM-DD），实际是{found_zh}",
+            f"{where} must be a date (YYYY-MM-DD), got {found_en}",
+            "例如 e.g. 2024-03-18",
+        )
+    if path[:1] == ("facts",) and len(path) >= 2:
+        return Diagnostic(
+            "RC203",
+            source.at(path[:2]),
+            f"事实 {path[1]} 的值必须是 true/false、数字、文字、日期或 null，实际是{found_zh}",
+            f"fact {path[1]} must be true/false, a number, text, a date or null, got {found_en}",
+        )
+    return Diagnostic(
+        "RC005",
+        source.at(path),
+        f"{where}：{err['msg']}（实际是{found_zh}）",
+        f"{where}: {err['msg']} (got {found_en})",
+    )
+
+
+def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactValue]:
+    """Check the case's facts, claims and evidence against ``rs``; return the known facts.
+
+    Raises :class:`CaseError` listing every problem.
+    """
+    diags: list[Diagnostic] = []
+    facts: dict[str, FactValue] = {}
+    for key, value in case.facts.items():
+        path: DocPath = ("facts", key)
+        decl = rs.facts.get(key)
+        if decl is None:
+            diags.append(
+                Diagnostic(
+                    "RC202",
+                    source.at(path, key=True),
+                    f"规则集 {rs.id} 没有声明事实 {key!r}",
+                    f"ruleset {rs.id} declares no fact {key!r}",
+                    did_you_mean(key, rs.facts),
+                )
+            )
+            continue
+        if value is None:
+            continue  # explicitly unknown
+        checked, problem = _coerce(decl.type, value, decl)
+        if problem:
+            zh, en = describe(value)
+            diags.append(
+                Diagnostic(
+                    "RC204" if decl.type == "enum" and isinstance(value, str) else "RC203",
+                    source.at(path),
+                    f"事实 {key}（{decl.label}）{problem[0]}，实际是{zh}",
+                    f"fact {key} ({decl.type}) {problem[1]}, got {en}",
+                    problem[2],
+                )
+            )
+            continue
+        assert checked is not None
+        facts[key] = checked
+    situations = {r.id for r in rs.rules_of("situation")}
+    for i, sid in enumerate(case.claimed_situations):
+        if sid not in situations:
+            diags.append(
+                Diagnostic(
+                    "RC206",
+                    source.at(("claimed_situations", i)),
+                    f"申请援引的 {sid!r} 不是规则集 {rs.id} 的容错情形",
+                    f"claimed {sid!r} is not a situation of ruleset {rs.id}",
+                    did_you_mean(sid, situations),
+                )
+            )
+    for i, ev in enumerate(case.evidence):
+        for j, fid in enumerate(ev.supports):
+            if fid not in rs.facts:
+                diags.append(
+                    Diagnostic(
+                        "RC207",
+                        source.at(("evidence", i, "supports", j)),
+                        f"证据 {ev.id} 支持的事实 {fid!r} 未声明",
+                        f"evidence {ev.id} supports an undeclared fact {fid!r}",
+                        did_you_mean(fid, rs.facts),
+                    )
+                )
+    if diags:
+        raise CaseError(diags)
+    return facts
+
+
+def _coerce(
+    ftype: str, value: RawFactValue, decl: Any
+) -> tuple[FactValue | None, tuple[str, str, str] | None]:
+    if ftype == "bool":
+        if isinstance(value, bool):
+            return value, None
+        return None, ("应为 true 或 false", "must be true or false", "不加引号 unquoted: true / false")
+    if ftype == "number":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            low, high = decl.minimum, decl.maximum
+            if (low is not None and value < low) or (high is not None and value > high):
+                return None, (
+                    f"应在 [{low}, {high}] 之内",
+                    f"must lie within [{low}, {high}]",
+                    f"单位 unit: {decl.unit}" if decl.unit else "",
+                )
+            return value, None
+        return None, ("应为数字", "must be a number", "不加引号 unquoted, e.g. 120000")
+    if ftype == "enum":
+        allowed = dict(decl.values)
+        if isinstance(value, str) and value in allowed:
+            return value, None
+        options = ", ".join(f"{k}（{v}）" for k, v in decl.values)
+        hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
+        return None, (f"应为以下之一：{options}", f"must be one of {', '.join(allowed)}", hint)
+    if ftype == "date":
+        if isinstance(value, dt.date):
+            return value, None
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value), None
+            except ValueError:
+                pass
+        return None, ("应为日期", "must be a date (YYYY-MM-DD)", "例如 e.g. 2024-03-18")
+    if isinstance(value, str):
+        return value, None
+    return None, ("应为文字", "must be text", "")

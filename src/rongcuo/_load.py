@@ -1,0 +1,560 @@
+"""Load one ruleset version file: YAML with positions → :class:`RulesetFile` + diagnostics.
+
+This stage checks shape only (keys, types, id syntax). Meaning — undeclared facts, unknown rules,
+cycles — is the checker's job once ``extends`` has been resolved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from ._errors import Diagnostic, DocPath, did_you_mean
+from ._model import (
+    LOOK_FINDINGS,
+    RULE_KINDS,
+    AllOf,
+    AnyOf,
+    Citation,
+    Claimed,
+    Compare,
+    Cond,
+    Distinction,
+    Document,
+    FactDecl,
+    FactType,
+    FactValue,
+    Known,
+    KindRef,
+    Look,
+    Not,
+    OutcomeDecl,
+    ProcedureStep,
+    Rule,
+    RuleKind,
+    RuleRef,
+    RulesetFile,
+    TimeLimit,
+)
+from ._reader import Reader
+from ._yaml import load_document
+
+FACT_TYPES: tuple[FactType, ...] = ("bool", "number", "enum", "date", "text")
+CMP_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+COND_FORMS = ("all", "any", "not", "fact", "rule", "any_rule", "all_rules", "claimed")
+
+_TOP_REQUIRED = ("id", "title", "version", "effective_from")
+_TOP_OPTIONAL = (
+    "jurisdiction",
+    "effective_until",
+    "extends",
+    "description",
+    "documents",
+    "facts",
+    "looks",
+    "distinctions",
+    "outcomes",
+    "rules",
+    "disable",
+    "procedure",
+)
+_RULE_KEYS = (
+    "id",
+    "kind",
+    "label",
+    "when",
+    "cite",
+    "look",
+    "finding",
+    "distinction",
+    "side",
+    "outcome",
+    "step",
+    "pairs_with",
+    "referral",
+    "replaces",
+    "note",
+)
+# Keys each kind needs beyond id/kind/label/when/cite, and the keys it may not have.
+_KIND_REQUIRES: dict[str, tuple[str, ...]] = {
+    "look": ("look", "finding"),
+    "distinction": ("distinction", "side"),
+    "outcome": ("outcome", "step"),
+}
+_KIND_ONLY = {
+    "look": "look",
+    "finding": "look",
+    "distinction": "distinction",
+    "side": "distinction",
+    "outcome": "outcome",
+    "step": "outcome",
+    "pairs_with": "precondition",
+    "referral": "situation",
+}
+
+
+def load_ruleset_file(path: Path, display: str | None = None) -> tuple[RulesetFile | None, list[Diagnostic]]:
+    """Parse one ruleset version file. Returns ``None`` with diagnostics when it cannot be used."""
+    loaded, diags = load_document(path, display)
+    if loaded is None:
+        return None, diags
+    r = Reader(loaded.positions)
+    r.diags.extend(diags)
+    parsed = _RulesetParser(r).parse(loaded.data, hashlib.sha256(loaded.raw).hexdigest())
+    if any(d.severity == "error" for d in r.diags):
+        return None, r.diags
+    return parsed, r.diags
+
+
+class _RulesetParser:
+    def __init__(self, reader: Reader) -> None:
+        self.r = reader
+
+    def parse(self, data: Any, sha256: str) -> RulesetFile | None:
+        r = self.r
+        top = r.mapping(data, (), _TOP_REQUIRED, _TOP_OPTIONAL)
+        if top is None:
+            return None
+        rid = r.ident(top, "id", ())
+        version = r.text(top, "version", ())
+        start = r.date(top, "effective_from", ())
+        until = r.date(top, "effective_until", ())
+        if start and until and until < start:
+            r.report(
+                "RC114",
+                ("effective_until",),
+                f"失效日期 {until} 早于生效日期 {start}",
+                f"effective_until {until} is before effective_from {start}",
+                "交换两个日期或更正其中之一 swap or correct the dates",
+            )
+        extends = r.text(top, "extends", ())
+        base, _, base_version = extends.partition("@")
+        rules = tuple(
+            rule
+            for i, raw in enumerate(r.list_of(top.get("rules"), ("rules",)))
+            if (rule := self.rule(raw, ("rules", i), rid)) is not None
+        )
+        disable = tuple((name, r.loc(p)) for name, p in r.text_list(top, "disable", ()))
+        return RulesetFile(
+            id=rid,
+            title=r.text(top, "title", ()),
+            jurisdiction=r.text(top, "jurisdiction", ()),
+            version=version,
+            effective_from=start or _EPOCH,
+            effective_until=until,
+            extends=base.strip(),
+            extends_version=base_version.strip(),
+            description=r.text(top, "description", ()),
+            documents=self.items(top, "documents", self.document),
+            facts=self.items(top, "facts", self.fact),
+            looks=self.items(top, "looks", self.look),
+            distinctions=self.items(top, "distinctions", self.distinction),
+            outcomes=self.items(top, "outcomes", self.outcome),
+            rules=rules,
+            disable=disable,
+            procedure=self.items(top, "procedure", self.procedure_step),
+            path=r.file,
+            sha256=sha256,
+            src=r.loc(()),
+        )
+
+    def items(self, top: dict[str, Any], key: str, parse: Any) -> tuple[Any, ...]:
+        out = []
+        for i, raw in enumerate(self.r.list_of(top.get(key), (key,))):
+            item = parse(raw, (key, i))
+            if item is not None:
+                out.append(item)
+        return tuple(out)
+
+    # --- declarations ----------------------------------------------------------------
+
+    def document(self, raw: Any, path: DocPath) -> Document | None:
+        r = self.r
+        m = r.mapping(raw, path, ("id", "title"), ("number", "date", "issuer", "note"))
+        if m is None:
+            return None
+        return Document(
+            id=r.ident(m, "id", path),
+            title=r.text(m, "title", path),
+            number=r.text(m, "number", path),
+            date=r.date(m, "date", path),
+            issuer=r.text(m, "issuer", path),
+            note=r.text(m, "note", path),
+            src=r.loc(path),
+        )
+
+    def fact(self, raw: Any, path: DocPath) -> FactDecl | None:
+        r = self.r
+        m = r.mapping(
+            raw,
+            path,
+            ("id", "type", "label"),
+            ("values", "min", "max", "unit", "looks", "question"),
+        )
+        if m is None:
+            return None
+        ftype = r.text(m, "type", path)
+        if ftype and ftype not in FACT_TYPES:
+            r.report(
+                "RC005",
+                (*path, "type"),
+                f"事实类型 {ftype!r} 不存在",
+                f"unknown fact type {ftype!r}",
+                did_you_mean(ftype, FACT_TYPES),
+            )
+            return None
+        values: list[tuple[str, str]] = []
+        raw_values = m.get("values")
+        if ftype == "enum":
+            if not isinstance(raw_values, dict) or not raw_values:
+                r.report(
+                    "RC004",
+                    (*path, "values") if "values" in m else path,
+                    "枚举事实需要 `values`：取值 → 中文名称",
+                    "an enum fact needs `values`: a mapping value → Chinese label",
+                    "例如 e.g. values: {public: 出于公心, private_gain: 谋取私利}",
+                )
+            else:
+                for key, label in raw_values.items():
+                    vpath = (*path, "values", key)
+                    if not isinstance(key, str) or not isinstance(label, str):
+                        r.wrong_type(vpath, "text", label if isinstance(key, str) else key)
+                        continue
+                    values.append((key, label))
+        elif raw_values is not None:
+            r.report(
+                "RC003",
+                (*path, "values"),
+                f"只有枚举（enum）事实可以有 `values`，此事实类型为 {ftype}",
+                f"only enum facts take `values`; this fact is {ftype}",
+                "删除 `values` 或把类型改为 enum remove `values` or make the type enum",
+                key=True,
+            )
+        minimum = r.number(m, "min", path)
+        maximum = r.number(m, "max", path)
+        if ftype != "number" and (minimum is not None or maximum is not None):
+            r.report(
+                "RC003",
+                path,
+                "只有数字（number）事实可以有 `min` / `max`",
+                "only number facts take `min` / `max`",
+                key=True,
+            )
+        if minimum is not None and maximum is not None and maximum < minimum:
+            r.report("RC114", (*path, "max"), "max 小于 min", "max is below min")
+        return FactDecl(
+            id=r.ident(m, "id", path),
+            type=ftype,  # type: ignore[arg-type]  # checked against FACT_TYPES above
+            label=r.text(m, "label", path),
+            values=tuple(values),
+            minimum=minimum,
+            maximum=maximum,
+            unit=r.text(m, "unit", path),
+            looks=tuple(name for name, _ in r.text_list(m, "looks", path)),
+            question=r.text(m, "question", path),
+            src=r.loc(path),
+        )
+
+    def look(self, raw: Any, path: DocPath) -> Look | None:
+        m = self.r.mapping(raw, path, ("id", "label"), ("question",))
+        if m is None:
+            return None
+        r = self.r
+        return Look(r.ident(m, "id", path), r.text(m, "label", path), r.text(m, "question", path), r.loc(path))
+
+    def distinction(self, raw: Any, path: DocPath) -> Distinction | None:
+        r = self.r
+        m = r.mapping(raw, path, ("id", "label", "tolerable", "intolerable"))
+        if m is None:
+            return None
+        return Distinction(
+            r.ident(m, "id", path),
+            r.text(m, "label", path),
+            r.text(m, "tolerable", path),
+            r.text(m, "intolerable", path),
+            r.loc(path),
+        )
+
+    def outcome(self, raw: Any, path: DocPath) -> OutcomeDecl | None:
+        r = self.r
+        m = r.mapping(raw, path, ("id", "label"))
+        if m is None:
+            return None
+        return OutcomeDecl(r.ident(m, "id", path), r.text(m, "label", path), r.loc(path))
+
+    def procedure_step(self, raw: Any, path: DocPath) -> ProcedureStep | None:
+        r = self.r
+        m = r.mapping(raw, path, ("id", "label"), ("description", "time_limit", "cite"))
+        if m is None:
+            return None
+        limit = None
+        if m.get("time_limit") is not None:
+            tpath = (*path, "time_limit")
+            t = r.mapping(m["time_limit"], tpath, ("working_days",), ("extendable_by", "starts"))
+            if t is not None:
+                days = r.integer(t, "working_days", tpath)
+                extra = r.integer(t, "extendable_by", tpath) or 0
+                for name, value in (("working_days", days), ("extendable_by", extra)):
+                    if value is not None and value < 0:
+                        r.report("RC115", (*tpath, name), "期限不能为负数", "a time limit cannot be negative")
+                limit = TimeLimit(days or 0, extra, r.text(t, "starts", tpath))
+        return ProcedureStep(
+            id=r.ident(m, "id", path),
+            label=r.text(m, "label", path),
+            description=r.text(m, "description", path),
+            time_limit=limit,
+            cite=self.citation(m.get("cite"), (*path, "cite")) if "cite" in m else None,
+            src=r.loc(path),
+        )
+
+    def citation(self, raw: Any, path: DocPath) -> Citation | None:
+        r = self.r
+        m = r.mapping(raw, path, ("doc", "clause", "text"))
+        if m is None:
+            return None
+        return Citation(
+            r.ident(m, "doc", path), r.text(m, "clause", path), r.text(m, "text", path), r.loc(path)
+        )
+
+    # --- rules ---------------------------------------------------------------------
+
+    def rule(self, raw: Any, path: DocPath, ruleset_id: str) -> Rule | None:
+        r = self.r
+        m = r.mapping(raw, path, ("id", "kind", "label"), _RULE_KEYS[3:])
+        if m is None:
+            return None
+        kind = r.text(m, "kind", path)
+        if kind and kind not in RULE_KINDS:
+            r.report(
+                "RC111",
+                (*path, "kind"),
+                f"规则种类 {kind!r} 不存在",
+                f"unknown rule kind {kind!r}",
+                did_you_mean(kind, RULE_KINDS),
+            )
+            return None
+        for key in _KIND_REQUIRES.get(kind, ()):
+            if key not in m:
+                r.report(
+                    "RC004",
+                    path,
+                    f"{kind} 规则缺少必填的键 {key!r}",
+                    f"a {kind} rule needs the key {key!r}",
+                    f"在此处加上 add `{key}: …` here",
+                )
+        for key, owner in _KIND_ONLY.items():
+            if key in m and kind != owner:
+                r.report(
+                    "RC003",
+                    (*path, key),
+                    f"键 {key!r} 只用于 {owner} 规则，此规则是 {kind}",
+                    f"key {key!r} belongs to {owner} rules; this rule is a {kind}",
+                    "删除此键或更正 kind remove the key or correct `kind`",
+                    key=True,
+                )
+        referral = r.boolean(m, "referral", path, False)
+        when = None
+        if "when" in m:
+            when = self.cond(m["when"], (*path, "when"))
+        elif not referral:
+            r.report(
+                "RC004",
+                path,
+                "规则缺少条件 `when`",
+                "the rule has no condition `when`",
+                "加上 add `when:`；只能由党委（党组）认定的情形写 `referral: true` "
+                "(committee-only situations take `referral: true`)",
+            )
+        if referral and "when" in m:
+            r.report(
+                "RC003",
+                (*path, "when"),
+                "提请认定的情形（referral: true）不能有条件：它从不由引擎自行认定",
+                "a referral situation cannot have `when`: the engine never decides it alone",
+                "删除 `when` remove `when`",
+                key=True,
+            )
+        finding = r.text(m, "finding", path)
+        if finding and finding not in LOOK_FINDINGS[:2]:
+            r.report(
+                "RC111",
+                (*path, "finding"),
+                f"六看结论 {finding!r} 不可用：规则只能给出 favourable 或 unfavourable"
+                "（没有规则成立时为 neutral）",
+                f"look finding {finding!r} is not allowed: a rule gives favourable or "
+                "unfavourable (neutral is what no rule holding means)",
+                did_you_mean(finding, LOOK_FINDINGS[:2]),
+            )
+        side = r.text(m, "side", path)
+        if side and side not in ("tolerable", "intolerable"):
+            r.report(
+                "RC111",
+                (*path, "side"),
+                f"区分的一侧 {side!r} 不存在",
+                f"unknown distinction side {side!r}",
+                did_you_mean(side, ("tolerable", "intolerable")),
+            )
+        step = r.integer(m, "step", path)
+        if step is not None and step < 1:
+            r.report("RC115", (*path, "step"), "步骤序号从 1 开始", "steps are numbered from 1")
+        return Rule(
+            id=r.ident(m, "id", path),
+            kind=kind,  # type: ignore[arg-type]  # checked against RULE_KINDS above
+            label=r.text(m, "label", path),
+            when=when,
+            cite=self.citation(m["cite"], (*path, "cite")) if m.get("cite") is not None else None,
+            look=r.ident(m, "look", path),
+            finding=finding,
+            distinction=r.ident(m, "distinction", path),
+            side=side,
+            outcome=r.ident(m, "outcome", path),
+            step=step or 0,
+            pairs_with=r.ident(m, "pairs_with", path),
+            referral=referral,
+            replaces=r.boolean(m, "replaces", path, False),
+            note=r.text(m, "note", path),
+            ruleset=ruleset_id,
+            src=r.loc(path),
+        )
+
+    def cond(self, raw: Any, path: DocPath) -> Cond | None:
+        r = self.r
+        if not isinstance(raw, dict):
+            r.wrong_type(
+                path,
+                "mapping",
+                raw,
+                "条件写作 a condition is one of: all / any / not / fact / rule / any_rule / "
+                "all_rules / claimed",
+            )
+            return None
+        forms = [k for k in raw if k in COND_FORMS]
+        loc = r.loc(path)
+        if len(forms) != 1:
+            unknown = [k for k in raw if k not in COND_FORMS and k not in (*CMP_OPS, "known")]
+            if forms:
+                r.report(
+                    "RC005",
+                    path,
+                    f"一个条件只能有一种写法，这里同时有 {', '.join(forms)}",
+                    f"a condition has exactly one form; found {', '.join(forms)}",
+                    "用 all: [...] 把它们组合起来 combine them under all: [...]",
+                )
+            else:
+                name = str(unknown[0]) if unknown else ""
+                r.report(
+                    "RC003",
+                    (*path, name) if name else path,
+                    f"无法识别的条件写法 {name!r}" if name else "条件缺少写法",
+                    f"unrecognised condition form {name!r}" if name else "empty condition",
+                    did_you_mean(name, COND_FORMS),
+                    key=bool(name),
+                )
+            return None
+        form = forms[0]
+        if form in ("all", "any"):
+            r.mapping(raw, path, (form,))
+            items = r.list_of(raw[form], (*path, form))
+            if not items:
+                r.report(
+                    "RC005",
+                    (*path, form),
+                    f"`{form}` 的列表不能为空",
+                    f"`{form}` needs at least one condition",
+                )
+                return None
+            parsed = [self.cond(item, (*path, form, i)) for i, item in enumerate(items)]
+            if any(p is None for p in parsed):
+                return None
+            conds = tuple(p for p in parsed if p is not None)
+            return AllOf(conds, loc) if form == "all" else AnyOf(conds, loc)
+        if form == "not":
+            r.mapping(raw, path, ("not",))
+            inner = self.cond(raw["not"], (*path, "not"))
+            return Not(inner, loc) if inner is not None else None
+        if form in ("rule", "claimed"):
+            r.mapping(raw, path, (form,))
+            name = r.ident(raw, form, path)
+            if not name:
+                return None
+            return RuleRef(name, loc) if form == "rule" else Claimed(name, loc)
+        if form in ("any_rule", "all_rules"):
+            r.mapping(raw, path, (form,))
+            kind = r.text(raw, form, path)
+            from ._model import AGGREGATE_KINDS
+
+            if kind not in AGGREGATE_KINDS:
+                r.report(
+                    "RC111",
+                    (*path, form),
+                    f"`{form}` 只能汇总这些种类：{', '.join(AGGREGATE_KINDS)}；实际是 {kind!r}",
+                    f"`{form}` ranges over one of {', '.join(AGGREGATE_KINDS)} (got {kind!r})",
+                    did_you_mean(kind, AGGREGATE_KINDS),
+                )
+                return None
+            agg: RuleKind = kind  # type: ignore[assignment]  # checked just above
+            return KindRef(agg, "any" if form == "any_rule" else "all", loc)
+        # fact leaf
+        ops = [k for k in raw if k in (*CMP_OPS, "known")]
+        r.mapping(raw, path, ("fact",), (*CMP_OPS, "known"))
+        fact = r.ident(raw, "fact", path)
+        if len(ops) != 1:
+            r.report(
+                "RC004" if not ops else "RC005",
+                path,
+                "事实条件需要且只能有一个比较：eq / ne / lt / le / gt / ge / in / not_in / known"
+                + (f"（这里有 {', '.join(ops)}）" if ops else ""),
+                "a fact condition needs exactly one comparison: eq / ne / lt / le / gt / ge / "
+                "in / not_in / known" + (f" (found {', '.join(ops)})" if ops else ""),
+                "例如 e.g. {fact: motive, eq: public}",
+            )
+            return None
+        op = ops[0]
+        value = raw[op]
+        vpath = (*path, op)
+        if op == "known":
+            if not isinstance(value, bool):
+                r.wrong_type(vpath, "bool", value)
+                return None
+            return Known(fact, value, loc) if fact else None
+        if op in ("in", "not_in"):
+            if not isinstance(value, list) or not value:
+                r.report(
+                    "RC005",
+                    vpath,
+                    f"`{op}` 需要一个非空列表",
+                    f"`{op}` needs a non-empty list",
+                    f"例如 e.g. {{fact: work_area, {op}: [reform_pilot, legacy_problem]}}",
+                )
+                return None
+            vals: list[FactValue] = []
+            for i, v in enumerate(value):
+                checked = self.scalar(v, (*vpath, i))
+                if checked is None:
+                    return None
+                vals.append(checked)
+            return Compare(fact, op, tuple(vals), loc) if fact else None  # type: ignore[arg-type]
+        scalar = self.scalar(value, vpath)
+        if scalar is None or not fact:
+            return None
+        return Compare(fact, op, scalar, loc)  # type: ignore[arg-type]  # op is one of CMP_OPS
+
+    def scalar(self, value: Any, path: DocPath) -> FactValue | None:
+        import datetime as dt
+
+        if isinstance(value, bool | int | float | str | dt.date):
+            return value
+        self.r.report(
+            "RC005",
+            path,
+            "比较的值必须是一个数字、文字、日期或 true/false",
+            "a compared value must be a number, text, date or true/false",
+            f"实际是 got {type(value).__name__}",
+        )
+        return None
+
+
+import datetime as _dt  # noqa: E402  (kept apart: only the fallback date needs it)
+
+_EPOCH = _dt.date(1900, 1, 1)

@@ -1,0 +1,213 @@
+"""Three-valued semantics of conditions, and the pure-Python reference evaluator.
+
+A truth value is ``True``, ``False`` or ``None`` (unknown). An absent fact is unknown, never false.
+Connectives follow Kleene's strong logic: ``all`` is false as soon as one item is false, ``any`` is
+true as soon as one item is true, ``not`` swaps true and false and keeps unknown.
+
+These functions *are* the language's semantics: the durable_rules compiler must agree with them,
+and the differential test holds it to that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from ._model import (
+    AllOf,
+    AnyOf,
+    Claimed,
+    Compare,
+    Cond,
+    FactValue,
+    Known,
+    KindRef,
+    Not,
+    Rule,
+    RuleRef,
+    Ruleset,
+    walk,
+)
+
+Truth = bool | None
+Facts = Mapping[str, FactValue]
+
+
+def truth_name(value: Truth) -> str:
+    """``"true"``, ``"false"`` or ``"unknown"``."""
+    return "unknown" if value is None else ("true" if value else "false")
+
+
+def compare(value: FactValue, op: str, ref: FactValue | tuple[FactValue, ...]) -> bool:
+    """A comparison on a known value. Operand types were matched by the checker."""
+    if op == "eq":
+        return _same(value, ref)
+    if op == "ne":
+        return not _same(value, ref)
+    if op == "in":
+        return any(_same(value, r) for r in ref)  # type: ignore[union-attr]
+    if op == "not_in":
+        return not any(_same(value, r) for r in ref)  # type: ignore[union-attr]
+    a, b = _ordinal(value), _ordinal(ref)  # type: ignore[arg-type]
+    if op == "lt":
+        return a < b
+    if op == "le":
+        return a <= b
+    if op == "gt":
+        return a > b
+    if op == "ge":
+        return a >= b
+    raise ValueError(f"unknown operator {op!r}")
+
+
+def _same(a: object, b: object) -> bool:
+    # True == 1 in Python; the language keeps booleans and numbers apart.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return a == b
+
+
+def _ordinal(value: FactValue) -> float:
+    if isinstance(value, dt.date):
+        return float(value.toordinal())
+    return float(value)  # type: ignore[arg-type]
+
+
+def kleene_all(values: Iterable[Truth]) -> Truth:
+    unknown = False
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            unknown = True
+    return None if unknown else True
+
+
+def kleene_any(values: Iterable[Truth]) -> Truth:
+    unknown = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            unknown = True
+    return None if unknown else False
+
+
+@dataclass(frozen=True)
+class Program:
+    """A checked ruleset prepared for evaluation: rules in dependency order."""
+
+    ruleset: Ruleset
+    order: tuple[Rule, ...]  # every evaluable rule, each after the rules it reads
+    kind_members: Mapping[str, tuple[str, ...]]  # kind -> ids that any_rule/all_rules range over
+
+    @classmethod
+    def build(cls, ruleset: Ruleset) -> Program:
+        """Order the rules; the checker has already rejected cycles."""
+        members = {
+            kind: tuple(r.id for r in ruleset.aggregated(kind))  # type: ignore[arg-type]
+            for kind in {r.kind for r in ruleset.rules.values()}
+        }
+        deps = {
+            r.id: rule_dependencies(r.when, members) if r.when is not None else set()
+            for r in ruleset.rules.values()
+            if not r.referral
+        }
+        order: list[Rule] = []
+        done: set[str] = set()
+
+        def visit(rid: str) -> None:
+            if rid in done:
+                return
+            done.add(rid)
+            for dep in sorted(deps.get(rid, ())):
+                if dep in deps:
+                    visit(dep)
+            order.append(ruleset.rules[rid])
+
+        for rid in deps:
+            visit(rid)
+        return cls(ruleset, tuple(order), members)
+
+
+def rule_dependencies(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> set[str]:
+    """Ids of the rules a condition reads, directly or through ``any_rule`` / ``all_rules``."""
+    out: set[str] = set()
+    for node in walk(cond):
+        if isinstance(node, RuleRef):
+            out.add(node.rule)
+        elif isinstance(node, KindRef):
+            out.update(members.get(node.kind, ()))
+    return out
+
+
+def fact_dependencies(cond: Cond) -> list[str]:
+    """Fact ids a condition reads directly, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for node in walk(cond):
+        if isinstance(node, Compare | Known):
+            seen.setdefault(node.fact, None)
+    return list(seen)
+
+
+def eval_cond(
+    cond: Cond,
+    facts: Facts,
+    claims: frozenset[str],
+    rules: Mapping[str, Truth],
+    members: Mapping[str, tuple[str, ...]],
+) -> Truth:
+    """Evaluate a condition given facts, claimed situations and already-known rule values."""
+    if isinstance(cond, Compare):
+        value = facts.get(cond.fact)
+        return None if value is None else compare(value, cond.op, cond.value)
+    if isinstance(cond, AllOf):
+        return kleene_all(eval_cond(c, facts, claims, rules, members) for c in cond.items)
+    if isinstance(cond, AnyOf):
+        return kleene_any(eval_cond(c, facts, claims, rules, members) for c in cond.items)
+    if isinstance(cond, Not):
+        inner = eval_cond(cond.item, facts, claims, rules, members)
+        return None if inner is None else not inner
+    if isinstance(cond, Known):
+        return (cond.fact in facts) == cond.known
+    if isinstance(cond, RuleRef):
+        return rules.get(cond.rule)
+    if isinstance(cond, KindRef):
+        values = (rules.get(rid) for rid in members.get(cond.kind, ()))
+        return kleene_any(values) if cond.quantifier == "any" else kleene_all(values)
+    if isinstance(cond, Claimed):
+        return cond.situation in claims
+    raise TypeError(f"not a condition: {cond!r}")  # pragma: no cover
+
+
+class Evaluator(Protocol):
+    """What the decision stage needs from a rule engine."""
+
+    name: str
+    version: str
+
+    def rule_values(self, facts: Facts, claims: frozenset[str]) -> dict[str, bool]:
+        """Every rule that is established (``True``) or ruled out (``False``).
+
+        A rule absent from the result is unknown.
+        """
+
+
+class ReferenceEvaluator:
+    """Evaluates rules one by one, in dependency order, in plain Python."""
+
+    name = "reference"
+    version = "1"
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+
+    def rule_values(self, facts: Facts, claims: frozenset[str]) -> dict[str, bool]:
+        values: dict[str, Truth] = {}
+        members = self.program.kind_members
+        for rule in self.program.order:
+            assert rule.when is not None
+            values[rule.id] = eval_cond(rule.when, facts, claims, values, members)
+        return {k: v for k, v in values.items() if v is not None}

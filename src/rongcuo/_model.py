@@ -1,0 +1,330 @@
+"""The ruleset as typed, immutable data: facts, rules, conditions, citations.
+
+Nothing here evaluates anything. Every node remembers where it came from (``src``) so that later
+stages can report errors at the right file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ._errors import Location
+
+FactType = Literal["bool", "number", "enum", "date", "text"]
+FactValue = bool | int | float | str | dt.date
+RuleKind = Literal[
+    "situation",
+    "exclusion",
+    "precondition",
+    "look",
+    "distinction",
+    "mitigating",
+    "aggravating",
+    "outcome",
+]
+RULE_KINDS: tuple[RuleKind, ...] = (
+    "situation",
+    "exclusion",
+    "precondition",
+    "look",
+    "distinction",
+    "mitigating",
+    "aggravating",
+    "outcome",
+)
+#: Kinds that ``any_rule`` / ``all_rules`` may aggregate over.
+AGGREGATE_KINDS: tuple[RuleKind, ...] = (
+    "situation",
+    "exclusion",
+    "precondition",
+    "mitigating",
+    "aggravating",
+)
+CmpOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
+ORDER_OPS: frozenset[str] = frozenset({"lt", "le", "gt", "ge"})
+LOOK_FINDINGS = ("favourable", "unfavourable", "neutral")
+DISTINCTION_SIDES = ("tolerable", "intolerable")
+NOWHERE = Location("<builtin>")
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """True when every item is true; false when any item is false."""
+
+    items: tuple[Cond, ...]
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """True when some item is true; false when every item is false."""
+
+    items: tuple[Cond, ...]
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class Not:
+    """Swaps true and false; unknown stays unknown."""
+
+    item: Cond
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``fact <op> value``: unknown when the fact is unknown."""
+
+    fact: str
+    op: CmpOp
+    value: FactValue | tuple[FactValue, ...]
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class Known:
+    """Whether a fact is known (``known: true``) or unknown (``known: false``); never unknown."""
+
+    fact: str
+    known: bool
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """The truth of another rule."""
+
+    rule: str
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class KindRef:
+    """``any_rule: KIND`` (some rule of that kind holds) or ``all_rules: KIND`` (every one)."""
+
+    kind: RuleKind
+    quantifier: Literal["any", "all"]
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """Whether the applicant invokes a situation id; always known."""
+
+    situation: str
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+Cond = AllOf | AnyOf | Not | Compare | Known | RuleRef | KindRef | Claimed
+
+
+def walk(cond: Cond) -> Iterator[Cond]:
+    """Every node of a condition, parents first."""
+    yield cond
+    if isinstance(cond, AllOf | AnyOf):
+        for item in cond.items:
+            yield from walk(item)
+    elif isinstance(cond, Not):
+        yield from walk(cond.item)
+
+
+# --- declarations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactDecl:
+    """A fact a case file may state."""
+
+    id: str
+    type: FactType
+    label: str
+    values: tuple[tuple[str, str], ...] = ()  # enum value -> Chinese label, in declared order
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    looks: tuple[str, ...] = ()
+    question: str = ""
+    src: Location = field(default=NOWHERE, compare=False)
+
+    def value_label(self, value: object) -> str:
+        """The Chinese label of an enum value, or the value itself as text."""
+        for key, label in self.values:
+            if key == value:
+                return label
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source document rules cite."""
+
+    id: str
+    title: str
+    number: str = ""
+    date: dt.date | None = None
+    issuer: str = ""
+    note: str = ""
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The clause of a source document a rule encodes."""
+
+    doc: str
+    clause: str
+    text: str
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class Look:
+    """One of the six looks (六看)."""
+
+    id: str
+    label: str
+    question: str = ""
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class Distinction:
+    """One of the three distinctions (三个区分开来)."""
+
+    id: str
+    label: str
+    tolerable: str
+    intolerable: str
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class OutcomeDecl:
+    """An outcome id and its wording."""
+
+    id: str
+    label: str
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """A time limit of a procedural step, in working days."""
+
+    working_days: int
+    extendable_by: int = 0
+    starts: str = ""
+
+
+@dataclass(frozen=True)
+class ProcedureStep:
+    """A step of the tolerance procedure."""
+
+    id: str
+    label: str
+    description: str = ""
+    time_limit: TimeLimit | None = None
+    cite: Citation | None = None
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: a kind, a condition, the clause it encodes, and what its kind needs."""
+
+    id: str
+    kind: RuleKind
+    label: str
+    when: Cond | None
+    cite: Citation | None
+    look: str = ""
+    finding: str = ""
+    distinction: str = ""
+    side: str = ""
+    outcome: str = ""
+    step: int = 0
+    pairs_with: str = ""
+    referral: bool = False
+    replaces: bool = False
+    note: str = ""
+    ruleset: str = ""  # id of the ruleset file that defined it
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class RulesetFile:
+    """One version file of a ruleset, as written (before ``extends`` is resolved)."""
+
+    id: str
+    title: str
+    jurisdiction: str
+    version: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+    extends: str
+    extends_version: str
+    description: str
+    documents: tuple[Document, ...]
+    facts: tuple[FactDecl, ...]
+    looks: tuple[Look, ...]
+    distinctions: tuple[Distinction, ...]
+    outcomes: tuple[OutcomeDecl, ...]
+    rules: tuple[Rule, ...]
+    disable: tuple[tuple[str, Location], ...]
+    procedure: tuple[ProcedureStep, ...]
+    path: str
+    sha256: str
+    src: Location = field(default=NOWHERE, compare=False)
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether this version applies on ``day``."""
+        if day < self.effective_from:
+            return False
+        return self.effective_until is None or day <= self.effective_until
+
+
+@dataclass(frozen=True)
+class Component:
+    """A file that went into an effective ruleset (itself or an ancestor through ``extends``)."""
+
+    id: str
+    version: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """An effective ruleset: one version with everything it extends merged in."""
+
+    id: str
+    title: str
+    jurisdiction: str
+    version: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+    documents: dict[str, Document]
+    facts: dict[str, FactDecl]
+    looks: dict[str, Look]
+    distinctions: dict[str, Distinction]
+    outcomes: dict[str, OutcomeDecl]
+    rules: dict[str, Rule]
+    procedure: tuple[ProcedureStep, ...]
+    components: tuple[Component, ...]
+    content_hash: str
+
+    def rules_of(self, kind: RuleKind) -> list[Rule]:
+        """Rules of one kind, in declaration order (referral situations included)."""
+        return [r for r in self.rules.values() if r.kind == kind]
+
+    def aggregated(self, kind: RuleKind) -> list[Rule]:
+        """Rules that ``any_rule`` / ``all_rules`` of ``kind`` range over."""
+        return [r for r in self.rules.values() if r.kind == kind and not r.referral]

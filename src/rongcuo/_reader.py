@@ -1,0 +1,216 @@
+"""A small, located reader over loaded YAML data, shared by the ruleset and case parsers.
+
+It checks shapes (mapping, list, text, number, date), reports unknown keys with a did-you-mean,
+and collects every problem instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._errors import Diagnostic, DocPath, Location, Severity, did_you_mean
+from ._yaml import Positions
+
+ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+_TYPE_NAMES = {
+    "mapping": ("映射（键: 值）", "a mapping (key: value)"),
+    "list": ("列表（- 项）", "a list (- item)"),
+    "text": ("文字", "text"),
+    "number": ("数字", "a number"),
+    "integer": ("整数", "an integer"),
+    "bool": ("true 或 false", "true or false"),
+    "date": ("日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)"),
+}
+
+
+def describe(value: Any) -> tuple[str, str]:
+    """Name the type of a found value, in Chinese and English."""
+    if value is None:
+        return "空值", "nothing (null)"
+    if isinstance(value, bool):
+        return f"布尔值 {value}", f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"数字 {value}", f"the number {value}"
+    if isinstance(value, str):
+        return f"文字 {value!r}", f"the text {value!r}"
+    if isinstance(value, dt.date):
+        return f"日期 {value.isoformat()}", f"the date {value.isoformat()}"
+    if isinstance(value, dict):
+        return "映射", "a mapping"
+    if isinstance(value, list):
+        return "列表", "a list"
+    return type(value).__name__, type(value).__name__
+
+
+class Reader:
+    """Collects located diagnostics while reading one document."""
+
+    def __init__(self, positions: Positions) -> None:
+        self.pos = positions
+        self.diags: list[Diagnostic] = []
+
+    @property
+    def file(self) -> str:
+        return self.pos.file
+
+    def loc(self, path: DocPath, *, key: bool = False) -> Location:
+        return self.pos.at(path, key=key)
+
+    def report(
+        self,
+        code: str,
+        path: DocPath,
+        zh: str,
+        en: str,
+        hint: str = "",
+        *,
+        key: bool = False,
+        severity: Severity = "error",
+    ) -> None:
+        self.diags.append(Diagnostic(code, self.loc(path, key=key), zh, en, hint, severity))
+
+    def wrong_type(self, path: DocPath, expected: str, found: Any, hint: str = "") -> None:
+        ezh, een = _TYPE_NAMES[expected]
+        fzh, fen = describe(found)
+        self.report(
+            "RC005",
+            path,
+            f"{path_name(path)} 应为{ezh}，实际是{fzh}",
+            f"{path_name(path)} must be {een} (got {fen})",
+            hint,
+        )
+
+    def mapping(
+        self,
+        value: Any,
+        path: DocPath,
+        required: Iterable[str],
+        optional: Iterable[str] = (),
+    ) -> dict[str, Any] | None:
+        """Check ``value`` is a mapping with the required keys and no unknown ones."""
+        if not isinstance(value, dict):
+            self.wrong_type(path, "mapping", value)
+            return None
+        req = list(required)
+        allowed = set(req) | set(optional)
+        for key in value:
+            if key not in allowed:
+                self.report(
+                    "RC003",
+                    (*path, key),
+                    f"未知的键 {key!r}",
+                    f"unknown key {key!r}",
+                    did_you_mean(str(key), allowed),
+                    key=True,
+                )
+        for key in req:
+            if key not in value:
+                self.report(
+                    "RC004",
+                    path,
+                    f"缺少必填的键 {key!r}",
+                    f"missing required key {key!r}",
+                    f"在此处加上 add `{key}: …` here",
+                )
+        return value
+
+    def list_of(self, value: Any, path: DocPath) -> list[Any]:
+        """``value`` as a list (``None`` counts as empty); reports anything else."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.wrong_type(path, "list", value)
+            return []
+        return value
+
+    def text(self, m: Mapping[str, Any], key: str, path: DocPath, default: str = "") -> str:
+        if key not in m or m[key] is None:
+            return default
+        value = m[key]
+        if isinstance(value, str):
+            return value.strip()
+        hint = ""
+        if isinstance(value, int | float | dt.date) and not isinstance(value, bool):
+            hint = f"加引号 quote it: {key}: \"{value}\""
+        self.wrong_type((*path, key), "text", value, hint)
+        return default
+
+    def ident(self, m: Mapping[str, Any], key: str, path: DocPath) -> str:
+        value = self.text(m, key, path)
+        if value and not ID_RE.match(value):
+            self.report(
+                "RC006",
+                (*path, key),
+                f"标识 {value!r} 格式不对：只能用小写英文字母、数字和下划线，以字母开头",
+                f"id {value!r} is malformed: use lower-case letters, digits and '_', "
+                "starting with a letter",
+                "例如 e.g. pilot_reform_deviation",
+            )
+        return value
+
+    def boolean(self, m: Mapping[str, Any], key: str, path: DocPath, default: bool) -> bool:
+        if key not in m:
+            return default
+        value = m[key]
+        if isinstance(value, bool):
+            return value
+        self.wrong_type((*path, key), "bool", value)
+        return default
+
+    def integer(self, m: Mapping[str, Any], key: str, path: DocPath) -> int | None:
+        if key not in m or m[key] is None:
+            return None
+        value = m[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        self.wrong_type((*path, key), "integer", value)
+        return None
+
+    def number(self, m: Mapping[str, Any], key: str, path: DocPath) -> float | None:
+        if key not in m or m[key] is None:
+            return None
+        value = m[key]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        self.wrong_type((*path, key), "number", value)
+        return None
+
+    def date(self, m: Mapping[str, Any], key: str, path: DocPath) -> dt.date | None:
+        if key not in m or m[key] is None:
+            return None
+        return self.as_date(m[key], (*path, key))
+
+    def as_date(self, value: Any, path: DocPath) -> dt.date | None:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.wrong_type(path, "date", value, "例如 e.g. 2024-03-18")
+        return None
+
+    def text_list(self, m: Mapping[str, Any], key: str, path: DocPath) -> list[tuple[str, DocPath]]:
+        out: list[tuple[str, DocPath]] = []
+        for i, item in enumerate(self.list_of(m.get(key), (*path, key))):
+            p = (*path, key, i)
+            if isinstance(item, str):
+                out.append((item.strip(), p))
+            else:
+                self.wrong_type(p, "text", item)
+        return out
+
+
+def path_name(path: DocPath) -> str:
+    """The last meaningful key of a path, for messages."""
+    for item in reversed(path):
+        if isinstance(item, str):
+            return f"`{item}`"
+    return "该值 the value"

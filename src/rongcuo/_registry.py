@@ -1,0 +1,394 @@
+"""Find rulesets on disk, choose the version in force, and merge ``extends`` chains.
+
+A ruleset is a folder named for its id holding one YAML file per version::
+
+    rulesets/
+      national/2019.yaml
+      wanzhou/2018.yaml
+      wanzhou/2024.yaml
+
+``extends: national`` takes the version of ``national`` in force on the same date;
+``extends: national@2019`` pins one version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._check import check_ruleset
+from ._errors import Diagnostic, Location, RulesetError, RulesetNotFound, did_you_mean
+from ._load import load_ruleset_file
+from ._model import Component, Rule, Ruleset, RulesetFile
+
+
+def bundled_dir() -> Path:
+    """The folder of rulesets shipped with rongcuo (inside the wheel, or the source checkout)."""
+    here = Path(__file__).resolve().parent
+    inside = here / "rulesets"
+    if inside.is_dir():
+        return inside
+    return here.parent.parent / "rulesets"
+
+
+@dataclass
+class Versions:
+    """The loaded version files of one ruleset id, and what went wrong loading them."""
+
+    id: str
+    folder: Path
+    files: list[RulesetFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+class Library:
+    """Where rulesets are looked up. Build one and pass it around; nothing is global.
+
+    ``paths`` are folders holding ruleset folders; the bundled rulesets come last, so a local
+    folder of the same name shadows a bundled one.
+    """
+
+    def __init__(self, paths: Sequence[Path | str] = (), *, include_bundled: bool = True) -> None:
+        self.paths = [Path(p) for p in paths]
+        if include_bundled:
+            self.paths.append(bundled_dir())
+        self._versions: dict[str, Versions] = {}
+        self._resolved: dict[tuple[str, str, dt.date | None], Ruleset] = {}
+        self._checked: dict[tuple[str, ...], list[Diagnostic]] = {}
+
+    # --- discovery --------------------------------------------------------------------
+
+    def ids(self) -> list[str]:
+        """Every ruleset id that can be found."""
+        found: set[str] = set()
+        for base in self.paths:
+            if base.is_dir():
+                found.update(p.name for p in base.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+        return sorted(found)
+
+    def folder(self, rid: str) -> Path:
+        for base in self.paths:
+            candidate = base / rid
+            if candidate.is_dir() and any(candidate.glob("*.yaml")):
+                return candidate
+        raise RulesetNotFound(
+            f"找不到规则集 {rid!r} / no ruleset {rid!r} in {', '.join(map(str, self.paths))}. "
+            + did_you_mean(rid, self.ids())
+        )
+
+    def versions(self, rid: str) -> Versions:
+        """Load (once) every version file of ``rid``."""
+        if rid in self._versions:
+            return self._versions[rid]
+        folder = self.folder(rid)
+        out = Versions(rid, folder)
+        for path in sorted(folder.glob("*.yaml")):
+            parsed, diags = load_ruleset_file(path, _display(path))
+            out.diagnostics.extend(diags)
+            if parsed is None:
+                continue
+            if parsed.id != rid:
+                out.diagnostics.append(
+                    Diagnostic(
+                        "RC106",
+                        Location(_display(path), 1, 1, ("id",)),
+                        f"文件在文件夹 {rid!r} 中，但 id 是 {parsed.id!r}",
+                        f"the file is in folder {rid!r} but its id is {parsed.id!r}",
+                        f"把 id 改为 {rid!r}，或把文件移到 {parsed.id}/ 文件夹",
+                    )
+                )
+                continue
+            out.files.append(parsed)
+        out.diagnostics.extend(_overlaps(out.files))
+        self._versions[rid] = out
+        return out
+
+    # --- resolution ---------------------------------------------------------------------
+
+    def in_force(self, rid: str, day: dt.date) -> RulesetFile:
+        """The version file of ``rid`` in force on ``day``."""
+        versions = self.versions(rid)
+        errors = [d for d in versions.diagnostics if d.severity == "error"]
+        if errors:
+            raise RulesetError(versions.diagnostics)
+        for f in versions.files:
+            if f.in_force(day):
+                return f
+        spans = "; ".join(
+            f"{f.version}: {f.effective_from} – {f.effective_until or '…'}" for f in versions.files
+        )
+        raise RulesetNotFound(
+            f"规则集 {rid!r} 没有在 {day} 有效的版本 / no version of {rid!r} is in force on "
+            f"{day} (versions: {spans or 'none'})"
+        )
+
+    def resolve(self, rid: str, day: dt.date) -> Ruleset:
+        """The effective ruleset ``rid`` as in force on ``day``, checked; raises on errors."""
+        top = self.in_force(rid, day)
+        key = (rid, top.version, day)
+        if key in self._resolved:
+            return self._resolved[key]
+        chain, diags = self._chain(top, day)
+        if chain is None:
+            raise RulesetError(diags)
+        ruleset, more = merge(chain)
+        diags += more
+        if ruleset is not None:
+            diags += self._check_once(chain, ruleset)
+        if ruleset is None or any(d.severity == "error" for d in diags):
+            raise RulesetError(diags)
+        # Cache by the pair of versions actually used, so days in force share one object.
+        self._resolved[key] = ruleset
+        return ruleset
+
+    def _check_once(self, chain: list[RulesetFile], ruleset: Ruleset) -> list[Diagnostic]:
+        key = tuple(f.sha256 for f in chain)
+        if key not in self._checked:
+            self._checked[key] = check_ruleset(ruleset)
+        return self._checked[key]
+
+    def _chain(
+        self, top: RulesetFile, day: dt.date | None
+    ) -> tuple[list[RulesetFile] | None, list[Diagnostic]]:
+        """``top`` and its ancestors, base first. ``day=None`` takes the base in force on
+        ``top``'s first day (used by ``check``, which then checks every overlapping base)."""
+        chain = [top]
+        seen = {top.id}
+        current = top
+        while current.extends:
+            base_id = current.extends
+            where = current.src
+            if base_id in seen:
+                return None, [_broken(current, f"extends 形成循环：{' → '.join([*seen, base_id])}",
+                                      f"extends forms a cycle: {' → '.join([*seen, base_id])}", "")]
+            try:
+                versions = self.versions(base_id)
+            except RulesetNotFound:
+                return None, [
+                    _broken(
+                        current,
+                        f"extends 指向不存在的规则集 {base_id!r}",
+                        f"extends names a ruleset that does not exist: {base_id!r}",
+                        did_you_mean(base_id, self.ids()),
+                    )
+                ]
+            if any(d.severity == "error" for d in versions.diagnostics):
+                return None, versions.diagnostics
+            base = _pick_base(versions, current, day or current.effective_from)
+            if base is None:
+                wanted = f"@{current.extends_version}" if current.extends_version else ""
+                return None, [
+                    _broken(
+                        current,
+                        f"规则集 {base_id}{wanted} 没有在 {day or current.effective_from} 有效的版本",
+                        f"no version of {base_id}{wanted} is in force on "
+                        f"{day or current.effective_from}",
+                        "可用版本 versions: "
+                        + ", ".join(
+                            f"{f.version} ({f.effective_from} – {f.effective_until or '…'})"
+                            for f in versions.files
+                        ),
+                    )
+                ]
+            del where
+            seen.add(base_id)
+            chain.insert(0, base)
+            current = base
+        return chain, []
+
+    # --- checking -----------------------------------------------------------------------
+
+    def check(self, rid: str) -> list[Diagnostic]:
+        """Every problem in every version of ``rid``, each checked with each base it can meet."""
+        versions = self.versions(rid)
+        diags = list(versions.diagnostics)
+        for top in versions.files:
+            for day in self._check_days(top):
+                chain, more = self._chain(top, day)
+                diags += more
+                if chain is None:
+                    continue
+                ruleset, merged = merge(chain)
+                diags += merged
+                if ruleset is not None:
+                    diags += self._check_once(chain, ruleset)
+        return diags
+
+    def _check_days(self, top: RulesetFile) -> list[dt.date]:
+        """Days on which ``top`` meets a different version of its base: its first day and each
+        day a base version starts inside its span."""
+        days = [top.effective_from]
+        if not top.extends or top.extends_version:
+            return days
+        try:
+            base = self.versions(top.extends)
+        except RulesetNotFound:
+            return days
+        for f in base.files:
+            if top.effective_from < f.effective_from and (
+                top.effective_until is None or f.effective_from <= top.effective_until
+            ):
+                days.append(f.effective_from)
+        return days
+
+
+def _pick_base(versions: Versions, child: RulesetFile, day: dt.date) -> RulesetFile | None:
+    for f in versions.files:
+        if child.extends_version:
+            if f.version == child.extends_version:
+                return f
+        elif f.in_force(day):
+            return f
+    return None
+
+
+def _broken(f: RulesetFile, zh: str, en: str, hint: str) -> Diagnostic:
+    return Diagnostic("RC106", Location(f.path, f.src.line, f.src.column, ("extends",)), zh, en, hint)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _overlaps(files: list[RulesetFile]) -> list[Diagnostic]:
+    out = []
+    seen: dict[str, RulesetFile] = {}
+    ordered = sorted(files, key=lambda f: f.effective_from)
+    for f in files:
+        if f.version in seen:
+            out.append(
+                Diagnostic(
+                    "RC101",
+                    Location(f.path, 1, 1, ("version",)),
+                    f"版本号 {f.version!r} 与 {seen[f.version].path} 重复",
+                    f"version {f.version!r} is also used by {seen[f.version].path}",
+                    "每个版本文件用不同的 version",
+                )
+            )
+        seen[f.version] = f
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if a.effective_until is None or a.effective_until >= b.effective_from:
+            out.append(
+                Diagnostic(
+                    "RC114",
+                    Location(a.path, 1, 1, ("effective_until",)),
+                    f"版本 {a.version} 与 {b.version}（{b.path}）的有效期重叠",
+                    f"version {a.version} overlaps version {b.version} ({b.path})",
+                    f"把 effective_until 设为 {b.effective_from - dt.timedelta(days=1)} "
+                    f"set effective_until to the day before {b.effective_from}",
+                )
+            )
+    return out
+
+
+def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
+    """Merge a base-first chain of files into one effective ruleset."""
+    diags: list[Diagnostic] = []
+    top = chain[-1]
+    tables: dict[str, dict[str, object]] = {
+        name: {} for name in ("documents", "facts", "looks", "distinctions", "outcomes")
+    }
+    rules: dict[str, Rule] = {}
+    for f in chain:
+        for name, table in tables.items():
+            for item in getattr(f, name):
+                if item.id in table:
+                    prev = table[item.id]
+                    diags.append(
+                        Diagnostic(
+                            "RC101",
+                            item.src,
+                            f"{name} 中的 id {item.id!r} 已在 {prev.src} 声明",  # type: ignore[attr-defined]
+                            f"{name} id {item.id!r} is already declared at {prev.src}",  # type: ignore[attr-defined]
+                            "换一个 id，或删除重复的声明 use another id or drop the repeat",
+                        )
+                    )
+                    continue
+                table[item.id] = item
+        own: set[str] = set()
+        for rule in f.rules:
+            if rule.id in own:
+                diags.append(
+                    Diagnostic(
+                        "RC101",
+                        rule.src,
+                        f"规则 id {rule.id!r} 在本文件中重复（首次在 {rules[rule.id].src}）",
+                        f"rule id {rule.id!r} is repeated in this file (first at {rules[rule.id].src})",
+                        "换一个 id use another id",
+                    )
+                )
+                continue
+            own.add(rule.id)
+            inherited = rule.id in rules and rules[rule.id].ruleset != f.id
+            if inherited and not rule.replaces:
+                diags.append(
+                    Diagnostic(
+                        "RC112",
+                        rule.src,
+                        f"规则 {rule.id!r} 已由 {rules[rule.id].ruleset} 定义（{rules[rule.id].src}）",
+                        f"rule {rule.id!r} is already defined by {rules[rule.id].ruleset} "
+                        f"({rules[rule.id].src})",
+                        "要替换继承的规则，加上 `replaces: true`；否则换一个 id "
+                        "add `replaces: true` to replace the inherited rule, or use another id",
+                    )
+                )
+                continue
+            if rule.replaces and not inherited:
+                diags.append(
+                    Diagnostic(
+                        "RC112",
+                        rule.src,
+                        f"规则 {rule.id!r} 写了 replaces: true，但没有可替换的继承规则",
+                        f"rule {rule.id!r} says replaces: true but inherits no rule of that id",
+                        did_you_mean(rule.id, [r for r in rules if rules[r].ruleset != f.id])
+                        or "删除 replaces remove `replaces`",
+                    )
+                )
+            rules[rule.id] = rule
+        for name, loc in f.disable:
+            if name in rules and rules[name].ruleset != f.id:
+                del rules[name]
+            else:
+                diags.append(
+                    Diagnostic(
+                        "RC113",
+                        loc,
+                        f"disable 列出的 {name!r} 不是继承的规则",
+                        f"disable names {name!r}, which is not an inherited rule",
+                        did_you_mean(name, [r for r in rules if rules[r].ruleset != f.id]),
+                    )
+                )
+    if any(d.severity == "error" for d in diags):
+        return None, diags
+    components = tuple(Component(f.id, f.version, f.path, f.sha256) for f in chain)
+    digest = hashlib.sha256(
+        json.dumps([[c.id, c.version, c.sha256] for c in components]).encode()
+    ).hexdigest()
+    procedure = next((f.procedure for f in reversed(chain) if f.procedure), ())
+    return (
+        Ruleset(
+            id=top.id,
+            title=top.title,
+            jurisdiction=top.jurisdiction,
+            version=top.version,
+            effective_from=top.effective_from,
+            effective_until=top.effective_until,
+            documents=tables["documents"],  # type: ignore[arg-type]
+            facts=tables["facts"],  # type: ignore[arg-type]
+            looks=tables["looks"],  # type: ignore[arg-type]
+            distinctions=tables["distinctions"],  # type: ignore[arg-type]
+            outcomes=tables["outcomes"],  # type: ignore[arg-type]
+            rules=rules,
+            procedure=procedure,
+            components=components,
+            content_hash="sha256:" + digest,
+        ),
+        diags,
+    )
