@@ -394,15 +394,18 @@ class Decider:
                 else "No rule of the decision order applies: referred to the committee."
             )
         rule = result.deciding
-        cite = f"（{self._cite_text(rule)}）" if rule.cite else ""
         if zh:
+            cite = f"（{self._cite_text(rule)}）" if rule.cite else ""
             return f"第 {rule.step} 步：{rule.label}{cite}。"
+        cite = f" ({rule.cite.doc}, {rule.cite.clause})" if rule.cite else ""
         return f"Step {rule.step}: rule {rule.id} holds{cite}."
 
     def _cite_text(self, rule: Rule) -> str:
         assert rule.cite is not None
         doc = self.rs.documents.get(rule.cite.doc)
         title = doc.title if doc else rule.cite.doc
+        if not title.startswith("《"):
+            title = f"《{title}》"
         return f"{title}{rule.cite.clause}"
 
 
