@@ -81,8 +81,30 @@ class _Checker:
                 )
         for rule in rs.rules.values():
             self.rule(rule)
+        self.procedure()
         self.cycles()
         self.outcome_order()
+
+    def procedure(self) -> None:
+        seen: dict[str, Location] = {}
+        for step in self.rs.procedure:
+            if step.id in seen:
+                self.error(
+                    "RC101",
+                    step.src,
+                    f"程序步骤 id {step.id!r} 重复（首次在 {seen[step.id]}）",
+                    f"procedure step id {step.id!r} is repeated (first at {seen[step.id]})",
+                    "换一个 id use another id",
+                )
+            seen.setdefault(step.id, step.src)
+            if step.cite is not None and step.cite.doc not in self.rs.documents:
+                self.error(
+                    "RC110",
+                    step.cite.src,
+                    f"引用的文件 {step.cite.doc!r} 未在 documents 中声明",
+                    f"cited document {step.cite.doc!r} is not declared in documents",
+                    did_you_mean(step.cite.doc, self.rs.documents),
+                )
 
     # --- one rule --------------------------------------------------------------------
 

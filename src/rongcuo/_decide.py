@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ._case import Case
@@ -42,6 +42,7 @@ from ._decision import (
 from ._logic import Evaluator, Facts, Program, Truth, fact_dependencies, rule_dependencies, truth_name
 from ._model import Compare, FactDecl, FactValue, Rule, Ruleset, walk
 
+_PAIR_LIMIT = 8  # missing facts beyond which joint effects are not enumerated
 _FINDING_LABELS = {
     "favourable": "有利",
     "unfavourable": "不利",
@@ -91,12 +92,16 @@ def walk_outcomes(program: Program, values: dict[str, bool]) -> Walk:
             else:
                 decided, deciding = held[0].outcome, held[0]  # type: ignore[assignment]
             break
-    if decided is None:
+    if decided is None and not possible:
         decided = "refer"  # no rule of the order applies: only the committee can decide
-    possible.append(decided)
+    # When no step held but some were unknown, the open outcomes are those steps' outcomes: a
+    # complete decision order (one whose last steps cover every case, as the bundled ones do)
+    # cannot fall through once its unknown steps are settled.
+    if decided is not None:
+        possible.append(decided)
     distinct = tuple(dict.fromkeys(possible))
     if len(distinct) == 1:
-        return Walk(decided, deciding, distinct, tuple(seen), conflict)
+        return Walk(distinct[0], deciding, distinct, tuple(seen), conflict)
     return Walk("insufficient_facts", None, distinct, tuple(seen), conflict)
 
 
@@ -310,14 +315,18 @@ class Decider:
                 d for d in rule_dependencies(rule.when, self.program.kind_members)
                 if values.get(d) is None
             )
+        ordered = sorted(readers, key=list(self.rs.facts).index)
+
+        def outcome_with(extra: dict[str, FactValue]) -> str:
+            trial = {**facts, **extra}
+            return walk_outcomes(self.program, self.evaluator.rule_values(trial, claims)).outcome
+
         out = []
-        for fid in sorted(readers, key=list(self.rs.facts).index):
+        for fid in ordered:
             decl = self.rs.facts[fid]
             effects = []
             for value in self._candidates(decl):
-                trial = dict(facts)
-                trial[fid] = value
-                outcome = walk_outcomes(self.program, self.evaluator.rule_values(trial, claims)).outcome
+                outcome = outcome_with({fid: value})
                 effects.append(
                     ValueEffect(
                         value=_json_value(value),
@@ -333,11 +342,32 @@ class Decider:
                     question=decl.question,
                     looks=list(decl.looks),
                     rules=sorted(set(readers[fid])),
-                    changes_outcome=any(e.outcome != result.outcome for e in effects),
+                    changes_outcome=any(e.outcome != result.outcome for e in effects)
+                    or self._matters_with_another(fid, ordered, outcome_with),
                     effects=effects,
                 )
             )
         return out
+
+    def _matters_with_another(
+        self, fid: str, missing: list[str], outcome_with: Callable[[dict[str, FactValue]], str]
+    ) -> bool:
+        """Whether ``fid`` changes the outcome once some other missing fact is known.
+
+        A fact can matter only jointly (the loss recovered matters once a situation is known to
+        apply), which trying one fact at a time would miss. Pairs are tried for up to
+        ``_PAIR_LIMIT`` missing facts; past that, this says ``True`` rather than guess "no".
+        """
+        others = [g for g in missing if g != fid]
+        if len(missing) > _PAIR_LIMIT:
+            return True
+        mine = self._candidates(self.rs.facts[fid])
+        for other in others:
+            for value in self._candidates(self.rs.facts[other]):
+                seen = {outcome_with({other: value, fid: v}) for v in mine}
+                if len(seen) > 1:
+                    return True
+        return False
 
     def _candidates(self, decl: FactDecl) -> list[FactValue]:
         """Values that between them reach every region the ruleset's comparisons distinguish."""
@@ -396,9 +426,9 @@ class Decider:
         rule = result.deciding
         if zh:
             cite = f"（{self._cite_text(rule)}）" if rule.cite else ""
-            return f"第 {rule.step} 步：{rule.label}{cite}。"
+            return f"{rule.label}{cite}。"
         cite = f" ({rule.cite.doc}, {rule.cite.clause})" if rule.cite else ""
-        return f"Step {rule.step}: rule {rule.id} holds{cite}."
+        return f"Decision-order rule {rule.id} (step {rule.step}) holds{cite}."
 
     def _cite_text(self, rule: Rule) -> str:
         assert rule.cite is not None

@@ -1,0 +1,55 @@
+"""Shared fixtures: a fresh engine per test, the bundled examples, a tmp ruleset folder."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import rongcuo
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+RULESET_OF = {"wz": "wanzhou", "my": "mianyang", "nat": "national"}
+
+
+def expected_outcome(path: Path) -> str:
+    """The outcome an example file declares in its first line: ``# expect: tolerate``."""
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# expect: "), f"{path.name} has no '# expect:' line"
+    return first.removeprefix("# expect: ").strip()
+
+
+def ruleset_of(path: Path) -> str:
+    return RULESET_OF[path.name.split("-")[0]]
+
+
+@pytest.fixture
+def engine() -> Iterator[rongcuo.Engine]:
+    with rongcuo.Engine() as e:
+        yield e
+
+
+@pytest.fixture
+def reference() -> Iterator[rongcuo.Engine]:
+    with rongcuo.Engine(backend="reference") as e:
+        yield e
+
+
+WriteRuleset = Callable[[str, str, str], Path]
+
+
+@pytest.fixture
+def write_ruleset(tmp_path: Path) -> WriteRuleset:
+    """Write ``<tmp>/rulesets/<id>/<version>.yaml`` from dedented text; return the file."""
+
+    def write(rid: str, version: str, text: str) -> Path:
+        folder = tmp_path / "rulesets" / rid
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{version}.yaml"
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write

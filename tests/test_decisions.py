@@ -1,0 +1,158 @@
+"""Decision semantics on hand-built cases: the decision order, unknowns, missing facts, claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import rongcuo
+
+CLEAN: dict[str, Any] = {
+    "political_discipline_breach": False,
+    "motive": "public",
+    "intent": "negligence",
+    "knew_it_was_prohibited": False,
+    "explicitly_prohibited": False,
+    "concealment": False,
+    "collusion": False,
+    "collective_decision_required": True,
+    "collective_decision": True,
+    "repeat_of_same_error": False,
+    "obstructed_investigation": False,
+    "cooperated": True,
+    "safety_or_eco_incident": "none",
+    "social_impact": "minor",
+    "dereliction": False,
+    "executed_illegal_order": False,
+    "dissent_recorded": False,
+    "objected_to_superior_decision": False,
+    "remedial_action": True,
+}
+
+
+def case(facts: dict[str, Any], claimed: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    merged = {**CLEAN, **facts}
+    for key in drop:
+        merged.pop(key)
+    return {
+        "id": "T-1",
+        "title": "测试案件",
+        "incident_date": "2024-05-01",
+        "claimed_situations": list(claimed),
+        "facts": merged,
+    }
+
+
+@pytest.fixture(params=["durable", "reference"])
+def eng(request: pytest.FixtureRequest) -> Any:
+    with rongcuo.Engine(backend=request.param) as e:
+        yield e
+
+
+def test_exclusion_defeats_a_matching_situation(eng: rongcuo.Engine) -> None:
+    d = eng.evaluate(case({"legacy_problem": True, "collusion": True, "loss_yuan": 0}), ruleset="wanzhou")
+    assert d.outcome == "not_tolerate"
+    assert d.deciding_rule == "order_exclusion"
+    assert [e.id for e in d.exclusions_hit()] == ["malicious_collusion"]
+    assert "legacy_problem_resolution" in [s.id for s in d.situations_matched()]
+
+
+def test_failed_precondition_counts_as_its_paired_exclusion(eng: rongcuo.Engine) -> None:
+    d = eng.evaluate(case({"legacy_problem": True, "motive": "mixed", "loss_yuan": 0}), ruleset="wanzhou")
+    assert d.outcome == "not_tolerate"
+    pre = {p.id: p.value for p in d.preconditions}
+    assert pre["public_motive"] == "false"
+    assert [e.id for e in d.exclusions_hit()] == ["private_gain"]
+
+
+def test_absent_fact_is_unknown_never_false(eng: rongcuo.Engine) -> None:
+    d = eng.evaluate(case({"legacy_problem": True, "loss_yuan": 0}, drop=("collusion",)), ruleset="wanzhou")
+    assert d.outcome == "insufficient_facts"
+    ex = {e.id: e.value for e in d.exclusions}
+    assert ex["malicious_collusion"] == "unknown"
+    missing = {m.id: m for m in d.missing_facts}
+    assert missing["collusion"].changes_outcome
+    effects = {e.value: e.outcome for e in missing["collusion"].effects}
+    assert effects == {True: "not_tolerate", False: "tolerate"}
+
+
+def test_unknown_fact_that_cannot_change_outcome_leaves_it_decided(eng: rongcuo.Engine) -> None:
+    # A knowing violation is established; the unknown loss cannot rescue the case.
+    d = eng.evaluate(case({"knew_it_was_prohibited": True}), ruleset="wanzhou")
+    assert d.outcome == "not_tolerate"
+
+
+def test_number_thresholds_are_tried_for_missing_numbers(eng: rongcuo.Engine) -> None:
+    facts = {"legacy_problem": True, "loss_yuan": 100000, "remedial_action": True,
+             "force_majeure": False, "higher_policy_changed": False, "market_change": False}
+    d = eng.evaluate(case(facts), ruleset="wanzhou")
+    assert d.outcome == "insufficient_facts"
+    ratio = next(m for m in d.missing_facts if m.id == "loss_recovered_ratio")
+    by_value = {e.value: e.outcome for e in ratio.effects}
+    assert by_value[1] == "tolerate"
+    assert by_value[0] == "mitigate"
+    assert by_value[0.5] == "mitigate"
+
+
+def test_dissent_tolerates_whatever_the_loss(eng: rongcuo.Engine) -> None:
+    facts = {"dissent_recorded": True, "loss_yuan": 9_000_000, "loss_recovered_ratio": 0}
+    d = eng.evaluate(case(facts), ruleset="wanzhou")
+    assert (d.outcome, d.deciding_rule) == ("tolerate", "order_dissent")
+
+
+def test_claims_are_checked_not_trusted(eng: rongcuo.Engine) -> None:
+    facts = {"legacy_problem": False, "loss_yuan": 0}
+    d = eng.evaluate(case(facts, claimed=("legacy_problem_resolution",)), ruleset="wanzhou")
+    claim = d.claimed_situations[0]
+    assert (claim.id, claim.status) == ("legacy_problem_resolution", "not_established")
+
+
+def test_committee_catch_all_refers_before_art18_mitigation(eng: rongcuo.Engine) -> None:
+    none = {k: False for k in ("in_reform_or_pilot", "no_precedent_or_unclear_rule", "emergency",
+                               "force_majeure", "higher_policy_changed", "market_change",
+                               "legacy_problem", "public_interest_served", "pursuing_development",
+                               "backlash_from_principled_reform", "deceived_by_third_party",
+                               "urgent_special_handling")}
+    facts = {**none, "work_area": "other", "remedial_action": True, "loss_yuan": 10}
+    referred = eng.evaluate(case(facts, claimed=("other_committee_recognised",)), ruleset="wanzhou")
+    assert referred.outcome == "refer"
+    assert referred.claimed_situations[0].status == "referred_to_committee"
+    mitigated = eng.evaluate(case(facts), ruleset="wanzhou")
+    assert mitigated.outcome == "mitigate" and mitigated.deciding_rule == "order_art18"
+
+
+def test_emergency_report_upward_satisfies_due_process(eng: rongcuo.Engine) -> None:
+    facts = {"emergency": True, "public_interest_served": True, "collective_decision": False,
+             "reported_upward": True, "loss_yuan": 0}
+    d = eng.evaluate(case(facts), ruleset="wanzhou")
+    assert d.outcome == "tolerate"
+    facts["reported_upward"] = False
+    d = eng.evaluate(case(facts), ruleset="wanzhou")
+    assert d.outcome == "not_tolerate"
+    assert "arbitrary_decision" in [e.id for e in d.exclusions_hit()]
+
+
+def test_missing_risk_assessment_is_unfavourable_but_not_an_exclusion(eng: rongcuo.Engine) -> None:
+    d = eng.evaluate(case({"legacy_problem": True, "loss_yuan": 0, "risk_assessed": False}), ruleset="wanzhou")
+    assert d.outcome == "tolerate"
+    procedure = next(look for look in d.looks if look.id == "procedure_method")
+    assert procedure.finding == "unfavourable"
+
+
+def test_as_of_is_recorded_and_defaults_to_incident_date(eng: rongcuo.Engine) -> None:
+    data = case({"legacy_problem": True, "loss_yuan": 0})
+    assert eng.evaluate(data, ruleset="wanzhou").as_of == "2024-05-01"
+    later = eng.evaluate(data, ruleset="wanzhou", as_of=dt.date(2024, 9, 1))
+    assert later.as_of == "2024-09-01"
+    with pytest.raises(rongcuo.CaseError) as err:
+        eng.evaluate(data, ruleset="wanzhou", as_of=dt.date(2024, 1, 1))
+    assert err.value.diagnostics[0].code == "RC209"
+
+
+def test_case_before_any_version_in_force_is_a_clear_error(eng: rongcuo.Engine) -> None:
+    data = case({})
+    data["incident_date"] = "2015-01-01"
+    with pytest.raises(rongcuo.RulesetNotFound, match="2015-01-01"):
+        eng.evaluate(data, ruleset="wanzhou")
