@@ -134,7 +134,12 @@ class Reader:
         if isinstance(value, str):
             return value.strip()
         hint = ""
-        if isinstance(value, int | float | dt.date) and not isinstance(value, bool):
+        if isinstance(value, float):
+            hint = (
+                f'加引号 quote it: {key}: "…"（数字会丢掉末尾的 0 / a number drops trailing '
+                f"zeros: {value}）"
+            )
+        elif isinstance(value, int | dt.date) and not isinstance(value, bool):
             hint = f"加引号 quote it: {key}: \"{value}\""
         self.wrong_type((*path, key), "text", value, hint)
         return default
