@@ -1,0 +1,73 @@
+"""The durable_rules wall: failures surface as EngineError, sessions are freed, API surface."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import rongcuo
+from rongcuo import _durable
+from rongcuo._compile import compile_ruleset
+
+from .conftest import EXAMPLES
+
+
+def test_public_api_is_exactly_all() -> None:
+    exported = {name for name in dir(rongcuo) if not name.startswith("_")} - {"cli"}
+    assert exported == set(rongcuo.__all__) - {"__version__"}
+    for name in rongcuo.__all__:
+        assert getattr(rongcuo, name) is not None
+        obj = getattr(rongcuo, name)
+        if callable(obj) and name != "Backend":
+            assert obj.__doc__, f"{name} has no docstring"
+
+
+def test_swallowed_action_exception_is_raised_as_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(self: Any, name: str) -> Callable[[Any], None]:
+        def action(c: Any) -> None:
+            raise RuntimeError(f"boom in {name}")
+
+        return action
+
+    monkeypatch.setattr(_durable._QuietHost, "get_action", failing)
+    rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", dt.date(2024, 1, 1))
+    evaluator = _durable.DurableEvaluator(compile_ruleset(rs), "failing")
+    try:
+        with pytest.raises(rongcuo.EngineError, match="boom in"):
+            evaluator.rule_values({"motive": "public"}, frozenset())
+    finally:
+        evaluator.close()
+
+
+def test_closed_evaluator_refuses_work() -> None:
+    rs = rongcuo.Engine(backend="reference").ruleset("national", dt.date(2024, 1, 1))
+    evaluator = _durable.DurableEvaluator(compile_ruleset(rs), "closing")
+    evaluator.close()
+    with pytest.raises(rongcuo.EngineError, match="closed"):
+        evaluator.rule_values({}, frozenset())
+
+
+def test_no_rule_uses_engine_negation() -> None:
+    rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", dt.date(2024, 1, 1))
+    compiled = compile_ruleset(rs)
+    text = repr(compiled.definition)
+    assert "$not" not in text
+    assert compiled.strata >= 3
+    for rule in compiled.rules:
+        patterns = compiled.definition[rule.name]["all"]
+        assert len(patterns) <= 16
+        assert list(patterns[-1]) == ["g"]  # the gate comes last
+
+
+def test_many_cases_on_one_engine_free_their_sessions() -> None:
+    with rongcuo.Engine() as engine:
+        for _ in range(1100):  # durable allows 1024 live sessions per ruleset
+            engine.evaluate(EXAMPLES[0], ruleset="mianyang" if EXAMPLES[0].name.startswith("my") else "wanzhou")
+
+
+def test_unknown_backend_is_rejected() -> None:
+    with pytest.raises(ValueError, match="backend"):
+        rongcuo.Engine(backend="fast")  # type: ignore[arg-type]
