@@ -42,14 +42,18 @@ def test_yaml_syntax_error_is_located(tmp_path: Path, write_ruleset: WriteRulese
     assert d.message_en.startswith("YAML syntax error")
 
 
-def test_duplicate_key_is_rejected_not_overwritten(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+def test_duplicate_key_is_rejected_not_overwritten(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
     write_ruleset("local", "1", HEAD + "title: 又一个标题\n")
     (d,) = check(tmp_path)
     assert (d.code, d.location.line, d.location.column) == ("RC002", 8, 1)
     assert d.message_en == "duplicate key 'title' (first at line 2)"
 
 
-def test_every_error_reported_at_once_sorted_by_line(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+def test_every_error_reported_at_once_sorted_by_line(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
     write_ruleset(
         "local",
         "1",
@@ -136,7 +140,9 @@ rules:
     )
 
 
-def test_unknown_rule_reference_and_replace_rules(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+def test_unknown_rule_reference_and_replace_rules(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
     write_ruleset(
         "local",
         "1",
@@ -167,21 +173,28 @@ rules:
     assert diags[0].message_en == "disable names 'no_such_rule', which is not an inherited rule"
     assert "replaces: true" in diags[1].hint
     # merge errors stop the run before semantic checks: fix these first
-    write_ruleset("local", "1", HEAD + """
+    write_ruleset(
+        "local",
+        "1",
+        HEAD
+        + """
 rules:
   - id: s1
     kind: situation
     label: 情形
     when: {rule: due_diligenc}
     cite: {doc: doc, clause: 第一条, text: 原文}
-""")
+""",
+    )
     checker = rongcuo.Engine([tmp_path / "rulesets"], backend="reference")
     (d,) = checker.check("local")
     assert d.code == "RC103"
     assert d.hint == "是否想写 did you mean: 'due_diligence'?"
 
 
-def test_cycle_through_negation_names_the_rules(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+def test_cycle_through_negation_names_the_rules(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
     write_ruleset(
         "local",
         "1",
@@ -293,7 +306,9 @@ rules:
     assert "cannot order" in d.message_en
 
 
-def test_broken_extends_and_overlapping_versions(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+def test_broken_extends_and_overlapping_versions(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
     write_ruleset("local", "1", HEAD.replace("extends: national", "extends: nationl"))
     (d,) = check(tmp_path)
     assert d.code == "RC106"
@@ -302,7 +317,11 @@ def test_broken_extends_and_overlapping_versions(tmp_path: Path, write_ruleset: 
     (d,) = check(tmp_path)
     assert d.code == "RC106" and "national@1999" in d.message_en
     write_ruleset("local", "1", HEAD)
-    write_ruleset("local", "2", HEAD.replace('version: "1"', 'version: "2"').replace("2020-01-01", "2021-01-01"))
+    write_ruleset(
+        "local",
+        "2",
+        HEAD.replace('version: "1"', 'version: "2"').replace("2020-01-01", "2021-01-01"),
+    )
     (d,) = check(tmp_path)
     assert d.code == "RC114"
     assert d.hint.startswith("把 effective_until 设为 2020-12-31")

@@ -32,7 +32,9 @@ CLEAN: dict[str, Any] = {
 }
 
 
-def case(facts: dict[str, Any], claimed: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> dict[str, Any]:
+def case(
+    facts: dict[str, Any], claimed: tuple[str, ...] = (), drop: tuple[str, ...] = ()
+) -> dict[str, Any]:
     merged = {**CLEAN, **facts}
     for key in drop:
         merged.pop(key)
@@ -52,7 +54,9 @@ def eng(request: pytest.FixtureRequest) -> Any:
 
 
 def test_exclusion_defeats_a_matching_situation(eng: rongcuo.Engine) -> None:
-    d = eng.evaluate(case({"legacy_problem": True, "collusion": True, "loss_yuan": 0}), ruleset="wanzhou")
+    d = eng.evaluate(
+        case({"legacy_problem": True, "collusion": True, "loss_yuan": 0}), ruleset="wanzhou"
+    )
     assert d.outcome == "not_tolerate"
     assert d.deciding_rule == "order_exclusion"
     assert [e.id for e in d.exclusions_hit()] == ["malicious_collusion"]
@@ -60,7 +64,9 @@ def test_exclusion_defeats_a_matching_situation(eng: rongcuo.Engine) -> None:
 
 
 def test_failed_precondition_counts_as_its_paired_exclusion(eng: rongcuo.Engine) -> None:
-    d = eng.evaluate(case({"legacy_problem": True, "motive": "mixed", "loss_yuan": 0}), ruleset="wanzhou")
+    d = eng.evaluate(
+        case({"legacy_problem": True, "motive": "mixed", "loss_yuan": 0}), ruleset="wanzhou"
+    )
     assert d.outcome == "not_tolerate"
     pre = {p.id: p.value for p in d.preconditions}
     assert pre["public_motive"] == "false"
@@ -68,7 +74,9 @@ def test_failed_precondition_counts_as_its_paired_exclusion(eng: rongcuo.Engine)
 
 
 def test_absent_fact_is_unknown_never_false(eng: rongcuo.Engine) -> None:
-    d = eng.evaluate(case({"legacy_problem": True, "loss_yuan": 0}, drop=("collusion",)), ruleset="wanzhou")
+    d = eng.evaluate(
+        case({"legacy_problem": True, "loss_yuan": 0}, drop=("collusion",)), ruleset="wanzhou"
+    )
     assert d.outcome == "insufficient_facts"
     ex = {e.id: e.value for e in d.exclusions}
     assert ex["malicious_collusion"] == "unknown"
@@ -85,8 +93,14 @@ def test_unknown_fact_that_cannot_change_outcome_leaves_it_decided(eng: rongcuo.
 
 
 def test_number_thresholds_are_tried_for_missing_numbers(eng: rongcuo.Engine) -> None:
-    facts = {"legacy_problem": True, "loss_yuan": 100000, "remedial_action": True,
-             "force_majeure": False, "higher_policy_changed": False, "market_change": False}
+    facts = {
+        "legacy_problem": True,
+        "loss_yuan": 100000,
+        "remedial_action": True,
+        "force_majeure": False,
+        "higher_policy_changed": False,
+        "market_change": False,
+    }
     d = eng.evaluate(case(facts), ruleset="wanzhou")
     assert d.outcome == "insufficient_facts"
     ratio = next(m for m in d.missing_facts if m.id == "loss_recovered_ratio")
@@ -110,11 +124,23 @@ def test_claims_are_checked_not_trusted(eng: rongcuo.Engine) -> None:
 
 
 def test_committee_catch_all_refers_before_art18_mitigation(eng: rongcuo.Engine) -> None:
-    none = {k: False for k in ("in_reform_or_pilot", "no_precedent_or_unclear_rule", "emergency",
-                               "force_majeure", "higher_policy_changed", "market_change",
-                               "legacy_problem", "public_interest_served", "pursuing_development",
-                               "backlash_from_principled_reform", "deceived_by_third_party",
-                               "urgent_special_handling")}
+    none = {
+        k: False
+        for k in (
+            "in_reform_or_pilot",
+            "no_precedent_or_unclear_rule",
+            "emergency",
+            "force_majeure",
+            "higher_policy_changed",
+            "market_change",
+            "legacy_problem",
+            "public_interest_served",
+            "pursuing_development",
+            "backlash_from_principled_reform",
+            "deceived_by_third_party",
+            "urgent_special_handling",
+        )
+    }
     facts = {**none, "work_area": "other", "remedial_action": True, "loss_yuan": 10}
     referred = eng.evaluate(case(facts, claimed=("other_committee_recognised",)), ruleset="wanzhou")
     assert referred.outcome == "refer"
@@ -124,8 +150,13 @@ def test_committee_catch_all_refers_before_art18_mitigation(eng: rongcuo.Engine)
 
 
 def test_emergency_report_upward_satisfies_due_process(eng: rongcuo.Engine) -> None:
-    facts = {"emergency": True, "public_interest_served": True, "collective_decision": False,
-             "reported_upward": True, "loss_yuan": 0}
+    facts = {
+        "emergency": True,
+        "public_interest_served": True,
+        "collective_decision": False,
+        "reported_upward": True,
+        "loss_yuan": 0,
+    }
     d = eng.evaluate(case(facts), ruleset="wanzhou")
     assert d.outcome == "tolerate"
     facts["reported_upward"] = False
@@ -135,7 +166,9 @@ def test_emergency_report_upward_satisfies_due_process(eng: rongcuo.Engine) -> N
 
 
 def test_missing_risk_assessment_is_unfavourable_but_not_an_exclusion(eng: rongcuo.Engine) -> None:
-    d = eng.evaluate(case({"legacy_problem": True, "loss_yuan": 0, "risk_assessed": False}), ruleset="wanzhou")
+    d = eng.evaluate(
+        case({"legacy_problem": True, "loss_yuan": 0, "risk_assessed": False}), ruleset="wanzhou"
+    )
     assert d.outcome == "tolerate"
     procedure = next(look for look in d.looks if look.id == "procedure_method")
     assert procedure.finding == "unfavourable"

@@ -25,7 +25,9 @@ def test_public_api_is_exactly_all() -> None:
             assert obj.__doc__, f"{name} has no docstring"
 
 
-def test_swallowed_action_exception_is_raised_as_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_swallowed_action_exception_is_raised_as_engine_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def failing(self: Any, name: str) -> Callable[[Any], None]:
         def action(c: Any) -> None:
             raise RuntimeError(f"boom in {name}")
@@ -65,7 +67,9 @@ def test_no_rule_uses_engine_negation() -> None:
 def test_many_cases_on_one_engine_free_their_sessions() -> None:
     with rongcuo.Engine() as engine:
         for _ in range(1100):  # durable allows 1024 live sessions per ruleset
-            engine.evaluate(EXAMPLES[0], ruleset="mianyang" if EXAMPLES[0].name.startswith("my") else "wanzhou")
+            engine.evaluate(
+                EXAMPLES[0], ruleset="mianyang" if EXAMPLES[0].name.startswith("my") else "wanzhou"
+            )
 
 
 def test_unknown_backend_is_rejected() -> None:

@@ -78,9 +78,7 @@ class Engine:
             return load_case(case)
         return parse_case(dict(case), CaseSource("<case>")), CaseSource("<case>")
 
-    def evaluate(
-        self, case: CaseInput, *, ruleset: str, as_of: dt.date | None = None
-    ) -> Decision:
+    def evaluate(self, case: CaseInput, *, ruleset: str, as_of: dt.date | None = None) -> Decision:
         """Evaluate a case into a Decision.
 
         The ruleset version in force on the case's ``incident_date`` is used (the rule in force

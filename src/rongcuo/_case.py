@@ -241,7 +241,11 @@ def _coerce(
     if ftype == "bool":
         if isinstance(value, bool):
             return value, None
-        return None, ("应为 true 或 false", "must be true or false", "不加引号 unquoted: true / false")
+        return None, (
+            "应为 true 或 false",
+            "must be true or false",
+            "不加引号 unquoted: true / false",
+        )
     if ftype == "number":
         if isinstance(value, int | float) and not isinstance(value, bool):
             low, high = decl.minimum, decl.maximum

@@ -27,8 +27,8 @@ from ._model import (
     Cond,
     FactDecl,
     FactValue,
-    Known,
     KindRef,
+    Known,
     Not,
     Rule,
     RuleRef,
@@ -289,8 +289,7 @@ class _Checker:
             rule.src,
             f"规则 {rule.id} 的条件自相矛盾，任何案件都不可能满足",
             f"the condition of rule {rule.id} contradicts itself: no case can ever satisfy it",
-            "检查同一事实上互相排斥的比较 look for comparisons on one fact that exclude "
-            "each other",
+            "检查同一事实上互相排斥的比较 look for comparisons on one fact that exclude each other",
         )
 
     def _conj_ok(self, conj: list[_Lit]) -> bool:
@@ -305,7 +304,9 @@ class _Checker:
                     return False
         for fact_id, lits in by_fact.items():
             decl = self.rs.facts[fact_id]
-            if not any(all(_lit_holds(lit, value) for lit in lits) for value in _samples(decl, lits)):
+            if not any(
+                all(_lit_holds(lit, value) for lit in lits) for value in _samples(decl, lits)
+            ):
                 return False
         return True
 
@@ -327,7 +328,8 @@ class _Checker:
 
     def cycles(self) -> None:
         rs = self.rs
-        members = {k: [r.id for r in rs.aggregated(k)] for k in {r.kind for r in rs.rules.values()}}
+        kinds = {r.kind for r in rs.rules.values()}
+        members: dict[str, list[str]] = {k: [r.id for r in rs.aggregated(k)] for k in kinds}
         edges: dict[str, list[tuple[str, bool]]] = {}
         for rule in rs.rules.values():
             if rule.when is not None:
@@ -410,7 +412,9 @@ class _Checker:
                 )
 
 
-def _edges(cond: Cond, members: Mapping[str, list[str]], negated: bool) -> Iterator[tuple[str, bool]]:
+def _edges(
+    cond: Cond, members: Mapping[str, list[str]], negated: bool
+) -> Iterator[tuple[str, bool]]:
     if isinstance(cond, AllOf | AnyOf):
         for item in cond.items:
             yield from _edges(item, members, negated)
@@ -492,8 +496,8 @@ def _samples(decl: FactDecl, lits: list[_Lit]) -> list[FactValue | None]:
         return [*out, *consts, "\x00other"]
     if decl.type == "date":
         days = sorted({c.toordinal() for c in consts if isinstance(c, dt.date)})
-        points = {d + k for d in days for k in (-1, 0, 1)} or {dt.date(2000, 1, 1).toordinal()}
-        return [*out, *(dt.date.fromordinal(p) for p in sorted(points))]
+        near = {d + k for d in days for k in (-1, 0, 1)} or {dt.date(2000, 1, 1).toordinal()}
+        return [*out, *(dt.date.fromordinal(p) for p in sorted(near))]
     nums = sorted({float(c) for c in consts if isinstance(c, int | float)})
     low = decl.minimum if decl.minimum is not None else (nums[0] - 1 if nums else 0.0)
     high = decl.maximum if decl.maximum is not None else (nums[-1] + 1 if nums else 1.0)

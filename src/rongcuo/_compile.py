@@ -33,11 +33,11 @@ from ._model import (
     Compare,
     Cond,
     FactValue,
-    Known,
     KindRef,
+    Known,
     Not,
-    Ruleset,
     RuleRef,
+    Ruleset,
 )
 
 #: Rule values one engine rule may read (durable allows 16 patterns; two go to case and gate).
@@ -47,8 +47,16 @@ DERIVED_TYPE = "d"
 GATE_TYPE = "__gate__"
 
 _T_OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
-_DUAL = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "in": "not_in",
-         "not_in": "in"}
+_DUAL = {
+    "eq": "ne",
+    "ne": "eq",
+    "lt": "ge",
+    "le": "gt",
+    "gt": "le",
+    "ge": "lt",
+    "in": "not_in",
+    "not_in": "in",
+}
 
 Expr = dict[str, Any]
 Atom = tuple[str, bool]  # (rule id, value)
@@ -207,13 +215,15 @@ def dnf(node: _Node) -> list[Conj]:
 def rule_ref_width(cond: Cond, rs: Ruleset) -> int:
     """The most rule values one disjunct of ``cond`` reads (the checker bounds it)."""
     members = _members(rs)
-    widths = [len(atoms) for rail in (True, False) for _, atoms in dnf(positive(cond, rail, members))]
+    widths = [
+        len(atoms) for rail in (True, False) for _, atoms in dnf(positive(cond, rail, members))
+    ]
     return max(widths, default=0)
 
 
 def _members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
     kinds = {r.kind for r in rs.rules.values()}
-    return {k: tuple(r.id for r in rs.aggregated(k)) for k in kinds}  # type: ignore[arg-type]
+    return {k: tuple(r.id for r in rs.aggregated(k)) for k in kinds}
 
 
 # --- engine rules ---------------------------------------------------------------------------
@@ -268,9 +278,7 @@ def compile_ruleset(rs: Ruleset) -> Compiled:
                 name = f"{rule.id}#{'T' if rail else 'F'}#{i}"
                 raw.append(EngineRule(name, (rule.id, rail), case, tuple(sorted(reads))))
     strata = _strata(raw)
-    rules = tuple(
-        EngineRule(r.name, r.proves, r.case, r.reads, strata[r.proves[0]]) for r in raw
-    )
+    rules = tuple(EngineRule(r.name, r.proves, r.case, r.reads, strata[r.proves[0]]) for r in raw)
     definition = {r.name: _definition(r) for r in rules}
     return Compiled(
         definition=definition,

@@ -39,7 +39,15 @@ from ._decision import (
     ValueEffect,
     WalkStep,
 )
-from ._logic import Evaluator, Facts, Program, Truth, fact_dependencies, rule_dependencies, truth_name
+from ._logic import (
+    Evaluator,
+    Facts,
+    Program,
+    Truth,
+    fact_dependencies,
+    rule_dependencies,
+    truth_name,
+)
 from ._model import Compare, FactDecl, FactValue, Rule, Ruleset, walk
 
 _PAIR_LIMIT = 8  # missing facts beyond which joint effects are not enumerated
@@ -157,7 +165,9 @@ class Decider:
             + self._results("aggravating", values, facts),
             looks=[self._look(look_id, values, facts) for look_id in rs.looks],
             distinctions=[self._distinction(d_id, values, facts) for d_id in rs.distinctions],
-            claimed_situations=[self._claim(sid, values) for sid in dict.fromkeys(case.claimed_situations)],
+            claimed_situations=[
+                self._claim(sid, values) for sid in dict.fromkeys(case.claimed_situations)
+            ],
             missing_facts=missing,
             walk=[
                 WalkStep(
@@ -257,7 +267,9 @@ class Decider:
     def _look(self, look_id: str, values: dict[str, bool], facts: Facts) -> LookFinding:
         look = self.rs.looks[look_id]
         rules = [r for r in self.rs.rules_of("look") if r.look == look_id]
-        found = self._ranked(rules, values, (("unfavourable", "unfavourable"), ("favourable", "favourable")))
+        found = self._ranked(
+            rules, values, (("unfavourable", "unfavourable"), ("favourable", "favourable"))
+        )
         finding = "unknown" if found is None else (found or "neutral")
         return LookFinding(
             id=look_id,
@@ -271,7 +283,9 @@ class Decider:
     def _distinction(self, d_id: str, values: dict[str, bool], facts: Facts) -> DistinctionFinding:
         d = self.rs.distinctions[d_id]
         rules = [r for r in self.rs.rules_of("distinction") if r.distinction == d_id]
-        found = self._ranked(rules, values, (("intolerable", "intolerable"), ("tolerable", "tolerable")))
+        found = self._ranked(
+            rules, values, (("intolerable", "intolerable"), ("tolerable", "tolerable"))
+        )
         side = "unknown" if found is None else (found or "not_applicable")
         return DistinctionFinding(
             id=d_id,
@@ -288,7 +302,9 @@ class Decider:
         if rule.referral:
             status = "referred_to_committee"
         else:
-            status = {True: "established", False: "not_established", None: "unknown"}[values.get(sid)]
+            status = {True: "established", False: "not_established", None: "unknown"}[
+                values.get(sid)
+            ]
         return ClaimCheck(id=sid, label=rule.label, status=status)  # type: ignore[arg-type]
 
     # --- missing facts ----------------------------------------------------------------------
@@ -312,12 +328,13 @@ class Decider:
                 if fid not in facts:
                     readers.setdefault(fid, []).append(rid)
             pending.extend(
-                d for d in rule_dependencies(rule.when, self.program.kind_members)
+                d
+                for d in rule_dependencies(rule.when, self.program.kind_members)
                 if values.get(d) is None
             )
         ordered = sorted(readers, key=list(self.rs.facts).index)
 
-        def outcome_with(extra: dict[str, FactValue]) -> str:
+        def outcome_with(extra: dict[str, FactValue]) -> OutcomeId:
             trial = {**facts, **extra}
             return walk_outcomes(self.program, self.evaluator.rule_values(trial, claims)).outcome
 

@@ -48,7 +48,9 @@ class RuleResult(_Model):
     value: TruthName
     citation: CitationRef | None
     facts: list[FactUse]
-    unknown_facts: list[str] = Field(description="facts this rule reads that the case leaves unknown")
+    unknown_facts: list[str] = Field(
+        description="facts this rule reads that the case leaves unknown"
+    )
     note: str = ""
 
 
@@ -181,7 +183,9 @@ class Decision(_Model):
     missing_facts: list[MissingFact]
     walk: list[WalkStep]
     trace: list[TraceStep]
-    proposal_note: str = "本结论为建议，须经党委（党组）集体研究决定。This is a proposal for the deciding body."
+    proposal_note: str = (
+        "本结论为建议，须经党委（党组）集体研究决定。This is a proposal for the deciding body."
+    )
 
     def to_json(self) -> str:
         """Canonical JSON: the same inputs give the same bytes."""

@@ -8,6 +8,7 @@ into :class:`~rongcuo._errors.EngineError`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
@@ -116,8 +117,13 @@ class DurableEvaluator:
                         values[rid] = value
                         if (rid, value) in self.compiled.consumed:
                             derived.append(
-                                {"id": f"d:{rid}", "sid": sid, "t": DERIVED_TYPE, "r": rid,
-                                 "v": int(value)}
+                                {
+                                    "id": f"d:{rid}",
+                                    "sid": sid,
+                                    "t": DERIVED_TYPE,
+                                    "r": rid,
+                                    "v": int(value),
+                                }
                             )
                     elif known != value:
                         raise EngineError(
@@ -128,10 +134,9 @@ class DurableEvaluator:
                     self._assert(derived, f"rule values of stratum {stratum}")
         finally:
             self._fired.clear()
-            try:
+            # A failed cleanup must not hide the error that got us here.
+            with contextlib.suppress(Exception):
                 self._ruleset.delete_state(sid)
-            except Exception:  # noqa: S110  (a failed cleanup must not hide the real error)
-                pass
         return {k: v for k, v in values.items() if k not in self.compiled.auxiliary}
 
     def _assert(self, facts: list[dict[str, Any]], what: str) -> int | None:

@@ -114,9 +114,7 @@ def format_diagnostics(diags: Sequence[Diagnostic], limit: int = MAX_DIAGNOSTICS
     errors = sum(1 for d in diags if d.severity == "error")
     warnings = len(diags) - errors
     if len(diags) > limit:
-        parts.append(
-            f"……另有 {len(diags) - limit} 条未显示 / {len(diags) - limit} more not shown"
-        )
+        parts.append(f"……另有 {len(diags) - limit} 条未显示 / {len(diags) - limit} more not shown")
     parts.append(f"{errors} 个错误，{warnings} 个警告 / {errors} error(s), {warnings} warning(s)")
     return "\n".join(parts)
 

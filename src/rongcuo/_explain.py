@@ -24,7 +24,9 @@ def _facts(uses: Iterable[FactUse]) -> str:
 
 
 def _rule_line(r: RuleResult | TraceStep, indent: str = "  ") -> list[str]:
-    lines = [f"{indent}[{_MARK[r.value]}] {r.label}（{r.rule if isinstance(r, TraceStep) else r.id}）"]
+    lines = [
+        f"{indent}[{_MARK[r.value]}] {r.label}（{r.rule if isinstance(r, TraceStep) else r.id}）"
+    ]
     lines.append(f"{indent}    依据：{_cite(r.citation)}")
     if r.facts:
         lines.append(f"{indent}    事实：{_facts(r.facts)}")
@@ -129,6 +131,8 @@ def render_explain(d: Decision) -> str:
         out.append("")
     out.append("【认定顺序】")
     for w in d.walk:
-        out.append(f"  第 {w.step} 步 [{_MARK[w.value]}] {w.label} → {w.outcome}（{_cite(w.citation)}）")
+        out.append(
+            f"  第 {w.step} 步 [{_MARK[w.value]}] {w.label} → {w.outcome}（{_cite(w.citation)}）"
+        )
     out += ["", f"理由：{d.reason_zh}", d.proposal_note]
     return "\n".join(out) + "\n"

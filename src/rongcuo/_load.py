@@ -25,8 +25,8 @@ from ._model import (
     FactDecl,
     FactType,
     FactValue,
-    Known,
     KindRef,
+    Known,
     Look,
     Not,
     OutcomeDecl,
@@ -94,7 +94,9 @@ _KIND_ONLY = {
 }
 
 
-def load_ruleset_file(path: Path, display: str | None = None) -> tuple[RulesetFile | None, list[Diagnostic]]:
+def load_ruleset_file(
+    path: Path, display: str | None = None
+) -> tuple[RulesetFile | None, list[Diagnostic]]:
     """Parse one ruleset version file. Returns ``None`` with diagnostics when it cannot be used."""
     loaded, diags = load_document(path, display)
     if loaded is None:
@@ -261,7 +263,12 @@ class _RulesetParser:
         if m is None:
             return None
         r = self.r
-        return Look(r.ident(m, "id", path), r.text(m, "label", path), r.text(m, "question", path), r.loc(path))
+        return Look(
+            r.ident(m, "id", path),
+            r.text(m, "label", path),
+            r.text(m, "question", path),
+            r.loc(path),
+        )
 
     def distinction(self, raw: Any, path: DocPath) -> Distinction | None:
         r = self.r
@@ -297,7 +304,12 @@ class _RulesetParser:
                 extra = r.integer(t, "extendable_by", tpath) or 0
                 for name, value in (("working_days", days), ("extendable_by", extra)):
                     if value is not None and value < 0:
-                        r.report("RC115", (*tpath, name), "期限不能为负数", "a time limit cannot be negative")
+                        r.report(
+                            "RC115",
+                            (*tpath, name),
+                            "期限不能为负数",
+                            "a time limit cannot be negative",
+                        )
                 limit = TimeLimit(days or 0, extra, r.text(t, "starts", tpath))
         return ProcedureStep(
             id=r.ident(m, "id", path),
@@ -493,7 +505,7 @@ class _RulesetParser:
                     did_you_mean(kind, AGGREGATE_KINDS),
                 )
                 return None
-            agg: RuleKind = kind  # type: ignore[assignment]  # checked just above
+            agg: RuleKind = kind  # narrowed by the membership test above
             return KindRef(agg, "any" if form == "any_rule" else "all", loc)
         # fact leaf
         ops = [k for k in raw if k in (*CMP_OPS, "known")]
@@ -534,11 +546,11 @@ class _RulesetParser:
                 if checked is None:
                     return None
                 vals.append(checked)
-            return Compare(fact, op, tuple(vals), loc) if fact else None  # type: ignore[arg-type]
+            return Compare(fact, op, tuple(vals), loc) if fact else None
         scalar = self.scalar(value, vpath)
         if scalar is None or not fact:
             return None
-        return Compare(fact, op, scalar, loc)  # type: ignore[arg-type]  # op is one of CMP_OPS
+        return Compare(fact, op, scalar, loc)
 
     def scalar(self, value: Any, path: DocPath) -> FactValue | None:
         import datetime as dt

@@ -22,8 +22,8 @@ from ._model import (
     Compare,
     Cond,
     FactValue,
-    Known,
     KindRef,
+    Known,
     Not,
     Rule,
     RuleRef,
@@ -72,7 +72,7 @@ def _same(a: object, b: object) -> bool:
 def _ordinal(value: FactValue) -> float:
     if isinstance(value, dt.date):
         return float(value.toordinal())
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
 def kleene_all(values: Iterable[Truth]) -> Truth:
@@ -106,8 +106,8 @@ class Program:
     @classmethod
     def build(cls, ruleset: Ruleset) -> Program:
         """Order the rules; the checker has already rejected cycles."""
-        members = {
-            kind: tuple(r.id for r in ruleset.aggregated(kind))  # type: ignore[arg-type]
+        members: dict[str, tuple[str, ...]] = {
+            kind: tuple(r.id for r in ruleset.aggregated(kind))
             for kind in {r.kind for r in ruleset.rules.values()}
         }
         deps = {

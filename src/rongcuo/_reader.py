@@ -140,7 +140,7 @@ class Reader:
                 f"zeros: {value}）"
             )
         elif isinstance(value, int | dt.date) and not isinstance(value, bool):
-            hint = f"加引号 quote it: {key}: \"{value}\""
+            hint = f'加引号 quote it: {key}: "{value}"'
         self.wrong_type((*path, key), "text", value, hint)
         return default
 

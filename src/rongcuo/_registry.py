@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -163,8 +164,14 @@ class Library:
             base_id = current.extends
             where = current.src
             if base_id in seen:
-                return None, [_broken(current, f"extends 形成循环：{' → '.join([*seen, base_id])}",
-                                      f"extends forms a cycle: {' → '.join([*seen, base_id])}", "")]
+                return None, [
+                    _broken(
+                        current,
+                        f"extends 形成循环：{' → '.join([*seen, base_id])}",
+                        f"extends forms a cycle: {' → '.join([*seen, base_id])}",
+                        "",
+                    )
+                ]
             try:
                 versions = self.versions(base_id)
             except RulesetNotFound:
@@ -247,7 +254,9 @@ def _pick_base(versions: Versions, child: RulesetFile, day: dt.date) -> RulesetF
 
 
 def _broken(f: RulesetFile, zh: str, en: str, hint: str) -> Diagnostic:
-    return Diagnostic("RC106", Location(f.path, f.src.line, f.src.column, ("extends",)), zh, en, hint)
+    return Diagnostic(
+        "RC106", Location(f.path, f.src.line, f.src.column, ("extends",)), zh, en, hint
+    )
 
 
 def _display(path: Path) -> str:
@@ -273,7 +282,7 @@ def _overlaps(files: list[RulesetFile]) -> list[Diagnostic]:
                 )
             )
         seen[f.version] = f
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if a.effective_until is None or a.effective_until >= b.effective_from:
             out.append(
                 Diagnostic(

@@ -127,7 +127,7 @@ def _build(
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _build(loader, key_node, (), Positions(pos.file), diags)
             if not isinstance(key, str | int | bool) or isinstance(key, bool):
                 key = str(key)
             child = (*path, key)
@@ -149,4 +149,9 @@ def _build(
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, i), pos, diags) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        # A scalar that looks like a timestamp but is not a real date (2024-13-01): keep its
+        # text, so the stage that expects a date reports it with its location.
+        return node.value

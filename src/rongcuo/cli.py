@@ -117,7 +117,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("rulesets", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def check(rulesets: Sequence[str], fmt: str) -> None:
     """List every problem in RULESETS (ids or folders), each with file:line and a fix hint."""
 
@@ -138,7 +140,9 @@ def check(rulesets: Sequence[str], fmt: str) -> None:
 
 @main.command()
 @_case_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def evaluate(case: str, ruleset: str, as_of: dt.date | None, backend: str, fmt: str) -> None:
     """Evaluate CASE into a proposed decision."""
 
