@@ -291,8 +291,6 @@ def compile_ruleset(rs: Ruleset) -> Compiled:
 
 
 def _claims(cond: Cond) -> set[str]:
-    from ._model import walk
-
     return {n.situation for n in walk(cond) if isinstance(n, Claimed)}
 
 

@@ -6,12 +6,14 @@ cycles — is the checker's job once ``extends`` has been resolved.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any
 
 from ._errors import Diagnostic, DocPath, did_you_mean
 from ._model import (
+    AGGREGATE_KINDS,
     LOOK_FINDINGS,
     RULE_KINDS,
     AllOf,
@@ -40,6 +42,7 @@ from ._model import (
 from ._reader import Reader
 from ._yaml import load_document
 
+_EPOCH = dt.date(1900, 1, 1)  # stands in for a missing effective_from, which is reported
 FACT_TYPES: tuple[FactType, ...] = ("bool", "number", "enum", "date", "text")
 CMP_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
 COND_FORMS = ("all", "any", "not", "fact", "rule", "any_rule", "all_rules", "claimed")
@@ -494,8 +497,6 @@ class _RulesetParser:
         if form in ("any_rule", "all_rules"):
             r.mapping(raw, path, (form,))
             kind = r.text(raw, form, path)
-            from ._model import AGGREGATE_KINDS
-
             if kind not in AGGREGATE_KINDS:
                 r.report(
                     "RC111",
@@ -553,8 +554,6 @@ class _RulesetParser:
         return Compare(fact, op, scalar, loc)
 
     def scalar(self, value: Any, path: DocPath) -> FactValue | None:
-        import datetime as dt
-
         if isinstance(value, bool | int | float | str | dt.date):
             return value
         self.r.report(
@@ -565,8 +564,3 @@ class _RulesetParser:
             f"实际是 got {type(value).__name__}",
         )
         return None
-
-
-import datetime as _dt  # noqa: E402  (kept apart: only the fallback date needs it)
-
-_EPOCH = _dt.date(1900, 1, 1)
