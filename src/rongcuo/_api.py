@@ -12,7 +12,7 @@ from ._case import Case, CaseSource, bind_facts, load_case, parse_case
 from ._compile import compile_ruleset
 from ._decide import Decider
 from ._decision import Decision
-from ._errors import CaseError, Diagnostic, Location, RulesetNotFound
+from ._errors import CaseError, Diagnostic, Location, RulesetNotFound, sort_diagnostics
 from ._logic import Evaluator, Program, ReferenceEvaluator
 from ._model import Ruleset
 from ._registry import Library
@@ -66,8 +66,6 @@ class Engine:
 
     def check(self, ruleset_id: str) -> list[Diagnostic]:
         """Every problem in every version of a ruleset, sorted (warnings included)."""
-        from ._errors import sort_diagnostics
-
         return sort_diagnostics(self.library.check(ruleset_id))
 
     def load_case(self, case: CaseInput) -> tuple[Case, CaseSource]:

@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from ._compile import MAX_RULE_REFS, rule_ref_width
 from ._errors import Diagnostic, Location, did_you_mean
 from ._logic import compare
 from ._model import (
@@ -311,8 +312,6 @@ class _Checker:
         return True
 
     def width(self, rule: Rule) -> None:
-        from ._compile import MAX_RULE_REFS, rule_ref_width
-
         assert rule.when is not None
         widest = rule_ref_width(rule.when, self.rs)
         if widest > MAX_RULE_REFS * MAX_RULE_REFS:

@@ -38,6 +38,7 @@ from ._model import (
     Not,
     RuleRef,
     Ruleset,
+    walk,
 )
 
 #: Rule values one engine rule may read (durable allows 16 patterns; two go to case and gate).
