@@ -111,3 +111,19 @@ def test_case_schema_lists_the_contract() -> None:
         "facts",
         "evidence",
     }
+
+
+def test_a_list_as_fact_value_gives_one_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "id: X-5\ntitle: t\nincident_date: 2024-03-01\nfacts:\n  loss_yuan: [1, 2]\n"
+    )
+    (d,) = errors_of(path)
+    assert (d.code, d.location.line) == ("RC203", 5)
+
+
+def test_number_bounds_message(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "id: X-6\ntitle: t\nincident_date: 2024-03-01\nfacts:\n  loss_yuan: -5\n"
+    )
+    (d,) = errors_of(path)
+    assert d.message_en == "fact loss_yuan (number) must lie within [0, +∞), got the number -5"

@@ -335,3 +335,27 @@ def test_diagnostic_text_format(tmp_path: Path, write_ruleset: WriteRuleset) -> 
     assert text[1] == "  键 'title' 重复出现（首次在第 2 行）"
     assert text[2] == "  duplicate key 'title' (first at line 2)"
     assert text[3].startswith("  提示 hint: ")
+
+
+def test_cycle_message_names_each_rule_once(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+    rules = "".join(
+        f"""
+  - id: {a}
+    kind: situation
+    label: {a}
+    when: {{not: {{rule: {b}}}}}
+    cite: {{doc: doc, clause: 第一条, text: 原文}}"""
+        for a, b in (("r1", "r2"), ("r2", "r1"))
+    )
+    write_ruleset("local", "1", HEAD + "rules:" + rules + "\n")
+    (d,) = [d for d in check(tmp_path) if d.code == "RC107"]
+    assert d.message_en == "rules form a cycle through negation (not): r1 → r2 → r1"
+
+
+def test_only_the_specification_outcomes_may_be_declared(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    write_ruleset("local", "1", HEAD + "outcomes:\n  - {id: pardon, label: 赦免}\n")
+    (d,) = check(tmp_path)
+    assert d.code == "RC111"
+    assert d.message_en.startswith("outcome 'pardon' is not one of the specification's outcomes")

@@ -119,3 +119,24 @@ def test_schema_commands_print_json_schema() -> None:
     assert code == 0 and json.loads(out)["title"] == "Case"
     code, out, _ = run("schema", "decision")
     assert code == 0 and "outcome" in json.loads(out)["properties"]
+
+
+def test_missing_ruleset_folder_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("check", str(tmp_path / "nothere"))
+    assert code == 2
+    assert "no such ruleset folder" in err
+
+
+def test_decision_json_does_not_depend_on_working_directory(tmp_path: Path) -> None:
+    import os
+
+    here = run("evaluate", CASE, "--ruleset", "wanzhou", "--format", "json")[1]
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        there = run("evaluate", CASE, "--ruleset", "wanzhou", "--format", "json")[1]
+    finally:
+        os.chdir(old)
+    assert here == there
+    files = [c["file"] for c in json.loads(here)["ruleset"]["components"]]
+    assert files == ["national/2019.yaml", "wanzhou/2018.yaml"]

@@ -116,7 +116,17 @@ def parse_case(data: Any, source: CaseSource) -> Case:
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
-        raise CaseError([_from_pydantic(e, source) for e in exc.errors()]) from None
+        errors = []
+        seen_facts: set[object] = set()
+        for e in exc.errors():
+            loc = tuple(e["loc"])
+            if loc[:1] == ("facts",) and len(loc) >= 2:
+                # pydantic reports each member of the value union; one error per fact is enough
+                if loc[1] in seen_facts:
+                    continue
+                seen_facts.add(loc[1])
+            errors.append(_from_pydantic(e, source))
+        raise CaseError(errors) from None
 
 
 def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
@@ -145,7 +155,7 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
             f"unknown field {where!r}",
             did_you_mean(str(path[-1]), parent),
         )
-    if kind.startswith("date"):
+    if kind.startswith("date") and path[:1] != ("facts",):
         return Diagnostic(
             "RC005",
             source.at(path),
@@ -235,6 +245,12 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
     return facts
 
 
+def _span(low: float | None, high: float | None) -> str:
+    left = "(-∞" if low is None else f"[{low:g}"
+    right = "+∞)" if high is None else f"{high:g}]"
+    return f"{left}, {right}"
+
+
 def _coerce(
     ftype: str, value: RawFactValue, decl: Any
 ) -> tuple[FactValue | None, tuple[str, str, str] | None]:
@@ -250,9 +266,10 @@ def _coerce(
         if isinstance(value, int | float) and not isinstance(value, bool):
             low, high = decl.minimum, decl.maximum
             if (low is not None and value < low) or (high is not None and value > high):
+                span = _span(low, high)
                 return None, (
-                    f"应在 [{low}, {high}] 之内",
-                    f"must lie within [{low}, {high}]",
+                    f"应在 {span} 之内",
+                    f"must lie within {span}",
                     f"单位 unit: {decl.unit}" if decl.unit else "",
                 )
             return value, None

@@ -71,6 +71,17 @@ class _Checker:
                         f"fact {fact.id} names an undeclared look {look!r}",
                         did_you_mean(look, rs.looks),
                     )
+        for decl in rs.outcomes.values():
+            if decl.id not in REQUIRED_OUTCOMES:
+                self.error(
+                    "RC111",
+                    decl.src,
+                    f"结论 {decl.id!r} 不是规格说明中的结论；结论只能是："
+                    + "、".join(REQUIRED_OUTCOMES),
+                    f"outcome {decl.id!r} is not one of the specification's outcomes: "
+                    + ", ".join(REQUIRED_OUTCOMES),
+                    did_you_mean(decl.id, REQUIRED_OUTCOMES),
+                )
         for out_id in REQUIRED_OUTCOMES:
             if out_id not in rs.outcomes:
                 self.error(
@@ -217,14 +228,6 @@ class _Checker:
                     did_you_mean(node.situation, [r.id for r in rs.rules_of("situation")]),
                 )
                 return False
-        if isinstance(node, KindRef) and rule.kind == node.kind:
-            self.error(
-                "RC108",
-                node.src,
-                f"{rule.kind} 规则 {rule.id} 汇总了自己所属的种类，形成循环",
-                f"the {rule.kind} rule {rule.id} aggregates its own kind, which includes itself",
-            )
-            return False
         return True
 
     def comparison(self, node: Compare, fact: FactDecl) -> bool:
@@ -345,8 +348,7 @@ class _Checker:
                 stack.append((dep, negated))
                 if state.get(dep) == 1:
                     start = next(i for i, (r, _) in enumerate(stack) if r == dep)
-                    loop = [(rid_, n) for rid_, n in stack[start + 1 :]]
-                    loop_ids = [dep, *[r for r, _ in loop]]
+                    loop_ids = [r for r, _ in stack[start:-1]]
                     key = frozenset(loop_ids)
                     if key not in reported:
                         reported.add(key)

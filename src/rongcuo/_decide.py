@@ -403,7 +403,8 @@ class Decider:
             return list(dict.fromkeys(consts)) or ["（其他）"]
         if decl.type == "date":
             days = sorted({c for c in consts if isinstance(c, dt.date)})
-            return [d + dt.timedelta(days=k) for d in days for k in (-1, 0)] or []
+            near = {d + dt.timedelta(days=k) for d in days for k in (-1, 0, 1)}
+            return sorted(near)
         nums = sorted({float(c) for c in consts if isinstance(c, int | float)})
         low = decl.minimum if decl.minimum is not None else (nums[0] - 1 if nums else 0.0)
         high = decl.maximum if decl.maximum is not None else (nums[-1] * 2 + 1 if nums else 1.0)
@@ -415,7 +416,7 @@ class Decider:
 
     def _reason(self, result: Walk, missing: list[MissingFact], lang: str) -> str:
         zh = lang == "zh"
-        if result.conflict:
+        if result.conflict and result.outcome == "refer":
             names = "、".join(r.id for r in result.conflict)
             return (
                 f"同一步骤的规则（{names}）结论不同，规则集无法排序，提请党委（党组）集体研究认定。"

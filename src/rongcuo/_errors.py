@@ -24,7 +24,7 @@ Severity = Literal["error", "warning"]
 PathItem = str | int
 DocPath = tuple[PathItem, ...]
 
-#: Diagnostics shown per file before the rest are summarised (policy staff fix a file in one pass,
+#: Diagnostics shown in one listing before the rest are summarised (policy staff fix a file in one pass,
 #: but a wall of 300 errors from one misplaced indent helps nobody).
 MAX_DIAGNOSTICS = 50
 

@@ -68,13 +68,13 @@ class Library:
         found: set[str] = set()
         for base in self.paths:
             if base.is_dir():
-                found.update(p.name for p in base.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+                found.update(p.name for p in base.iterdir() if p.is_dir() and _has_versions(p))
         return sorted(found)
 
     def folder(self, rid: str) -> Path:
         for base in self.paths:
             candidate = base / rid
-            if candidate.is_dir() and any(candidate.glob("*.yaml")):
+            if candidate.is_dir() and _has_versions(candidate):
                 return candidate
         raise RulesetNotFound(
             f"找不到规则集 {rid!r} / no ruleset {rid!r} in {', '.join(map(str, self.paths))}. "
@@ -87,7 +87,7 @@ class Library:
             return self._versions[rid]
         folder = self.folder(rid)
         out = Versions(rid, folder)
-        for path in sorted(folder.glob("*.yaml")):
+        for path in _version_files(folder):
             parsed, diags = load_ruleset_file(path, _display(path))
             out.diagnostics.extend(diags)
             if parsed is None:
@@ -243,6 +243,14 @@ class Library:
         return days
 
 
+def _version_files(folder: Path) -> list[Path]:
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def _has_versions(folder: Path) -> bool:
+    return bool(_version_files(folder))
+
+
 def _pick_base(versions: Versions, child: RulesetFile, day: dt.date) -> RulesetFile | None:
     for f in versions.files:
         if child.extends_version:
@@ -376,7 +384,11 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
                 )
     if any(d.severity == "error" for d in diags):
         return None, diags
-    components = tuple(Component(f.id, f.version, f.path, f.sha256) for f in chain)
+    # Recorded in every Decision: relative to the ruleset folder, so it is the same wherever the
+    # command runs.
+    components = tuple(
+        Component(f.id, f.version, f"{f.id}/{Path(f.path).name}", f.sha256) for f in chain
+    )
     digest = hashlib.sha256(
         json.dumps([[c.id, c.version, c.sha256] for c in components]).encode()
     ).hexdigest()

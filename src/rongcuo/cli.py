@@ -47,6 +47,8 @@ def _split_ruleset(spec: str) -> tuple[str, list[Path]]:
 def _run(action: Callable[[], int]) -> None:
     try:
         code = action()
+    except click.ClickException:
+        raise  # usage errors: click prints them and exits 2
     except InputError as exc:
         click.echo(format_diagnostics(exc.diagnostics), err=True)
         code = 1
