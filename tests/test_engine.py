@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,23 +24,31 @@ def test_public_api_is_exactly_all() -> None:
             assert obj.__doc__, f"{name} has no docstring"
 
 
-def test_swallowed_action_exception_is_raised_as_engine_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def failing(self: Any, name: str) -> Callable[[Any], None]:
-        def action(c: Any) -> None:
-            raise RuntimeError(f"boom in {name}")
-
-        return action
-
-    monkeypatch.setattr(_durable._QuietHost, "get_action", failing)
+def test_engine_failures_are_raised_as_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
     rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", dt.date(2024, 1, 1))
     evaluator = _durable.DurableEvaluator(compile_ruleset(rs), "failing")
+
+    class Failing:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def complete_and_start_action(self, *args: Any) -> Any:
+            raise RuntimeError("boom in the C core")
+
+    real = _durable._dre
+    monkeypatch.setattr(_durable, "_dre", Failing())
     try:
-        with pytest.raises(rongcuo.EngineError, match="boom in"):
+        with pytest.raises(rongcuo.EngineError, match="boom in the C core"):
             evaluator.rule_values({"motive": "public"}, frozenset())
     finally:
+        monkeypatch.undo()
         evaluator.close()
+
+
+def test_registered_python_actions_never_run() -> None:
+    action = _durable._QuietHost().get_action("x#T#0")
+    with pytest.raises(rongcuo.EngineError, match="x#T#0"):
+        action(None)
 
 
 def test_closed_evaluator_refuses_work() -> None:
