@@ -6,42 +6,16 @@ from typing import Any
 
 import yaml
 from pytest_bdd import given, parsers, scenarios, then, when
+from tests.cases import cleared_case
 
 import rongcuo
 
 scenarios(".")
 
-CLEARED: dict[str, Any] = {
-    "political_discipline_breach": False,
-    "motive": "public",
-    "intent": "negligence",
-    "knew_it_was_prohibited": False,
-    "explicitly_prohibited": False,
-    "concealment": False,
-    "collusion": False,
-    "collective_decision_required": True,
-    "collective_decision": True,
-    "repeat_of_same_error": False,
-    "obstructed_investigation": False,
-    "cooperated": True,
-    "safety_or_eco_incident": "none",
-    "social_impact": "minor",
-    "dereliction": False,
-    "executed_illegal_order": False,
-    "dissent_recorded": False,
-    "objected_to_superior_decision": False,
-    "remedial_action": True,
-}
-
 
 @given("一个各项不予容错情形均已排除的案件", target_fixture="case")
-def cleared_case() -> dict[str, Any]:
-    return {
-        "id": "BDD-1",
-        "title": "场景案件",
-        "incident_date": "2024-06-01",
-        "facts": dict(CLEARED),
-    }
+def a_cleared_case() -> dict[str, Any]:
+    return cleared_case(case_id="BDD-1")
 
 
 @given(parsers.parse('事实 "{fact}" 为 "{value}"'))

@@ -9,42 +9,13 @@ import pytest
 
 import rongcuo
 
-CLEAN: dict[str, Any] = {
-    "political_discipline_breach": False,
-    "motive": "public",
-    "intent": "negligence",
-    "knew_it_was_prohibited": False,
-    "explicitly_prohibited": False,
-    "concealment": False,
-    "collusion": False,
-    "collective_decision_required": True,
-    "collective_decision": True,
-    "repeat_of_same_error": False,
-    "obstructed_investigation": False,
-    "cooperated": True,
-    "safety_or_eco_incident": "none",
-    "social_impact": "minor",
-    "dereliction": False,
-    "executed_illegal_order": False,
-    "dissent_recorded": False,
-    "objected_to_superior_decision": False,
-    "remedial_action": True,
-}
+from .cases import cleared_case
 
 
 def case(
     facts: dict[str, Any], claimed: tuple[str, ...] = (), drop: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    merged = {**CLEAN, **facts}
-    for key in drop:
-        merged.pop(key)
-    return {
-        "id": "T-1",
-        "title": "测试案件",
-        "incident_date": "2024-05-01",
-        "claimed_situations": list(claimed),
-        "facts": merged,
-    }
+    return cleared_case(facts, claimed, drop)
 
 
 @pytest.fixture(params=["durable", "reference"])
