@@ -58,7 +58,7 @@ class Library:
         if include_bundled:
             self.paths.append(bundled_dir())
         self._versions: dict[str, Versions] = {}
-        self._resolved: dict[tuple[str, str, dt.date | None], Ruleset] = {}
+        self._merged: dict[tuple[str, ...], Ruleset] = {}  # by the files' hashes, base first
         self._checked: dict[tuple[str, ...], list[Diagnostic]] = {}
 
     # --- discovery --------------------------------------------------------------------
@@ -130,20 +130,19 @@ class Library:
     def resolve(self, rid: str, day: dt.date) -> Ruleset:
         """The effective ruleset ``rid`` as in force on ``day``, checked; raises on errors."""
         top = self.in_force(rid, day)
-        key = (rid, top.version, day)
-        if key in self._resolved:
-            return self._resolved[key]
         chain, diags = self._chain(top, day)
         if chain is None:
             raise RulesetError(diags)
+        key = tuple(f.sha256 for f in chain)
+        if key in self._merged:  # every day on which the same files apply shares one ruleset
+            return self._merged[key]
         ruleset, more = merge(chain)
         diags += more
         if ruleset is not None:
             diags += self._check_once(chain, ruleset)
         if ruleset is None or any(d.severity == "error" for d in diags):
             raise RulesetError(diags)
-        # Cache by the pair of versions actually used, so days in force share one object.
-        self._resolved[key] = ruleset
+        self._merged[key] = ruleset
         return ruleset
 
     def _check_once(self, chain: list[RulesetFile], ruleset: Ruleset) -> list[Diagnostic]:
@@ -162,7 +161,6 @@ class Library:
         current = top
         while current.extends:
             base_id = current.extends
-            where = current.src
             if base_id in seen:
                 return None, [
                     _broken(
@@ -201,7 +199,6 @@ class Library:
                         ),
                     )
                 ]
-            del where
             seen.add(base_id)
             chain.insert(0, base)
             current = base
