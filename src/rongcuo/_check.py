@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ._compile import MAX_RULE_REFS, rule_ref_width
 from ._errors import Diagnostic, Location, did_you_mean
-from ._logic import compare
+from ._logic import compare, representative_values
 from ._model import (
     AllOf,
     AnyOf,
@@ -482,29 +482,13 @@ def _dnf(cond: Cond, positive: bool) -> list[list[_Lit]] | None:
 
 
 def _samples(decl: FactDecl, lits: list[_Lit]) -> list[FactValue | None]:
-    """Values of a fact that together meet every region its comparisons carve out."""
-    out: list[FactValue | None] = [None]
-    if decl.type == "bool":
-        return [*out, True, False]
-    if decl.type == "enum":
-        return [*out, *(k for k, _ in decl.values)]
+    """Unknown, and known values of a fact reaching every region its comparisons carve out."""
     consts: list[FactValue] = []
     for lit in lits:
         if isinstance(lit.node, Compare):
             v = lit.node.value
             consts.extend(v if isinstance(v, tuple) else (v,))
-    if decl.type == "text":
-        return [*out, *consts, "\x00other"]
-    if decl.type == "date":
-        days = sorted({c.toordinal() for c in consts if isinstance(c, dt.date)})
-        near = {d + k for d in days for k in (-1, 0, 1)} or {dt.date(2000, 1, 1).toordinal()}
-        return [*out, *(dt.date.fromordinal(p) for p in sorted(near))]
-    nums = sorted({float(c) for c in consts if isinstance(c, int | float)})
-    low = decl.minimum if decl.minimum is not None else (nums[0] - 1 if nums else 0.0)
-    high = decl.maximum if decl.maximum is not None else (nums[-1] + 1 if nums else 1.0)
-    grid = sorted({low, high, *nums})
-    points = set(grid) | {(a + b) / 2 for a, b in itertools.pairwise(grid)}
-    return [*out, *sorted(p for p in points if low <= p <= high)]
+    return [None, *representative_values(decl, consts)]
 
 
 def _lit_holds(lit: _Lit, value: FactValue | None) -> bool:

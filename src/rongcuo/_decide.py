@@ -17,7 +17,6 @@ each value it could take, to say which value would give which outcome.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -45,6 +44,7 @@ from ._logic import (
     Program,
     Truth,
     fact_dependencies,
+    representative_values,
     rule_dependencies,
     truth_name,
 )
@@ -387,30 +387,13 @@ class Decider:
         return False
 
     def _candidates(self, decl: FactDecl) -> list[FactValue]:
-        """Values that between them reach every region the ruleset's comparisons distinguish."""
-        if decl.type == "bool":
-            return [True, False]
-        if decl.type == "enum":
-            return [k for k, _ in decl.values]
+        """Values of a missing fact that reach every region the ruleset's comparisons carve out."""
         consts: list[FactValue] = []
         for rule in self.rs.rules.values():
-            if rule.when is None:
-                continue
-            for node in walk(rule.when):
+            for node in walk(rule.when) if rule.when is not None else ():
                 if isinstance(node, Compare) and node.fact == decl.id:
                     consts.extend(node.value if isinstance(node.value, tuple) else (node.value,))
-        if decl.type == "text":
-            return list(dict.fromkeys(consts)) or ["（其他）"]
-        if decl.type == "date":
-            days = sorted({c for c in consts if isinstance(c, dt.date)})
-            near = {d + dt.timedelta(days=k) for d in days for k in (-1, 0, 1)}
-            return sorted(near)
-        nums = sorted({float(c) for c in consts if isinstance(c, int | float)})
-        low = decl.minimum if decl.minimum is not None else (nums[0] - 1 if nums else 0.0)
-        high = decl.maximum if decl.maximum is not None else (nums[-1] * 2 + 1 if nums else 1.0)
-        grid = sorted({low, high, *nums})
-        points = sorted(set(grid) | {(a + b) / 2 for a, b in itertools.pairwise(grid)})
-        return [_tidy(p) for p in points if low <= p <= high]
+        return representative_values(decl, consts)
 
     # --- reasons -----------------------------------------------------------------------------
 
@@ -474,7 +457,3 @@ def _display(decl: FactDecl, value: FactValue) -> str:
         value = int(value)
     text = decl.value_label(value)
     return f"{text}{decl.unit}" if decl.unit and decl.type == "number" else text
-
-
-def _tidy(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else round(x, 6)

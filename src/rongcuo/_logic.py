@@ -11,6 +11,7 @@ and the differential test holds it to that.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -21,6 +22,7 @@ from ._model import (
     Claimed,
     Compare,
     Cond,
+    FactDecl,
     FactValue,
     KindRef,
     Known,
@@ -73,6 +75,45 @@ def _ordinal(value: FactValue) -> float:
     if isinstance(value, dt.date):
         return float(value.toordinal())
     return float(value)
+
+
+OTHER_TEXT = "（其他）"  # a text value equal to none of a ruleset's constants
+
+
+def representative_values(decl: FactDecl, consts: Iterable[FactValue]) -> list[FactValue]:
+    """Known values of a fact that between them reach every region that comparisons against
+    ``consts`` distinguish: each constant, the points around and between them, and the bounds.
+
+    The checker uses them to decide whether a condition can hold; the decision stage to say
+    which value of a missing fact would give which outcome.
+    """
+    if decl.type == "bool":
+        return [True, False]
+    if decl.type == "enum":
+        return [k for k, _ in decl.values]
+    given = list(consts)
+    if decl.type == "text":
+        texts: list[FactValue] = list(dict.fromkeys(c for c in given if isinstance(c, str)))
+        return texts if OTHER_TEXT in texts else [*texts, OTHER_TEXT]
+    if decl.type == "date":
+        days = {c for c in given if isinstance(c, dt.date)} or {dt.date(2000, 1, 1)}
+        return sorted({d + dt.timedelta(days=k) for d in days for k in (-1, 0, 1)})
+    nums = sorted(
+        {float(c) for c in given if isinstance(c, int | float) and not isinstance(c, bool)}
+    )
+    low = decl.minimum if decl.minimum is not None else (nums[0] - 1 if nums else 0.0)
+    high = (
+        decl.maximum
+        if decl.maximum is not None
+        else (nums[-1] + abs(nums[-1]) + 1 if nums else 1.0)
+    )
+    grid = sorted({low, high, *nums})
+    points = set(grid) | {(a + b) / 2 for a, b in itertools.pairwise(grid)}
+    return [_tidy(p) for p in sorted(points) if low <= p <= high]
+
+
+def _tidy(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else round(x, 6)
 
 
 def kleene_all(values: Iterable[Truth]) -> Truth:
