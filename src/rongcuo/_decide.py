@@ -78,16 +78,12 @@ class Walk:
 
 def walk_outcomes(program: Program, values: dict[str, bool]) -> Walk:
     """Walk the decision order over the rule values of one case."""
-    by_step: dict[int, list[Rule]] = {}
-    for rule in program.ruleset.rules_of("outcome"):
-        by_step.setdefault(rule.step, []).append(rule)
     possible: list[OutcomeId] = []
     seen: list[tuple[Rule, Truth]] = []
     decided: OutcomeId | None = None
     deciding: Rule | None = None
     conflict: tuple[Rule, ...] = ()
-    for step in sorted(by_step):
-        rules = by_step[step]
+    for rules in program.steps:
         held = [r for r in rules if values.get(r.id) is True]
         seen.extend((r, values.get(r.id)) for r in rules)
         for r in rules:

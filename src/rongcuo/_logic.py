@@ -143,6 +143,7 @@ class Program:
     ruleset: Ruleset
     order: tuple[Rule, ...]  # every evaluable rule, each after the rules it reads
     kind_members: Mapping[str, tuple[str, ...]]  # kind -> ids that any_rule/all_rules range over
+    steps: tuple[tuple[Rule, ...], ...]  # outcome rules grouped by step, in step order
 
     @classmethod
     def build(cls, ruleset: Ruleset) -> Program:
@@ -170,7 +171,11 @@ class Program:
 
         for rid in deps:
             visit(rid)
-        return cls(ruleset, tuple(order), members)
+        by_step: dict[int, list[Rule]] = {}
+        for rule in ruleset.rules_of("outcome"):
+            by_step.setdefault(rule.step, []).append(rule)
+        steps = tuple(tuple(by_step[s]) for s in sorted(by_step))
+        return cls(ruleset, tuple(order), members, steps)
 
 
 def rule_dependencies(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> set[str]:
