@@ -23,6 +23,7 @@ from ._logic import compare, representative_values
 from ._model import (
     AllOf,
     AnyOf,
+    Citation,
     Claimed,
     Compare,
     Cond,
@@ -109,14 +110,19 @@ class _Checker:
                     "换一个 id use another id",
                 )
             seen.setdefault(step.id, step.src)
-            if step.cite is not None and step.cite.doc not in self.rs.documents:
-                self.error(
-                    "RC110",
-                    step.cite.src,
-                    f"引用的文件 {step.cite.doc!r} 未在 documents 中声明",
-                    f"cited document {step.cite.doc!r} is not declared in documents",
-                    did_you_mean(step.cite.doc, self.rs.documents),
-                )
+            if step.cite is not None:
+                self.cited_document(step.cite)
+
+    def cited_document(self, cite: Citation) -> None:
+        """RC110 when a citation names a document the ruleset does not declare."""
+        if cite.doc not in self.rs.documents:
+            self.error(
+                "RC110",
+                cite.src,
+                f"引用的文件 {cite.doc!r} 未在 documents 中声明",
+                f"cited document {cite.doc!r} is not declared in documents",
+                did_you_mean(cite.doc, self.rs.documents),
+            )
 
     # --- one rule --------------------------------------------------------------------
 
@@ -130,14 +136,8 @@ class _Checker:
                 f"rule {rule.id} cites no clause (cite)",
                 "加上 add cite: {doc: …, clause: …, text: …}",
             )
-        elif rule.cite.doc not in rs.documents:
-            self.error(
-                "RC110",
-                rule.cite.src,
-                f"引用的文件 {rule.cite.doc!r} 未在 documents 中声明",
-                f"cited document {rule.cite.doc!r} is not declared in documents",
-                did_you_mean(rule.cite.doc, rs.documents),
-            )
+        else:
+            self.cited_document(rule.cite)
         refs = (
             (rule.look, rs.looks, "look", "六看"),
             (rule.distinction, rs.distinctions, "distinction", "三个区分开来"),

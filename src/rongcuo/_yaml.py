@@ -127,7 +127,7 @@ def _build(
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _build(loader, key_node, (), Positions(pos.file), diags)
+            key = _scalar(loader, key_node)
             if not isinstance(key, str | int | bool) or isinstance(key, bool):
                 key = str(key)
             child = (*path, key)
@@ -149,6 +149,10 @@ def _build(
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, i), pos, diags) for i, item in enumerate(node.value)]
+    return _scalar(loader, node)
+
+
+def _scalar(loader: Any, node: yaml.Node) -> Any:
     try:
         return loader.construct_object(node, deep=True)
     except ValueError:
