@@ -72,7 +72,6 @@ class DurableEvaluator:
         self._fired: list[str] = []
         self._sids = itertools.count(1)
         self._host = _QuietHost()
-        self._ruleset_name = name
         try:
             # Registration mutates the definition it is given: hand it a copy.
             self._host.register_rulesets({name: copy.deepcopy(compiled.definition)})
