@@ -110,6 +110,8 @@ def test_case_schema_lists_the_contract() -> None:
         "claimed_situations",
         "facts",
         "evidence",
+        "procedure",
+        "corrections",
     }
 
 
@@ -127,3 +129,19 @@ def test_number_bounds_message(tmp_path: Path) -> None:
     )
     (d,) = errors_of(path)
     assert d.message_en == "fact loss_yuan (number) must lie within [0, +∞), got the number -5"
+
+
+def test_procedure_dates_and_corrections_are_checked(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "id: X-6\ntitle: t\nincident_date: 2024-03-01\n"
+        "procedure:\n  acepted: 2024-03-05\n"
+        "corrections:\n  - who: 张某\n    due: 2024-13-01\n",
+    )
+    diags = errors_of(path)
+    assert [(d.code, d.location.line) for d in diags] == [
+        ("RC003", 5),
+        ("RC004", 7),
+        ("RC005", 8),
+    ]
+    assert "accepted" in diags[0].hint

@@ -44,6 +44,31 @@ class Evidence(BaseModel):
     supports: list[str] = Field(default_factory=list, description="fact ids this evidence supports")
 
 
+class ProcedureDates(BaseModel):
+    """Dates of procedural events that have happened; time limits count from them.
+
+    The keys are the events a ruleset's ``time_limit.from`` names. An event not yet recorded is
+    taken to happen on the date of the assessment (``as_of``) when a memo computes deadlines.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    inquiry_notified: dt.date | None = Field(default=None, description="被告知问责调查之日")
+    accepted: dt.date | None = Field(default=None, description="受理申请或启动程序之日")
+    decided: dt.date | None = Field(default=None, description="作出认定之日")
+    notice_received: dt.date | None = Field(default=None, description="收到书面通知之日")
+
+
+class Correction(BaseModel):
+    """A correction measure (纠错措施): what to fix, who fixes it, by when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    what: str = Field(min_length=1, description="纠错事项")
+    who: str | None = Field(default=None, description="责任人或责任单位")
+    due: dt.date | None = Field(default=None, description="完成时限")
+
+
 class Case(BaseModel):
     """A case file: who did what, when, and the facts established so far.
 
@@ -65,6 +90,12 @@ class Case(BaseModel):
         default_factory=dict, description="fact id → value; absent or null means unknown"
     )
     evidence: list[Evidence] = Field(default_factory=list)
+    procedure: ProcedureDates = Field(
+        default_factory=ProcedureDates, description="程序节点日期 dates of procedural events"
+    )
+    corrections: list[Correction] = Field(
+        default_factory=list, description="纠错措施 correction measures: what, who, by when"
+    )
 
     def content_hash(self) -> str:
         """SHA-256 of the case's canonical JSON."""
@@ -143,11 +174,13 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
             f"加上 add `{path[-1]}: …`",
         )
     if kind == "extra_forbidden":
-        parent: tuple[str, ...] = _FIELDS
-        if path[:1] == ("cadre",):
-            parent = tuple(Cadre.model_fields)
-        elif path[:1] == ("evidence",):
-            parent = tuple(Evidence.model_fields)
+        nested = {
+            "cadre": Cadre,
+            "evidence": Evidence,
+            "procedure": ProcedureDates,
+            "corrections": Correction,
+        }.get(str(path[0]))
+        parent = tuple(nested.model_fields) if len(path) > 1 and nested else _FIELDS
         return Diagnostic(
             "RC003",
             source.at(path, key=True),

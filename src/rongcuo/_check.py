@@ -112,6 +112,17 @@ class _Checker:
             seen.setdefault(step.id, step.src)
             if step.cite is not None:
                 self.cited_document(step.cite)
+        for effect in self.rs.effects.values():
+            if effect.outcome not in self.rs.outcomes:
+                self.error(
+                    "RC111",
+                    effect.src,
+                    f"影响 {effect.id} 的 outcome {effect.outcome!r} 不是已声明的结论",
+                    f"effect {effect.id}: outcome {effect.outcome!r} is not declared",
+                    did_you_mean(effect.outcome, self.rs.outcomes),
+                )
+            if effect.cite is not None:
+                self.cited_document(effect.cite)
 
     def cited_document(self, cite: Citation) -> None:
         """RC110 when a citation names a document the ruleset does not declare."""

@@ -14,6 +14,7 @@ from typing import Any
 from ._errors import Diagnostic, DocPath, did_you_mean
 from ._model import (
     AGGREGATE_KINDS,
+    ANCHORS,
     LOOK_FINDINGS,
     RULE_KINDS,
     AllOf,
@@ -24,6 +25,7 @@ from ._model import (
     Cond,
     Distinction,
     Document,
+    Effect,
     FactDecl,
     FactType,
     FactValue,
@@ -61,6 +63,7 @@ _TOP_OPTIONAL = (
     "rules",
     "disable",
     "procedure",
+    "effects",
 )
 _RULE_KEYS = (
     "id",
@@ -159,6 +162,7 @@ class _RulesetParser:
             rules=rules,
             disable=disable,
             procedure=self.items(top, "procedure", self.procedure_step),
+            effects=self.items(top, "effects", self.effect),
             path=r.file,
             sha256=sha256,
             src=r.loc(()),
@@ -301,7 +305,9 @@ class _RulesetParser:
         limit = None
         if m.get("time_limit") is not None:
             tpath = (*path, "time_limit")
-            t = r.mapping(m["time_limit"], tpath, ("working_days",), ("extendable_by", "starts"))
+            t = r.mapping(
+                m["time_limit"], tpath, ("working_days",), ("extendable_by", "starts", "from")
+            )
             if t is not None:
                 days = r.integer(t, "working_days", tpath)
                 extra = r.integer(t, "extendable_by", tpath) or 0
@@ -313,12 +319,36 @@ class _RulesetParser:
                             "期限不能为负数",
                             "a time limit cannot be negative",
                         )
-                limit = TimeLimit(days or 0, extra, r.text(t, "starts", tpath))
+                anchor = r.text(t, "from", tpath)
+                if anchor and anchor not in ANCHORS:
+                    r.report(
+                        "RC111",
+                        (*tpath, "from"),
+                        f"期限起算事件 {anchor!r} 不存在，可用：{'、'.join(ANCHORS)}",
+                        f"unknown time-limit event {anchor!r}; known: {', '.join(ANCHORS)}",
+                        did_you_mean(anchor, ANCHORS),
+                    )
+                    anchor = ""
+                starts = r.text(t, "starts", tpath) or ANCHORS.get(anchor, "")
+                limit = TimeLimit(days or 0, extra, starts, anchor)
         return ProcedureStep(
             id=r.ident(m, "id", path),
             label=r.text(m, "label", path),
             description=r.text(m, "description", path),
             time_limit=limit,
+            cite=self.citation(m.get("cite"), (*path, "cite")) if "cite" in m else None,
+            src=r.loc(path),
+        )
+
+    def effect(self, raw: Any, path: DocPath) -> Effect | None:
+        r = self.r
+        m = r.mapping(raw, path, ("id", "outcome", "text"), ("cite",))
+        if m is None:
+            return None
+        return Effect(
+            id=r.ident(m, "id", path),
+            outcome=r.text(m, "outcome", path),
+            text=r.text(m, "text", path),
             cite=self.citation(m.get("cite"), (*path, "cite")) if "cite" in m else None,
             src=r.loc(path),
         )

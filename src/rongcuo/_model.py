@@ -216,12 +216,34 @@ class OutcomeDecl:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What follows an outcome for the cadre or the unit (认定后的影响), with its clause."""
+
+    id: str
+    outcome: str
+    text: str
+    cite: Citation | None = None
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
 class TimeLimit:
     """A time limit of a procedural step, in working days."""
 
     working_days: int
     extendable_by: int = 0
     starts: str = ""
+    anchor: str = ""  # one of ANCHORS (``from:`` in YAML): the event the count starts from
+
+
+# Events a time limit can count from (``time_limit.from``), and what a memo calls them. A case
+# file records the dates of those that have happened (``procedure:``).
+ANCHORS: dict[str, str] = {
+    "inquiry_notified": "被告知问责调查之日",
+    "accepted": "受理申请或启动程序之日",
+    "decided": "作出认定之日",
+    "notice_received": "收到书面通知之日",
+}
 
 
 @dataclass(frozen=True)
@@ -280,6 +302,7 @@ class RulesetFile:
     rules: tuple[Rule, ...]
     disable: tuple[tuple[str, Location], ...]
     procedure: tuple[ProcedureStep, ...]
+    effects: tuple[Effect, ...]
     path: str
     sha256: str
     src: Location = field(default=NOWHERE, compare=False)
@@ -318,6 +341,7 @@ class Ruleset:
     outcomes: dict[str, OutcomeDecl]
     rules: dict[str, Rule]
     procedure: tuple[ProcedureStep, ...]
+    effects: dict[str, Effect]
     components: tuple[Component, ...]
     content_hash: str
 

@@ -307,7 +307,8 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     top = chain[-1]
     tables: dict[str, dict[str, object]] = {
-        name: {} for name in ("documents", "facts", "looks", "distinctions", "outcomes")
+        name: {}
+        for name in ("documents", "facts", "looks", "distinctions", "outcomes", "effects")
     }
     rules: dict[str, Rule] = {}
     for f in chain:
@@ -405,6 +406,7 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
             outcomes=tables["outcomes"],  # type: ignore[arg-type]
             rules=rules,
             procedure=procedure,
+            effects=tables["effects"],  # type: ignore[arg-type]
             components=components,
             content_hash="sha256:" + digest,
         ),
