@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 
+from ._calendar import OfficialCalendar
 from ._case import Case, CaseSource, bind_facts, load_case, parse_case
 from ._compile import compile_ruleset
 from ._decide import Decider
 from ._decision import Decision
 from ._errors import CaseError, Diagnostic, Location, RulesetNotFound, sort_diagnostics
 from ._logic import Evaluator, Program, ReferenceEvaluator
+from ._memo import MemoContext, build_context
 from ._model import Ruleset
 from ._registry import Library
+from ._render import Format, Renderer, TemplateInfo, write_atomic
 
 try:
     __version__ = version("rongcuo")
@@ -23,6 +27,23 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0"
 
 Backend = Literal["durable", "reference"]
+
+
+@dataclass(frozen=True)
+class Memo:
+    """A rendered memo: its bytes, and what it was rendered from."""
+
+    data: bytes
+    format: Format
+    template: TemplateInfo
+    decision: Decision
+    context: MemoContext
+
+    def write(self, path: Path | str) -> None:
+        """Write the memo to ``path`` atomically (a temporary file, then a rename)."""
+        write_atomic(Path(path), self.data)
+
+
 CaseInput = Case | Mapping[str, Any] | str | Path
 
 
@@ -84,6 +105,55 @@ class Engine:
         in the Decision and defaults to the incident date. The clock is never read.
         """
         model, source = self.load_case(case)
+        return self._evaluate(model, source, ruleset, as_of)[0]
+
+    def memo(
+        self,
+        case: CaseInput,
+        *,
+        ruleset: str,
+        as_of: dt.date | None = None,
+        format: Format = "md",
+        template: Path | str | None = None,
+        template_dirs: Sequence[Path | str] = (),
+        doc_number: str = "",
+        issuer: str = "",
+        calendar: OfficialCalendar | None = None,
+    ) -> Memo:
+        """Evaluate a case and render its memo (Markdown, HTML, DOCX or PDF) as bytes.
+
+        The template is the one for the decision's outcome (``tolerate.j2``, ``refer.docx`` …),
+        looked up in ``template_dirs`` and then among the bundled templates, unless
+        ``template`` names a file. ``doc_number`` (文号) and ``issuer`` (认定机关) fill the
+        memo's slots; left empty they print as blanks to fill in by hand. Raises
+        :class:`TemplateError` (located) when a template fails, :class:`CalendarError` when a
+        deadline lies past the official calendar's last published year.
+        """
+        model, source = self.load_case(case)
+        decision, rs = self._evaluate(model, source, ruleset, as_of)
+        renderer = Renderer(template_dirs)
+        info = renderer.find(decision.outcome, format, template)
+        context = build_context(
+            decision,
+            model,
+            rs,
+            calendar=calendar or OfficialCalendar(),
+            template=info.footer(),
+            doc_number=doc_number,
+            issuer=issuer,
+            where=Location(source.name),
+        )
+        data = {
+            "memo": context.model_dump(mode="json"),
+            "decision": decision.model_dump(mode="json"),
+            "case": model.model_dump(mode="json"),
+        }
+        day = dt.date.fromisoformat(decision.as_of)
+        return Memo(renderer.render(info, format, data, day), format, info, decision, context)
+
+    def _evaluate(
+        self, model: Case, source: CaseSource, ruleset: str, as_of: dt.date | None
+    ) -> tuple[Decision, Ruleset]:
         when = as_of or model.incident_date
         if when < model.incident_date:
             raise CaseError(
@@ -103,7 +173,7 @@ class Engine:
             raise RulesetNotFound(f"{source.name}: {exc}") from None
         decider = self._decider(rs)
         facts = bind_facts(model, rs, source)
-        return decider.decide(model, facts, when)
+        return decider.decide(model, facts, when), rs
 
     def evaluator(self, ruleset: Ruleset) -> Evaluator:
         """The rule evaluator this engine uses for ``ruleset`` (built once, then reused)."""

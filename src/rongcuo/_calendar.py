@@ -44,7 +44,9 @@ class OfficialCalendar:
         self._require(day, day)
         return bool(chinese_calendar.is_workday(day))
 
-    def add_working_days(self, start: dt.date, days: int, *, where: Location | None = None) -> dt.date:
+    def add_working_days(
+        self, start: dt.date, days: int, *, where: Location | None = None
+    ) -> dt.date:
         """The ``days``-th working day after ``start`` (``start`` itself is not counted)."""
         if days < 0:
             raise ValueError(f"days must be >= 0, not {days}")

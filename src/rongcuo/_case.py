@@ -174,12 +174,13 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
             f"加上 add `{path[-1]}: …`",
         )
     if kind == "extra_forbidden":
-        nested = {
+        models: dict[str, type[BaseModel]] = {
             "cadre": Cadre,
             "evidence": Evidence,
             "procedure": ProcedureDates,
             "corrections": Correction,
-        }.get(str(path[0]))
+        }
+        nested = models.get(str(path[0]))
         parent = tuple(nested.model_fields) if len(path) > 1 and nested else _FIELDS
         return Diagnostic(
             "RC003",

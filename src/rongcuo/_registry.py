@@ -307,8 +307,7 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     top = chain[-1]
     tables: dict[str, dict[str, object]] = {
-        name: {}
-        for name in ("documents", "facts", "looks", "distinctions", "outcomes", "effects")
+        name: {} for name in ("documents", "facts", "looks", "distinctions", "outcomes", "effects")
     }
     rules: dict[str, Rule] = {}
     for f in chain:

@@ -8,12 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import BaseModel
+from tqdm import tqdm
 
 from ._api import Engine, __version__
 from ._case import Case
@@ -28,6 +32,8 @@ from ._errors import (
     sort_diagnostics,
 )
 from ._explain import render_explain, render_summary
+from ._memo import MemoContext
+from ._render import BUNDLED, FORMATS, Format, bundled_templates
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -168,11 +174,181 @@ def explain(case: str, ruleset: str, as_of: dt.date | None, backend: str) -> Non
     _run(action)
 
 
+_SUFFIX = {"md": ".md", "html": ".html", "docx": ".docx", "pdf": ".pdf"}
+
+
 @main.command()
-@click.argument("what", type=click.Choice(["case", "decision"]))
+@click.argument("case", type=click.Path(exists=True))
+@click.option(
+    "--ruleset",
+    "ruleset",
+    required=True,
+    help="Ruleset id (e.g. wanzhou) or its folder (e.g. rulesets/wanzhou).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    help="md, html, docx or pdf; defaults to the suffix of -o, else md.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="File to write (a folder when CASE is a folder). Markdown and HTML go to stdout without it.",
+)
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False),
+    help="A template file to use instead of the one for the outcome (*.j2, or *.docx for docx).",
+)
+@click.option(
+    "--template-dir",
+    "template_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Folder of templates searched before the bundled ones (repeatable).",
+)
+@click.option(
+    "--doc-number", default="", help="文号 printed under the title; blank slot if omitted."
+)
+@click.option("--issuer", default="", help="认定机关 printed at the signature; blank if omitted.")
+@click.option(
+    "--as-of",
+    callback=_date,
+    help="Date of the memo (YYYY-MM-DD); deadlines count from it. Defaults to the incident date.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["durable", "reference"]),
+    default="durable",
+    show_default=True,
+    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
+)
+def memo(
+    case: str,
+    ruleset: str,
+    fmt: str | None,
+    output: str | None,
+    template: str | None,
+    template_dirs: tuple[str, ...],
+    doc_number: str,
+    issuer: str,
+    as_of: dt.date | None,
+    backend: str,
+) -> None:
+    """Evaluate CASE (a case file, or a folder of them) and render its memo.
+
+    The memo is the bundled one for the decision's outcome (容错免责认定意见、从轻减轻问责意见、
+    不予容错告知、补充调查通知、提请集体研究) unless --template or --template-dir says otherwise.
+    """
+    out = Path(output) if output else None
+    chosen = fmt or (out.suffix.lstrip(".") if out and out.suffix else "md")
+    if chosen not in FORMATS:
+        raise click.BadParameter(
+            f"cannot tell the format from {output!r}; add --format", param_hint="--format"
+        )
+    form: Format = chosen
+    folder = Path(case).is_dir()
+    if (folder or form in ("docx", "pdf")) and out is None:
+        raise click.UsageError(
+            "请用 -o 指定输出位置 give -o: "
+            + ("a folder for the memos" if folder else f"{form} is not printed to the terminal")
+        )
+    rid, paths = _split_ruleset(ruleset)
+    options: dict[str, Any] = {
+        "ruleset": rid,
+        "as_of": as_of,
+        "format": form,
+        "template": template,
+        "template_dirs": template_dirs,
+        "doc_number": doc_number,
+        "issuer": issuer,
+    }
+
+    def one() -> int:
+        with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
+            rendered = engine.memo(case, **options)
+        if out is None:
+            click.echo(rendered.data.decode(), nl=False)
+        else:
+            rendered.write(out)
+            click.echo(
+                f"{out}：{rendered.decision.outcome_label}（模板 {rendered.template.name}）",
+                err=True,
+            )
+        return 0
+
+    def many() -> int:
+        assert out is not None
+        files = sorted(
+            p
+            for p in Path(case).iterdir()
+            if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+        )
+        if not files:
+            click.echo(f"{case}：没有案件文件（*.yaml, *.yml, *.json） no case files", err=True)
+            return 1
+        counts: Counter[str] = Counter()
+        failed: list[str] = []
+        with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
+            for path in tqdm(files, desc="认定意见书 memos", unit="件", file=sys.stderr):
+                try:
+                    rendered = engine.memo(path, **options)
+                except InputError as exc:
+                    failed.append(format_diagnostics(exc.diagnostics))
+                    continue
+                rendered.write(out / f"{rendered.decision.case.id}{_SUFFIX[form]}")
+                counts[rendered.decision.outcome_label] += 1
+        for text in failed:
+            click.echo(text, err=True)
+        summary = "；".join(f"{label} {n} 份" for label, n in sorted(counts.items()))
+        click.echo(
+            f"已生成 {sum(counts.values())} 份（{summary or '无'}），失败 {len(failed)} 份 → {out}",
+            err=True,
+        )
+        return 1 if failed else 0
+
+    if as_of is None and not folder:
+        click.echo("提示 note: 未指定 --as-of，以失误发生日期为认定日期计算期限", err=True)
+    _run(many if folder else one)
+
+
+@main.command()
+@click.option(
+    "--copy",
+    "copy_to",
+    type=click.Path(file_okay=False),
+    help="Copy the bundled templates (and the parts they import) into this folder to edit them.",
+)
+def templates(copy_to: str | None) -> None:
+    """List the bundled memo templates, or copy them to a folder (--copy) to change their wording."""
+
+    def action() -> int:
+        if copy_to is None:
+            for name in bundled_templates():
+                click.echo(name)
+            return 0
+        dest = Path(copy_to)
+        dest.mkdir(parents=True, exist_ok=True)
+        for src in sorted(BUNDLED.iterdir()):
+            if src.suffix in (".j2", ".docx"):
+                if (dest / src.name).exists():
+                    click.echo(f"跳过已存在的 skipped existing {dest / src.name}", err=True)
+                    continue
+                shutil.copyfile(src, dest / src.name)
+                click.echo(str(dest / src.name))
+        return 0
+
+    _run(action)
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["case", "decision", "memo"]))
 def schema(what: str) -> None:
-    """Print the JSON Schema of a case file or of a Decision."""
-    model = Case if what == "case" else Decision
+    """Print the JSON Schema of a case file, a Decision, or the data a memo template receives."""
+    models: dict[str, type[BaseModel]] = {"case": Case, "decision": Decision, "memo": MemoContext}
+    model = models[what]
     click.echo(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
 
 

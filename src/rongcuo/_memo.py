@@ -1,0 +1,448 @@
+"""The memo's data: everything a memo template may print, computed before the template runs.
+
+A template lays this out and words it; it decides nothing. Every finding arrives here with the
+rule that made it and the clause that rule encodes (:class:`Source`), so a template can cite both
+beside each paragraph. Deadlines are computed here on the official calendar, never in a template.
+
+``rongcuo schema memo`` prints this contract as JSON Schema for template authors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._calendar import OfficialCalendar
+from ._case import Case
+from ._decision import CitationRef, Decision, FactUse, RuleResult, TraceStep
+from ._errors import Location
+from ._model import ANCHORS, Citation, Ruleset
+
+BLANK = "＿＿＿＿＿＿"  # a line to fill in by hand, where the case file gives nothing
+BLANK_DATE = "＿＿＿＿年＿＿月＿＿日"
+
+_STATUS = {
+    "established": "经核查成立",
+    "not_established": "经核查不成立",
+    "unknown": "事实尚不清楚",
+    "referred_to_committee": "须提请党委（党组）集体研究认定",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Source(_Model):
+    """Where a finding comes from: the rule that made it and the clause the rule encodes."""
+
+    rule: str = Field(description="rule id (规则标识)")
+    cite: str = Field(description="《文件》条款, e.g. 《中国共产党问责条例》第十七条第一款")
+    quote: str = Field(description="the clause's text as the ruleset quotes it (条文)")
+
+
+class Finding(_Model):
+    """A rule that holds (or is undecided), with the case's facts it read."""
+
+    id: str
+    label: str
+    value: str = Field(description="true / false / unknown")
+    facts: str = Field(description="事实：值；… (the facts the rule read, as printed)")
+    source: Source | None
+
+
+class LookParagraph(_Model):
+    """One of the six looks: the finding, the facts behind it, the clauses."""
+
+    id: str
+    label: str
+    question: str
+    finding: str = Field(description="favourable / unfavourable / neutral / unknown")
+    finding_label: str = Field(description="有利 / 不利 / 中性 / 事实不清")
+    known: str = Field(description="已查明的事实：值；…")
+    unknown: str = Field(description="尚未查明的事实，顿号分隔")
+    rules: list[Finding] = Field(description="the look's rules that hold (or are undecided)")
+
+
+class DistinctionParagraph(_Model):
+    """Which side of one of the three distinctions the conduct falls on."""
+
+    id: str
+    label: str
+    side: str
+    side_label: str
+    tolerable: str
+    intolerable: str
+    rules: list[Finding]
+
+
+class ClaimLine(_Model):
+    """A situation the applicant invoked, as checked."""
+
+    id: str
+    label: str
+    status: str
+    status_label: str
+
+
+class Effect(_Model):
+    """What follows the outcome (认定后的影响)."""
+
+    id: str
+    text: str
+    source: Source | None
+
+
+class MissingLine(_Model):
+    """A fact still to establish, why it matters, and what each value would lead to."""
+
+    id: str
+    label: str
+    question: str
+    changes_outcome: bool
+    looks: str = Field(description="相关的六看，顿号分隔")
+    rules: list[Finding] = Field(description="the undecided rules that read this fact")
+    effects: list[str] = Field(description="若为「值」→ 结论 (one line per value)")
+
+
+class Correction(_Model):
+    """A correction measure; blanks where the case file does not say."""
+
+    what: str
+    who: str
+    due: str
+    given: bool = Field(description="false when the line is a blank to fill in")
+
+
+class Deadline(_Model):
+    """A next procedural step and its deadline in working days."""
+
+    id: str
+    label: str
+    description: str
+    limit: str = Field(
+        description="e.g. 15个工作日（可延长一次，不超过15个工作日）; empty: no limit"
+    )
+    starts: str = Field(description="the event the count starts from")
+    start_date: str = Field(description="that event's date; empty when there is no limit")
+    start_assumed: bool = Field(description="true: the case file does not date the event")
+    start_note: str = Field(description="how an assumed start date was chosen; empty if recorded")
+    deadline: str = Field(description="the last day, 2024年10月10日; empty when there is no limit")
+    deadline_iso: str
+    extended_deadline: str = Field(
+        description="the last day if extended once; empty if not extendable"
+    )
+    source: Source | None
+
+
+class Provenance(_Model):
+    """What produced this memo, exactly (the footer)."""
+
+    ruleset_id: str
+    ruleset_title: str
+    ruleset_version: str
+    ruleset_hash: str
+    case_id: str
+    case_hash: str
+    as_of: str
+    engine: str
+    rongcuo_version: str
+    template: str
+    template_version: str
+    template_hash: str
+    calendar: str
+
+
+class MemoCase(_Model):
+    """The case as the memo presents it."""
+
+    id: str
+    title: str
+    incident_date: str
+    narrative: str
+    cadre_name: str
+    cadre_position: str
+    cadre_unit: str
+    evidence: list[str]
+
+
+class MemoContext(_Model):
+    """Everything a memo template receives (as ``memo``), plus ``decision`` and ``case`` raw."""
+
+    kind: str = Field(description="the outcome id; it chooses the bundled template")
+    outcome_label: str
+    reason: str
+    deciding: Finding | None = Field(description="the decision-order rule that decided")
+    possible_outcomes: list[str] = Field(description="labels of the outcomes still open")
+    doc_number: str = Field(description="文号; a blank slot unless given")
+    issuer: str = Field(description="认定机关; a blank unless given")
+    jurisdiction: str
+    date: str = Field(description="成文日期 = as_of, 2024年3月18日")
+    case: MemoCase
+    claims: list[ClaimLine]
+    situations: list[Finding] = Field(description="situations that hold")
+    open_situations: list[Finding] = Field(description="situations still undecided")
+    exclusions: list[Finding] = Field(description="exclusions that hold")
+    open_exclusions: list[Finding] = Field(description="exclusions still undecided")
+    preconditions: list[Finding] = Field(description="every precondition, with its value")
+    unmet_preconditions: list[Finding]
+    grounds: list[Finding] = Field(description="mitigating/aggravating grounds that hold")
+    looks: list[LookParagraph]
+    distinctions: list[DistinctionParagraph]
+    missing: list[MissingLine]
+    corrections: list[Correction]
+    corrections_given: bool
+    effects: list[Effect] = Field(description="what follows this outcome")
+    deadlines: list[Deadline] = Field(description="the procedural next steps")
+    proposal_note: str
+    provenance: Provenance
+
+
+def cn_date(day: dt.date) -> str:
+    """2024年3月8日 — the form official documents use (GB/T 9704: Arabic numerals, no padding)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _source(
+    rule: str, c: CitationRef | Citation | None, rs: Ruleset | None = None
+) -> Source | None:
+    if c is None:
+        return None
+    if isinstance(c, Citation):
+        doc = rs.documents.get(c.doc) if rs else None
+        title = doc.title if doc else c.doc
+    else:
+        title = c.doc_title
+    title = title if title.startswith("《") else f"《{title}》"
+    return Source(rule=rule, cite=f"{title}{c.clause}", quote=c.text)
+
+
+def _facts(uses: Iterable[FactUse]) -> str:
+    return "；".join(f"{u.label}：{u.display}" for u in uses)
+
+
+def _finding(r: RuleResult | TraceStep) -> Finding:
+    rid = r.rule if isinstance(r, TraceStep) else r.id
+    return Finding(
+        id=rid, label=r.label, value=r.value, facts=_facts(r.facts), source=_source(rid, r.citation)
+    )
+
+
+def _held(rules: Iterable[RuleResult], value: str = "true") -> list[Finding]:
+    return [_finding(r) for r in rules if r.value == value]
+
+
+def build_context(
+    decision: Decision,
+    case: Case,
+    ruleset: Ruleset,
+    *,
+    calendar: OfficialCalendar,
+    template: tuple[str, str, str],
+    doc_number: str = "",
+    issuer: str = "",
+    where: Location | None = None,
+) -> MemoContext:
+    """Gather what a memo prints. ``template`` is (name, version, hash) for the footer."""
+    as_of = dt.date.fromisoformat(decision.as_of)
+    label = {o: ruleset.outcomes[o].label for o in ruleset.outcomes}
+    look_label = {look.id: look.label for look in decision.looks}
+    deciding = next((w for w in decision.walk if w.rule == decision.deciding_rule), None)
+    traced = {t.rule: t for t in decision.trace}
+    cadre = case.cadre
+    name, template_version, template_hash = template
+    return MemoContext(
+        kind=decision.outcome,
+        outcome_label=decision.outcome_label,
+        reason=decision.reason_zh,
+        deciding=None
+        if deciding is None
+        else Finding(
+            id=deciding.rule,
+            label=deciding.label,
+            value=deciding.value,
+            facts="",
+            source=_source(deciding.rule, deciding.citation),
+        ),
+        possible_outcomes=[label[o] for o in decision.possible_outcomes],
+        doc_number=doc_number or "〔　　〕　　号",
+        issuer=issuer or BLANK,
+        jurisdiction=ruleset.jurisdiction,
+        date=cn_date(as_of),
+        case=MemoCase(
+            id=case.id,
+            title=case.title,
+            incident_date=cn_date(case.incident_date),
+            narrative=case.narrative or "",
+            cadre_name=(cadre.name if cadre else None) or BLANK,
+            cadre_position=(cadre.position if cadre else None) or BLANK,
+            cadre_unit=(cadre.unit if cadre else None) or BLANK,
+            evidence=[f"{e.id} {e.title}" for e in case.evidence],
+        ),
+        claims=[
+            ClaimLine(id=c.id, label=c.label, status=c.status, status_label=_STATUS[c.status])
+            for c in decision.claimed_situations
+        ],
+        situations=_held(decision.situations),
+        open_situations=_held(decision.situations, "unknown"),
+        exclusions=_held(decision.exclusions),
+        open_exclusions=_held(decision.exclusions, "unknown"),
+        preconditions=[_finding(r) for r in decision.preconditions],
+        unmet_preconditions=_held(decision.preconditions, "false"),
+        grounds=_held(decision.grounds),
+        looks=[
+            LookParagraph(
+                id=look.id,
+                label=look.label,
+                question=ruleset.looks[look.id].question,
+                finding=look.finding,
+                finding_label=look.finding_label,
+                known=_facts(f for f in look.facts if f.value is not None),
+                unknown="、".join(f.label for f in look.facts if f.value is None),
+                rules=[_finding(r) for r in look.rules],
+            )
+            for look in decision.looks
+        ],
+        distinctions=[
+            DistinctionParagraph(
+                id=d.id,
+                label=d.label,
+                side=d.side,
+                side_label=d.side_label,
+                tolerable=d.tolerable,
+                intolerable=d.intolerable,
+                rules=[_finding(r) for r in d.rules if r.value != "false"],
+            )
+            for d in decision.distinctions
+        ],
+        missing=[
+            MissingLine(
+                id=m.id,
+                label=m.label,
+                question=m.question,
+                changes_outcome=m.changes_outcome,
+                looks="、".join(look_label[x] for x in m.looks if x in look_label),
+                rules=[_finding(traced[r]) for r in m.rules if r in traced],
+                effects=[f"若为「{e.display}」→ {e.outcome_label}" for e in m.effects],
+            )
+            for m in sorted(decision.missing_facts, key=lambda m: not m.changes_outcome)
+        ],
+        corrections=[
+            Correction(
+                what=c.what,
+                who=c.who or BLANK,
+                due=cn_date(c.due) if c.due else BLANK_DATE,
+                given=True,
+            )
+            for c in case.corrections
+        ]
+        or [Correction(what=BLANK, who=BLANK, due=BLANK_DATE, given=False)],
+        corrections_given=bool(case.corrections),
+        effects=[
+            Effect(id=e.id, text=e.text, source=_source(e.id, e.cite, ruleset))
+            for e in ruleset.effects.values()
+            if e.outcome == decision.outcome
+        ],
+        deadlines=_deadlines(decision.outcome, case, ruleset, as_of, calendar, where),
+        proposal_note=decision.proposal_note,
+        provenance=Provenance(
+            ruleset_id=decision.ruleset.id,
+            ruleset_title=decision.ruleset.title,
+            ruleset_version=decision.ruleset.version,
+            ruleset_hash=decision.ruleset.content_hash,
+            case_id=decision.case.id,
+            case_hash=decision.case.content_hash,
+            as_of=decision.as_of,
+            engine=f"{decision.engine.name} {decision.engine.version}",
+            rongcuo_version=decision.engine.rongcuo_version,
+            template=name,
+            template_version=template_version,
+            template_hash=template_hash,
+            calendar=f"{calendar.source}，覆盖 {calendar.first_year}–{calendar.last_year} 年",
+        ),
+    )
+
+
+def _deadlines(
+    outcome: str,
+    case: Case,
+    rs: Ruleset,
+    as_of: dt.date,
+    calendar: OfficialCalendar,
+    where: Location | None,
+) -> list[Deadline]:
+    """The procedure from where the case stands: the investigation while facts are missing, the
+    steps after it once a proposal is made.
+
+    An event the case file does not date is taken to happen on ``as_of``, except the notice,
+    which is taken to be received on the last day allowed for serving it (the latest date, so
+    the appeal deadline shown is the latest possible).
+    """
+    steps = list(rs.procedure)
+    investigation = next(
+        (i for i, s in enumerate(steps) if s.time_limit and s.time_limit.anchor == "accepted"), None
+    )
+    if investigation is not None and outcome == "insufficient_facts":
+        steps = steps[investigation : investigation + 1]
+    elif investigation is not None:
+        steps = steps[investigation + 1 :]
+    recorded = case.procedure
+    known: dict[str, dt.date] = {}
+    out: list[Deadline] = []
+    for step in steps:
+        limit = step.time_limit
+        source = _source(step.id, step.cite, rs)
+        if limit is None or not limit.anchor:
+            out.append(
+                Deadline(
+                    id=step.id,
+                    label=step.label,
+                    description=step.description,
+                    limit="",
+                    starts=limit.starts if limit else "",
+                    start_date="",
+                    start_assumed=False,
+                    start_note="",
+                    deadline="",
+                    deadline_iso="",
+                    extended_deadline="",
+                    source=source,
+                )
+            )
+            continue
+        start = getattr(recorded, limit.anchor)
+        note = ""
+        if start is None and limit.anchor == "notice_received" and "notice_received" in known:
+            start, note = known["notice_received"], "尚未送达，按书面告知的最后期限推算"
+        elif start is None:
+            start, note = as_of, "案件材料未载明，按本意见日期推算"
+        due = calendar.add_working_days(start, limit.working_days, where=where)
+        if limit.anchor == "decided":
+            known["notice_received"] = due
+        extended = (
+            calendar.add_working_days(start, limit.working_days + limit.extendable_by, where=where)
+            if limit.extendable_by
+            else None
+        )
+        text = f"{limit.working_days}个工作日"
+        if limit.extendable_by:
+            text += f"（可延长一次，不超过{limit.extendable_by}个工作日）"
+        out.append(
+            Deadline(
+                id=step.id,
+                label=step.label,
+                description=step.description,
+                limit=text,
+                starts=limit.starts or ANCHORS[limit.anchor],
+                start_date=cn_date(start),
+                start_assumed=bool(note),
+                start_note=note,
+                deadline=cn_date(due),
+                deadline_iso=due.isoformat(),
+                extended_deadline=cn_date(extended) if extended else "",
+                source=source,
+            )
+        )
+    return out
