@@ -3,7 +3,8 @@
 Policy staff write rulesets in YAML; :func:`check` lists every mistake in one; :func:`evaluate`
 turns a case file into a :class:`Decision` — the proposed outcome, the situations, exclusions and
 preconditions, the six looks, the three distinctions, the facts still missing, and a reasoning
-trace in which every step names a rule and the clause it encodes.
+trace in which every step names a rule and the clause it encodes. :meth:`Engine.memo` renders
+that Decision as a memo (Markdown, HTML, DOCX or PDF) from sandboxed templates.
 
 >>> import rongcuo
 >>> decision = rongcuo.evaluate("examples/wz-01-pilot-tolerate.yaml", ruleset="wanzhou")
@@ -11,8 +12,9 @@ trace in which every step names a rule and the clause it encodes.
 'tolerate'
 """
 
-from ._api import Backend, Engine, __version__, check, evaluate
-from ._case import Cadre, Case, Evidence, load_case
+from ._api import Backend, Engine, Memo, __version__, check, evaluate
+from ._calendar import CalendarError, OfficialCalendar
+from ._case import Cadre, Case, Correction, Evidence, ProcedureDates, load_case
 from ._decision import (
     CitationRef,
     ClaimCheck,
@@ -36,15 +38,19 @@ from ._errors import (
     RulesetError,
     RulesetNotFound,
 )
+from ._memo import MemoContext
 from ._model import Ruleset
+from ._render import Format, PdfUnavailable, TemplateError
 
 __all__ = [
     "Backend",
     "Cadre",
+    "CalendarError",
     "Case",
     "CaseError",
     "CitationRef",
     "ClaimCheck",
+    "Correction",
     "Decision",
     "Diagnostic",
     "DistinctionFinding",
@@ -52,15 +58,22 @@ __all__ = [
     "EngineError",
     "Evidence",
     "FactUse",
+    "Format",
     "InputError",
     "Location",
     "LookFinding",
+    "Memo",
+    "MemoContext",
     "MissingFact",
+    "OfficialCalendar",
+    "PdfUnavailable",
+    "ProcedureDates",
     "RongcuoError",
     "RuleResult",
     "Ruleset",
     "RulesetError",
     "RulesetNotFound",
+    "TemplateError",
     "TraceStep",
     "ValueEffect",
     "WalkStep",

@@ -1,0 +1,496 @@
+"""Memos: every bundled template, every format, for an example of every outcome; deadlines on the
+official calendar; located template errors; atomic, byte-identical output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import rongcuo
+from rongcuo._calendar import OfficialCalendar
+from rongcuo._render import BUNDLED
+from rongcuo.cli import main
+
+from .conftest import EXAMPLES, expected_outcome, ruleset_of
+
+TITLES = {
+    "tolerate": "容错免责认定意见（建议）",
+    "mitigate": "从轻减轻问责意见（建议）",
+    "not_tolerate": "不予容错告知",
+    "insufficient_facts": "补充调查通知",
+    "refer": "提请集体研究",
+}
+LOOKS = ["看动机态度", "看客观条件", "看程序方法", "看性质程度", "看后果影响", "看挽回损失"]
+# One example of each outcome, from both local rulesets where they have one.
+SAMPLES = {
+    outcome: [p for p in EXAMPLES if expected_outcome(p) == outcome][:2] for outcome in TITLES
+}
+AS_OF = dt.date(2025, 9, 26)  # a Friday before National Day 2025, with make-up workdays around it
+PDF_REQUIRED = os.environ.get("RONGCUO_REQUIRE_PDF") == "1"
+
+
+def _pdf_available() -> bool:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+needs_pdf = pytest.mark.skipif(
+    not _pdf_available() and not PDF_REQUIRED,
+    reason="WeasyPrint/Pango not installed: pip install 'rongcuo[pdf]' (CI requires it)",
+)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[rongcuo.Engine]:
+    with rongcuo.Engine(backend="reference") as e:
+        yield e
+
+
+def docx_text(data: bytes) -> str:
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return re.sub(r"\s+", "", text)
+
+
+def text_of(memo: rongcuo.Memo) -> str:
+    if memo.format == "docx":
+        return docx_text(memo.data)
+    if memo.format == "pdf":
+        return pdf_text(memo.data)
+    if memo.format == "html":
+        return html.unescape(memo.data.decode())
+    return memo.data.decode()
+
+
+def assert_memo_content(memo: rongcuo.Memo, squeeze: bool = False) -> None:
+    """What every memo must say, whatever its format: title, outcome, six looks, clauses, footer."""
+    d = memo.decision
+    text = text_of(memo)
+
+    def has(s: str) -> bool:
+        return (re.sub(r"\s+", "", s) if squeeze else s) in text
+
+    assert has(TITLES[d.outcome]), d.outcome
+    assert has(memo.context.outcome_label) or d.outcome == "insufficient_facts"
+    for look in LOOKS:
+        assert has(look), look
+    for s in d.situations_matched():
+        assert has(s.label)
+        assert s.citation is not None and has(s.citation.text), s.id
+    for e in d.exclusions_hit():
+        assert e.citation is not None and has(e.citation.text), e.id
+    for m in d.missing_facts:
+        assert has(m.label), m.id
+    assert has(d.ruleset.content_hash)
+    assert has(d.case.content_hash)
+    assert has(memo.template.sha256[:16])
+    assert "{{" not in text and "{%" not in text
+
+
+@pytest.mark.parametrize("outcome", list(TITLES))
+@pytest.mark.parametrize("fmt", ["md", "html", "docx"])
+def test_every_bundled_memo_renders_with_its_findings(
+    engine: rongcuo.Engine, outcome: str, fmt: rongcuo.Format
+) -> None:
+    for path in SAMPLES[outcome]:
+        memo = engine.memo(path, ruleset=ruleset_of(path), as_of=AS_OF, format=fmt)
+        assert memo.decision.outcome == outcome
+        assert memo.template.name == f"rongcuo/{outcome}.{'docx' if fmt == 'docx' else 'j2'}"
+        assert_memo_content(memo)
+
+
+@needs_pdf
+@pytest.mark.parametrize("outcome", list(TITLES))
+def test_every_bundled_memo_prints_to_pdf_with_cjk_fonts(
+    engine: rongcuo.Engine, outcome: str
+) -> None:
+    path = SAMPLES[outcome][0]
+    memo = engine.memo(path, ruleset=ruleset_of(path), as_of=AS_OF, format="pdf")
+    assert memo.data.startswith(b"%PDF-")
+    assert_memo_content(memo, squeeze=True)
+    from pypdf import PdfReader
+
+    fonts = {
+        str(font["/BaseFont"])
+        for page in PdfReader(io.BytesIO(memo.data)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("CJK" in f for f in fonts), f"no CJK font embedded: {fonts}"
+
+
+def test_each_look_paragraph_gives_finding_facts_and_clause(engine: rongcuo.Engine) -> None:
+    path = SAMPLES["tolerate"][0]
+    text = engine.memo(path, ruleset="wanzhou", as_of=AS_OF).data.decode()
+    for look in engine.memo(path, ruleset="wanzhou", as_of=AS_OF).context.looks:
+        line = next(x for x in text.splitlines() if f"）{look.label}：" in x)
+        assert f"**{look.finding_label}**" in line
+        if look.known:
+            assert look.known in line
+        for rule in look.rules:
+            assert rule.source is not None
+            assert f"规则 `{rule.id}`" in line and rule.source.cite in line
+
+
+def test_not_tolerate_notice_names_the_exclusion(engine: rongcuo.Engine) -> None:
+    path = next(p for p in SAMPLES["not_tolerate"] if "private-gain" in p.name)
+    text = engine.memo(path, ruleset="wanzhou", as_of=AS_OF).data.decode()
+    reasons = text.split("## 二、不予容错的理由")[1].split("## 三、")[0]
+    assert "为本人或他人谋取私利、不正当利益" in reasons
+    assert "规则 `private_gain`" in reasons
+
+
+def test_insufficient_facts_notice_says_which_value_changes_the_outcome(
+    engine: rongcuo.Engine,
+) -> None:
+    path = next(p for p in SAMPLES["insufficient_facts"] if "motive-unknown" in p.name)
+    memo = engine.memo(path, ruleset="wanzhou", as_of=AS_OF)
+    text = memo.data.decode()
+    section = text.split("## 二、尚需查明的事实")[1].split("## 三、")[0]
+    assert "### （一）动机（影响认定结论）" in section
+    assert "需查明：当事人作为是出于公心，还是为本人或他人谋取利益？" in section
+    assert "涉及六看：看动机态度。" in section
+    assert "- 若为「谋取私利」→ 不予容错，依规依纪问责" in section
+    assert "规则 `public_motive`" in section
+    # only the investigation's deadline: the other steps wait for the facts
+    assert [d.id for d in memo.context.deadlines] == ["investigate"]
+
+
+def test_deadlines_count_working_days_across_national_day_with_make_up_days(
+    engine: rongcuo.Engine,
+) -> None:
+    # 2025-09-26 (Fri) + 5 working days: 9/28 (Sun, 调休 workday), 9/29, 9/30, then the holiday
+    # 10/1–10/8, then 10/9, 10/10. The notice, served on 10/10 at the latest, opens 15 working
+    # days for an appeal: 10/11 (Sat, 调休 workday) … 10/30.
+    memo = engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", as_of=AS_OF)
+    by_id = {d.id: d for d in memo.context.deadlines}
+    assert list(by_id) == ["decide", "notify", "appeal"]
+    assert by_id["decide"].deadline == ""
+    assert by_id["notify"].deadline == "2025年10月10日"
+    assert by_id["notify"].start_note == "案件材料未载明，按本意见日期推算"
+    assert by_id["appeal"].start_date == "2025年10月10日"
+    assert by_id["appeal"].deadline == "2025年10月30日"
+    assert "截止日期为**2025年10月10日**" in memo.data.decode()
+
+
+def test_recorded_procedure_dates_are_used_and_extension_is_shown(
+    engine: rongcuo.Engine, tmp_path: Path
+) -> None:
+    src = next(p for p in SAMPLES["insufficient_facts"] if p.name.startswith("my-"))
+    case = tmp_path / src.name
+    case.write_text(
+        src.read_text(encoding="utf-8") + "procedure:\n  accepted: 2025-01-20\n", encoding="utf-8"
+    )
+    memo = engine.memo(case, ruleset="mianyang", as_of=dt.date(2025, 1, 22))
+    (step,) = memo.context.deadlines
+    # Spring Festival 2025: 1/28–2/4 off, 1/26 (Sun) and 2/8 (Sat) make-up workdays. From 1/20:
+    # 1/21–1/24 (4), 1/26 (5), 1/27 (6), 2/5–2/8 (10), 2/10–2/14 (15). Extended by 15 more
+    # working days: 2/17–2/21, 2/24–2/28, 3/3–3/7.
+    assert (step.start_date, step.start_assumed) == ("2025年1月20日", False)
+    assert step.deadline == "2025年2月14日"
+    assert step.extended_deadline == "2025年3月7日"
+
+
+def test_calendar_counts_make_up_workdays_and_refuses_years_it_does_not_cover() -> None:
+    cal = OfficialCalendar()
+    assert cal.is_working_day(dt.date(2025, 9, 28))  # a Sunday made a workday
+    assert not cal.is_working_day(dt.date(2025, 10, 6))
+    assert cal.add_working_days(dt.date(2025, 9, 26), 0) == dt.date(2025, 9, 26)
+    last = dt.date(cal.last_year, 12, 31)
+    with pytest.raises(rongcuo.CalendarError) as err:
+        cal.add_working_days(last - dt.timedelta(days=3), 10)
+    (d,) = err.value.diagnostics
+    assert d.code == "RC402"
+    assert f"只覆盖 {cal.first_year}–{cal.last_year} 年" in d.message_zh
+    assert f"needs the {cal.last_year + 1} holiday schedule" in d.message_en
+
+
+def test_a_memo_past_the_calendar_fails_clearly(engine: rongcuo.Engine) -> None:
+    late = dt.date(OfficialCalendar().last_year, 12, 28)
+    with pytest.raises(rongcuo.CalendarError) as err:
+        engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", as_of=late)
+    assert err.value.diagnostics[0].location.file.endswith(SAMPLES["tolerate"][0].name)
+
+
+def test_corrections_from_the_case_or_blanks_to_fill(
+    engine: rongcuo.Engine, tmp_path: Path
+) -> None:
+    src = SAMPLES["tolerate"][0]
+    blank = engine.memo(src, ruleset="wanzhou", as_of=AS_OF).data.decode()
+    assert "案件材料未载明纠错措施" in blank
+    assert "| 1 | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ | ＿＿＿＿年＿＿月＿＿日 |" in blank
+    case = tmp_path / src.name
+    case.write_text(
+        src.read_text(encoding="utf-8")
+        + "corrections:\n  - {what: 修订积分兑换规则, who: 街道办事处, due: 2025-10-31}\n"
+        + "  - {what: 开展回访}\n",
+        encoding="utf-8",
+    )
+    text = engine.memo(case, ruleset="wanzhou", as_of=AS_OF).data.decode()
+    assert "| 1 | 修订积分兑换规则 | 街道办事处 | 2025年10月31日 |" in text
+    assert "| 2 | 开展回访 | ＿＿＿＿＿＿ | ＿＿＿＿年＿＿月＿＿日 |" in text
+    assert "案件材料未载明纠错措施" not in text
+
+
+def test_effects_after_tolerance_include_the_local_term(engine: rongcuo.Engine) -> None:
+    memo = engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", as_of=AS_OF)
+    assert [e.id for e in memo.context.effects] == [
+        "equal_treatment",
+        "correction_still_required",
+        "unit_target_assessment_unaffected",
+    ]
+    mianyang = next(p for p in SAMPLES["tolerate"] if p.name.startswith("my-"))
+    ids = [e.id for e in engine.memo(mianyang, ruleset="mianyang", as_of=AS_OF).context.effects]
+    assert "unit_target_assessment_unaffected" not in ids
+
+
+def test_slots_and_provenance(engine: rongcuo.Engine) -> None:
+    refer = next(p for p in SAMPLES["refer"] if p.name.startswith("wz-"))
+    memo = engine.memo(
+        refer,
+        ruleset="wanzhou",
+        as_of=AS_OF,
+        doc_number="万组容〔2025〕7号",
+        issuer="中共重庆市万州区委组织部",
+    )
+    text = memo.data.decode()
+    assert "**万组容〔2025〕7号**" in text
+    assert "中共重庆市万州区委组织部（盖章）  \n2025年9月26日" in text
+    footer = text.split("生成信息：")[1]
+    for part in (
+        "规则集 wanzhou",
+        "版本 2018",
+        memo.decision.ruleset.content_hash,
+        "认定日期 2025-09-26",
+        "模板 rongcuo/refer.j2 版本 2026.1",
+        "chinese-calendar",
+    ):
+        assert part in footer, part
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)])
+def test_same_inputs_give_the_same_bytes(fmt: rongcuo.Format) -> None:
+    path = SAMPLES["mitigate"][0]
+    outputs = set()
+    for _ in range(2):
+        with rongcuo.Engine(backend="reference") as e:
+            outputs.add(e.memo(path, ruleset=ruleset_of(path), as_of=AS_OF, format=fmt).data)
+    assert len(outputs) == 1
+
+
+def test_html_escapes_case_text(engine: rongcuo.Engine, tmp_path: Path) -> None:
+    case = tmp_path / "x.yaml"
+    case.write_text(
+        SAMPLES["tolerate"][0]
+        .read_text(encoding="utf-8")
+        .replace("narrative: ", "narrative: <script>alert(1)</script>", 1),
+        encoding="utf-8",
+    )
+    html = engine.memo(case, ruleset="wanzhou", as_of=AS_OF, format="html").data.decode()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# --- templates of one's own --------------------------------------------------------------
+
+
+def test_a_copied_template_overrides_the_bundled_one(
+    engine: rongcuo.Engine, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(main, ["templates", "--copy", str(tmp_path / "mine")])
+    assert result.exit_code == 0, result.output
+    mine = tmp_path / "mine" / "tolerate.j2"
+    mine.write_text(
+        mine.read_text(encoding="utf-8")
+        .replace("version: 2026.1", "version: wz-3")
+        .replace("六、认定建议", "六、本部门意见"),
+        encoding="utf-8",
+    )
+    memo = engine.memo(
+        SAMPLES["tolerate"][0], ruleset="wanzhou", as_of=AS_OF, template_dirs=[tmp_path / "mine"]
+    )
+    text = memo.data.decode()
+    assert "## 六、本部门意见" in text and "六、认定建议" not in text
+    assert "模板 tolerate.j2 版本 wz-3" in text
+    # the other outcomes still find their templates (in the copy, or bundled)
+    refer = next(p for p in SAMPLES["refer"] if p.name.startswith("wz-"))
+    other = engine.memo(refer, ruleset="wanzhou", as_of=AS_OF, template_dirs=[tmp_path / "mine"])
+    assert other.template.name == "refer.j2"
+
+
+def write_template(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "mine.j2"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "line", "words"),
+    [
+        ("标题\n{{ memo.case.title }}\n{{ memo.case.nickname }}\n", "RC402", 3, "nickname"),
+        ("标题\n{% for x in memo.looks %}\n{{ x.label }}\n", "RC401", 3, "endfor"),
+        ("{{ memo.kind }}\n\n{{ memo.__class__.__mro__ }}\n", "RC403", 3, "__class__"),
+        ("{% include '_nothing.j2' %}\n", "RC404", 1, "_nothing.j2"),
+    ],
+    ids=["undefined", "syntax", "sandbox", "missing-include"],
+)
+def test_template_errors_are_located(
+    engine: rongcuo.Engine, tmp_path: Path, body: str, code: str, line: int, words: str
+) -> None:
+    template = write_template(tmp_path, body)
+    with pytest.raises(rongcuo.TemplateError) as err:
+        engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", template=template)
+    (d,) = err.value.diagnostics
+    assert (d.code, d.location.file, d.location.line) == (code, str(template), line)
+    assert words in d.message_zh + d.message_en + d.hint
+
+
+def test_an_error_in_an_imported_part_points_into_the_part(
+    engine: rongcuo.Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    shutil.copy(BUNDLED / "_sections.j2", folder / "_sections.j2")
+    part = folder / "_sections.j2"
+    lines = part.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, x in enumerate(lines) if "案件编号：{{ memo.case.id }}" in x)
+    lines[at] = lines[at].replace("memo.case.id", "memo.case.number")
+    part.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(rongcuo.TemplateError) as err:
+        engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", template_dirs=[folder])
+    (d,) = err.value.diagnostics
+    assert (d.code, d.location.file, d.location.line) == ("RC402", str(part), at + 1)
+
+
+def test_a_failed_render_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    out = tmp_path / "memo.md"
+    out.write_text("previous memo\n", encoding="utf-8")
+    bad = write_template(tmp_path, "{{ memo.nope }}\n")
+    result = CliRunner().invoke(
+        main,
+        [
+            *("memo", str(SAMPLES["tolerate"][0]), "--ruleset", "wanzhou"),
+            *("--template", str(bad), "-o", str(out), "--backend", "reference"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert f"{bad}:1:0: error RC402" in result.output
+    assert out.read_text(encoding="utf-8") == "previous memo\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["memo.md", "mine.j2"]
+
+
+def test_wrong_template_kind_and_missing_folder(engine: rongcuo.Engine, tmp_path: Path) -> None:
+    with pytest.raises(rongcuo.TemplateError) as err:
+        engine.memo(
+            SAMPLES["tolerate"][0], ruleset="wanzhou", format="docx", template=BUNDLED / "refer.j2"
+        )
+    assert "format docx needs a *.docx template" in err.value.diagnostics[0].message_en
+    with pytest.raises(rongcuo.TemplateError) as err:
+        engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", template_dirs=[tmp_path / "no"])
+    assert err.value.diagnostics[0].code == "RC404"
+
+
+def test_docx_template_errors_name_the_template_and_the_text_near(
+    engine: rongcuo.Engine, tmp_path: Path
+) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("第一段")
+    doc.add_paragraph("当事人：{{ memo.case.nickname }}")
+    path = tmp_path / "mine.docx"
+    doc.save(str(path))
+    with pytest.raises(rongcuo.TemplateError) as err:
+        engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", format="docx", template=path)
+    (d,) = err.value.diagnostics
+    assert (d.code, d.location.file) == ("RC402", str(path))
+    assert "当事人：{{ memo.case.nickname }}" in d.hint
+
+
+def test_missing_pdf_engine_is_a_clear_error(
+    engine: rongcuo.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import now raises ImportError
+    with pytest.raises(rongcuo.PdfUnavailable) as err:
+        engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", format="pdf")
+    (d,) = err.value.diagnostics
+    assert d.code == "RC405"
+    assert "pip install 'rongcuo[pdf]'" in d.hint and "fonts-noto-cjk" in d.hint
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+def test_cli_memo_prints_markdown_and_writes_files(tmp_path: Path) -> None:
+    case = str(SAMPLES["tolerate"][0])
+    runner = CliRunner()
+    shown = runner.invoke(
+        main,
+        ["memo", case, "--ruleset", "wanzhou", "--as-of", "2025-09-26", "--backend", "reference"],
+    )
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith("# 容错免责认定意见（建议）\n")
+    out = tmp_path / "认定意见书.docx"
+    written = runner.invoke(main, ["memo", case, "--ruleset", "wanzhou", "-o", str(out)])
+    assert written.exit_code == 0, written.output
+    assert out.read_bytes().startswith(b"PK")
+    assert "未指定 --as-of" in written.stderr
+    binary = runner.invoke(main, ["memo", case, "--ruleset", "wanzhou", "--format", "docx"])
+    assert binary.exit_code == 2
+    assert "docx is not printed to the terminal" in binary.output
+
+
+def test_cli_memo_renders_a_folder_and_reports_failures_without_stopping(tmp_path: Path) -> None:
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for p in EXAMPLES:
+        if p.name.startswith("wz-"):
+            shutil.copy(p, cases / p.name)
+    (cases / "zz-broken.yaml").write_text("id: X\ntitle: t\n", encoding="utf-8")
+    out = tmp_path / "memos"
+    result = CliRunner().invoke(
+        main,
+        [
+            *("memo", str(cases), "--ruleset", "wanzhou", "-o", str(out), "--format", "html"),
+            *("--backend", "reference", "--as-of", "2025-09-26"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "zz-broken.yaml" in result.stderr and "RC004" in result.stderr
+    wz = [p for p in EXAMPLES if p.name.startswith("wz-")]
+    assert len(list(out.glob("*.html"))) == len(wz)
+    assert f"已生成 {len(wz)} 份" in result.stderr and "失败 1 份" in result.stderr
+    assert "认定意见书 memos" in result.stderr  # the progress bar
+
+
+def test_cli_lists_templates_and_prints_the_memo_schema() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(main, ["templates"]).output.split()
+    assert {f"{o}.j2" for o in TITLES} <= set(listed)
+    assert {f"{o}.docx" for o in TITLES} <= set(listed)
+    schema = runner.invoke(main, ["schema", "memo"])
+    assert schema.exit_code == 0 and '"deadlines"' in schema.output
