@@ -18,8 +18,8 @@ example: $(BIN)/.installed
 	$(BIN)/rongcuo memo examples/wz-01-pilot-tolerate.yaml --ruleset wanzhou --as-of 2024-03-25
 
 test: $(BIN)/.installed
-	$(BIN)/ruff check src tests features
-	$(BIN)/ruff format --check src tests features
+	$(BIN)/ruff check src tests features tools
+	$(BIN)/ruff format --check src tests features tools
 	$(BIN)/mypy
 	$(BIN)/rongcuo check national wanzhou mianyang
 	$(BIN)/pytest

@@ -359,3 +359,38 @@ def test_only_the_specification_outcomes_may_be_declared(
     (d,) = check(tmp_path)
     assert d.code == "RC111"
     assert d.message_en.startswith("outcome 'pardon' is not one of the specification's outcomes")
+
+
+def test_procedure_events_and_effects_are_checked(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    step = """procedure:
+  - id: notify
+    label: 结果反馈
+    time_limit: {working_days: 5, from: %s}
+"""
+    write_ruleset("local", "1", HEAD + step % "decidd")
+    (d,) = check(tmp_path)
+    assert (d.code, d.location.line) == ("RC111", 11)
+    assert d.message_en.startswith("unknown time-limit event 'decidd'")
+    assert "decided" in d.hint
+    write_ruleset(
+        "local",
+        "1",
+        HEAD
+        + step % "decided"
+        + """effects:
+  - {id: fine, outcome: tolerate, text: 同等对待, cite: {doc: doc, clause: 一, text: 同等对待}}
+  - {id: typo, outcome: tolerated, text: 同等对待}
+  - {id: nodoc, outcome: mitigate, text: 影响期, cite: {doc: nodoc, clause: 二, text: 影响期}}
+""",
+    )
+    diags = check(tmp_path)
+    assert codes(diags) == [("RC111", 14), ("RC110", 15)]
+    assert diags[0].message_en == "effect typo: outcome 'tolerated' is not declared"
+    assert "tolerate" in diags[0].hint
+    write_ruleset(
+        "local", "1", HEAD + "effects:\n  - {id: equal_treatment, outcome: tolerate, text: 重写}\n"
+    )
+    (d,) = check(tmp_path)
+    assert (d.code, d.location.line) == ("RC101", 9)

@@ -494,3 +494,18 @@ def test_cli_lists_templates_and_prints_the_memo_schema() -> None:
     assert {f"{o}.docx" for o in TITLES} <= set(listed)
     schema = runner.invoke(main, ["schema", "memo"])
     assert schema.exit_code == 0 and '"deadlines"' in schema.output
+
+
+def test_bundled_word_templates_are_what_the_generator_writes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [sys.executable, str(root / "tools" / "make_docx_templates.py"), str(tmp_path)], check=True
+    )
+    for outcome in TITLES:
+        made = (tmp_path / f"{outcome}.docx").read_bytes()
+        assert made == (BUNDLED / f"{outcome}.docx").read_bytes(), (
+            f"{outcome}.docx differs from tools/make_docx_templates.py's output: run the script"
+        )

@@ -717,9 +717,7 @@ def not_tolerate() -> Memo:
     corrections(m, "七、纠错措施")
     effects(m, "八、认定后的影响")
     deadlines(m, "九、权利告知与后续程序")
-    m.para(
-        "对认定结果不服的，可在上述期限内向认定机关提出书面复核申请；复核期间不停止认定结果的执行。"
-    )
+    m.para("对认定结果不服的，可在上述期限内向认定机关提出书面复核申请。")
     closing(m)
     return m
 
