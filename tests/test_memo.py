@@ -222,7 +222,7 @@ def test_calendar_counts_make_up_workdays_and_refuses_years_it_does_not_cover() 
     with pytest.raises(rongcuo.CalendarError) as err:
         cal.add_working_days(last - dt.timedelta(days=3), 10)
     (d,) = err.value.diagnostics
-    assert d.code == "RC402"
+    assert d.code == "RC406"
     assert f"只覆盖 {cal.first_year}–{cal.last_year} 年" in d.message_zh
     assert f"needs the {cal.last_year + 1} holiday schedule" in d.message_en
 

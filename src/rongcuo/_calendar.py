@@ -67,7 +67,7 @@ class OfficialCalendar:
         raise CalendarError(
             [
                 Diagnostic(
-                    "RC402",
+                    "RC406",
                     where or Location("<calendar>"),
                     f"工作日历只覆盖 {span} 年（{self.source}），无法计算自 {start} 起 {days} 个"
                     f"工作日的期限：需要 {day.year} 年的放假和调休安排",
