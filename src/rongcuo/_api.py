@@ -67,6 +67,7 @@ class Engine:
         self.backend = backend
         self._deciders: dict[str, Decider] = {}
         self._closers: list[Any] = []
+        self._renderers: dict[tuple[str, ...], Renderer] = {}
 
     def __enter__(self) -> Engine:
         return self
@@ -131,7 +132,7 @@ class Engine:
         """
         model, source = self.load_case(case)
         decision, rs = self._evaluate(model, source, ruleset, as_of)
-        renderer = Renderer(template_dirs)
+        renderer = self._renderer(template_dirs)
         info = renderer.find(decision.outcome, format, template)
         context = build_context(
             decision,
@@ -150,6 +151,12 @@ class Engine:
         }
         day = dt.date.fromisoformat(decision.as_of)
         return Memo(renderer.render(info, format, data, day), format, info, decision, context)
+
+    def _renderer(self, template_dirs: Sequence[Path | str]) -> Renderer:
+        key = tuple(str(d) for d in template_dirs)
+        if key not in self._renderers:
+            self._renderers[key] = Renderer(template_dirs)
+        return self._renderers[key]
 
     def _evaluate(
         self, model: Case, source: CaseSource, ruleset: str, as_of: dt.date | None

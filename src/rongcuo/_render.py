@@ -98,6 +98,8 @@ class Renderer:
             "md": SandboxedEnvironment(autoescape=False, **common),
             "html": SandboxedEnvironment(autoescape=True, **common),
         }
+        # compiled templates by (format, path, content hash): an edited file is compiled anew
+        self._compiled: dict[tuple[str, str, str], jinja2.Template] = {}
         self._docx = SandboxedEnvironment(
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -183,8 +185,12 @@ class Renderer:
                 "以 UTF-8 保存 save it as UTF-8",
             ) from None
         try:
-            code = env.compile(source, info.name, str(info.path))
-            tpl = env.template_class.from_code(env, code, env.make_globals(None), None)
+            key = (fmt, str(info.path), info.sha256)
+            tpl = self._compiled.get(key)
+            if tpl is None:
+                code = env.compile(source, info.name, str(info.path))
+                tpl = env.template_class.from_code(env, code, env.make_globals(None), None)
+                self._compiled[key] = tpl
             text = tpl.render(**context, format=fmt)
         except jinja2.TemplateError as exc:
             raise _template_error(exc, info) from None
