@@ -509,3 +509,13 @@ def test_bundled_word_templates_are_what_the_generator_writes(tmp_path: Path) ->
         assert made == (BUNDLED / f"{outcome}.docx").read_bytes(), (
             f"{outcome}.docx differs from tools/make_docx_templates.py's output: run the script"
         )
+
+
+def test_an_edited_template_is_used_by_the_same_engine(
+    engine: rongcuo.Engine, tmp_path: Path
+) -> None:
+    template = write_template(tmp_path, "第一稿 {{ memo.case.id }}\n")
+    first = engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", template=template)
+    template.write_text("第二稿 {{ memo.case.id }}\n", encoding="utf-8")
+    second = engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", template=template)
+    assert first.data.decode().startswith("第一稿") and second.data.decode().startswith("第二稿")
