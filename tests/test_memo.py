@@ -208,7 +208,7 @@ def test_recorded_procedure_dates_are_used_and_extension_is_shown(
     # Spring Festival 2025: 1/28–2/4 off, 1/26 (Sun) and 2/8 (Sat) make-up workdays. From 1/20:
     # 1/21–1/24 (4), 1/26 (5), 1/27 (6), 2/5–2/8 (10), 2/10–2/14 (15). Extended by 15 more
     # working days: 2/17–2/21, 2/24–2/28, 3/3–3/7.
-    assert (step.start_date, step.start_assumed) == ("2025年1月20日", False)
+    assert (step.start_date, step.start_note) == ("2025年1月20日", "")
     assert step.deadline == "2025年2月14日"
     assert step.extended_deadline == "2025年3月7日"
 

@@ -117,23 +117,21 @@ class Correction(_Model):
 
 
 class Deadline(_Model):
-    """A next procedural step and its deadline in working days."""
+    """A next procedural step and its deadline in working days (empty fields: no time limit)."""
 
     id: str
     label: str
     description: str
-    limit: str = Field(
-        description="e.g. 15个工作日（可延长一次，不超过15个工作日）; empty: no limit"
+    limit: str = Field(default="", description="e.g. 15个工作日（可延长一次，不超过15个工作日）")
+    starts: str = Field(default="", description="the event the count starts from")
+    start_date: str = Field(default="", description="that event's date")
+    start_note: str = Field(
+        default="",
+        description="how the start date was assumed; empty when the case file records it",
     )
-    starts: str = Field(description="the event the count starts from")
-    start_date: str = Field(description="that event's date; empty when there is no limit")
-    start_assumed: bool = Field(description="true: the case file does not date the event")
-    start_note: str = Field(description="how an assumed start date was chosen; empty if recorded")
-    deadline: str = Field(description="the last day, 2024年10月10日; empty when there is no limit")
-    deadline_iso: str
-    extended_deadline: str = Field(
-        description="the last day if extended once; empty if not extendable"
-    )
+    deadline: str = Field(default="", description="the last day, 2024年10月10日")
+    deadline_iso: str = ""
+    extended_deadline: str = Field(default="", description="the last day if extended once")
     source: Source | None
 
 
@@ -389,46 +387,37 @@ def _deadlines(
     elif investigation is not None:
         steps = steps[investigation + 1 :]
     recorded = case.procedure
-    known: dict[str, dt.date] = {}
+    latest_notice: dt.date | None = None  # the last day to serve the decision's notice
     out: list[Deadline] = []
     for step in steps:
         limit = step.time_limit
         source = _source(step.id, step.cite, rs)
         if limit is None or not limit.anchor:
+            starts = limit.starts if limit else ""
             out.append(
                 Deadline(
                     id=step.id,
                     label=step.label,
                     description=step.description,
-                    limit="",
-                    starts=limit.starts if limit else "",
-                    start_date="",
-                    start_assumed=False,
-                    start_note="",
-                    deadline="",
-                    deadline_iso="",
-                    extended_deadline="",
+                    starts=starts,
                     source=source,
                 )
             )
             continue
-        start = getattr(recorded, limit.anchor)
-        note = ""
-        if start is None and limit.anchor == "notice_received" and "notice_received" in known:
-            start, note = known["notice_received"], "尚未送达，按书面告知的最后期限推算"
+        start, note = getattr(recorded, limit.anchor), ""
+        if start is None and limit.anchor == "notice_received" and latest_notice is not None:
+            start, note = latest_notice, "尚未送达，按书面告知的最后期限推算"
         elif start is None:
             start, note = as_of, "案件材料未载明，按本意见日期推算"
         due = calendar.add_working_days(start, limit.working_days, where=where)
         if limit.anchor == "decided":
-            known["notice_received"] = due
-        extended = (
-            calendar.add_working_days(start, limit.working_days + limit.extendable_by, where=where)
-            if limit.extendable_by
-            else None
-        )
+            latest_notice = due
         text = f"{limit.working_days}个工作日"
+        extended = ""
         if limit.extendable_by:
             text += f"（可延长一次，不超过{limit.extendable_by}个工作日）"
+            days = limit.working_days + limit.extendable_by
+            extended = cn_date(calendar.add_working_days(start, days, where=where))
         out.append(
             Deadline(
                 id=step.id,
@@ -437,11 +426,10 @@ def _deadlines(
                 limit=text,
                 starts=limit.starts or ANCHORS[limit.anchor],
                 start_date=cn_date(start),
-                start_assumed=bool(note),
                 start_note=note,
                 deadline=cn_date(due),
                 deadline_iso=due.isoformat(),
-                extended_deadline=cn_date(extended) if extended else "",
+                extended_deadline=extended,
                 source=source,
             )
         )
