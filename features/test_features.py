@@ -1,60 +1,51 @@
-"""Step definitions for the Chinese Gherkin scenarios in this folder."""
+"""Runs every Chinese Gherkin scenario under pytest-bdd with rongcuo's step library.
+
+The features here and the scenarios each bundled ruleset keeps beside its versions
+(``rulesets/<id>/scenarios``) are collected. One catch-all step per keyword hands the text to
+the step library (:mod:`rongcuo._scenario`), so pytest-bdd and ``rongcuo test`` read the same
+phrases, and an unknown phrase fails with the closest phrases instead of a bare "not found".
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
-import yaml
+import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
-from tests.cases import cleared_case
 
 import rongcuo
+from rongcuo._scenario import ScenarioState, run_step
 
-scenarios(".")
+scenarios("../rulesets/national/scenarios", "../rulesets/wanzhou/scenarios")
+scenarios("../rulesets/mianyang/scenarios")
 
-
-@given("一个各项不予容错情形均已排除的案件", target_fixture="case")
-def a_cleared_case() -> dict[str, Any]:
-    return cleared_case(case_id="BDD-1")
-
-
-@given(parsers.parse('事实 "{fact}" 为 "{value}"'))
-def set_fact(case: dict[str, Any], fact: str, value: str) -> None:
-    case["facts"][fact] = yaml.safe_load(value)
+ANY = parsers.re(r"(?P<text>.+)")
 
 
-@given(parsers.parse('事实 "{fact}" 未查明'))
-def unset_fact(case: dict[str, Any], fact: str) -> None:
-    case["facts"].pop(fact, None)
+@pytest.fixture(scope="module")
+def engine() -> Iterator[rongcuo.Engine]:
+    with rongcuo.Engine() as e:
+        yield e
 
 
-@when(parsers.parse('按 "{ruleset}" 规则集认定'), target_fixture="decision")
-def decide(case: dict[str, Any], ruleset: str) -> rongcuo.Decision:
-    return rongcuo.evaluate(case, ruleset)
+@pytest.fixture
+def state(engine: rongcuo.Engine) -> ScenarioState:
+    return ScenarioState(
+        resolve=engine.ruleset,
+        evaluate=lambda case, rid: engine.evaluate(case, ruleset=rid),
+    )
 
 
-@then(parsers.parse('结论为 "{label}"'))
-def outcome_is(decision: rongcuo.Decision, label: str) -> None:
-    assert decision.outcome_label == label, decision.reason_zh
+@given(ANY)
+def given_step(state: ScenarioState, text: str) -> None:
+    run_step("given", text, state)
 
 
-@then(parsers.parse('容错情形 "{rule}" 成立'))
-def situation_holds(decision: rongcuo.Decision, rule: str) -> None:
-    assert rule in [s.id for s in decision.situations_matched()]
+@when(ANY)
+def when_step(state: ScenarioState, text: str) -> None:
+    run_step("when", text, state)
 
 
-@then(parsers.parse('不予容错情形 "{rule}" 成立'))
-def exclusion_holds(decision: rongcuo.Decision, rule: str) -> None:
-    assert rule in [e.id for e in decision.exclusions_hit()]
-
-
-@then(parsers.parse('需补充查明事实 "{fact}"'))
-def fact_is_missing(decision: rongcuo.Decision, fact: str) -> None:
-    missing = {m.id: m for m in decision.missing_facts}
-    assert fact in missing and missing[fact].changes_outcome
-
-
-@then(parsers.parse('认定依据引用 "{title}"'))
-def cites(decision: rongcuo.Decision, title: str) -> None:
-    cited = [s.citation.doc_title for s in decision.situations_matched() if s.citation]
-    assert title in cited
+@then(ANY)
+def then_step(state: ScenarioState, text: str) -> None:
+    run_step("then", text, state)

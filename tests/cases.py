@@ -1,32 +1,12 @@
-"""Hand-built case data shared by the tests and the Gherkin steps."""
+"""Hand-built case data for the tests; the cleared baseline is the scenario library's."""
 
 from __future__ import annotations
 
 from typing import Any
 
-#: Facts that rule out every exclusion of the bundled rulesets (and satisfy the preconditions),
-#: so a test states only the facts its behaviour depends on.
-CLEARED: dict[str, Any] = {
-    "political_discipline_breach": False,
-    "motive": "public",
-    "intent": "negligence",
-    "knew_it_was_prohibited": False,
-    "explicitly_prohibited": False,
-    "concealment": False,
-    "collusion": False,
-    "collective_decision_required": True,
-    "collective_decision": True,
-    "repeat_of_same_error": False,
-    "obstructed_investigation": False,
-    "cooperated": True,
-    "safety_or_eco_incident": "none",
-    "social_impact": "minor",
-    "dereliction": False,
-    "executed_illegal_order": False,
-    "dissent_recorded": False,
-    "objected_to_superior_decision": False,
-    "remedial_action": True,
-}
+from rongcuo._scenario import CLEARED as SCENARIO_CLEARED
+
+CLEARED: dict[str, Any] = dict(SCENARIO_CLEARED)
 
 
 def cleared_case(

@@ -34,6 +34,8 @@ from ._errors import (
 from ._explain import render_explain, render_summary
 from ._memo import MemoContext
 from ._render import BUNDLED, FORMATS, Format, bundled_templates
+from ._scenario import step_table
+from ._testrun import render_report, run_scenarios, scenario_files
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -170,6 +172,65 @@ def explain(case: str, ruleset: str, as_of: dt.date | None, backend: str) -> Non
     def action() -> int:
         click.echo(render_explain(_decide(case, ruleset, as_of, backend)), nl=False)
         return 0
+
+    _run(action)
+
+
+@main.command("test")
+@click.argument("rulesets", nargs=-1)
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    help="Fail (exit 1) when rule coverage is below this percentage.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--steps", is_flag=True, help="Print the step library (the phrases scenarios use).")
+@click.option(
+    "--backend",
+    type=click.Choice(["durable", "reference"]),
+    default="durable",
+    show_default=True,
+    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
+)
+def test_command(
+    rulesets: Sequence[str], min_coverage: float | None, fmt: str, steps: bool, backend: str
+) -> None:
+    """Run the Gherkin scenarios of RULESETS (folders, e.g. rulesets/wanzhou) and show rule coverage.
+
+    Scenarios live in <folder>/scenarios/*.feature. Exit 1 when a scenario fails or coverage is
+    below --min-coverage.
+    """
+    if steps:
+        click.echo(step_table(), nl=False)
+        return
+    if not rulesets:
+        raise click.UsageError("give a ruleset folder, e.g. rongcuo test rulesets/wanzhou")
+
+    def action() -> int:
+        code = 0
+        for spec in rulesets:
+            rid, paths = _split_ruleset(spec)
+            folder = Path(spec) if Path(spec).is_dir() else None
+            if folder is None:
+                with Engine(paths, backend="reference") as probe:
+                    folder = probe.library.folder(rid)
+            files = scenario_files(folder)
+            if not files:
+                click.echo(f"{folder}：没有场景文件（scenarios/*.feature） no scenarios", err=True)
+                code = 1
+                continue
+            with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
+                report = run_scenarios(engine, rid, files)
+            if fmt == "json":
+                click.echo(report.to_json(), nl=False)
+            else:
+                click.echo(render_report(report, min_coverage=min_coverage), nl=False)
+            low = min_coverage is not None and report.min_coverage() < min_coverage
+            if report.failed or low or not report.coverage:
+                code = 1
+        return code
 
     _run(action)
 

@@ -1,0 +1,516 @@
+"""Acceptance scenarios in Chinese Gherkin: the step library policy staff write with.
+
+A scenario states facts (假如 …), evaluates (当 按 "wanzhou" 规则集认定) and checks the decision
+(那么 …). Every step phrase lives in :data:`STEPS`, one table that serves three readers: the
+``rongcuo test`` runner (:mod:`._scenario_run`), pytest-bdd (``features/test_features.py``
+registers one catch-all step per keyword that dispatches here) and the docs (``rongcuo test
+--steps`` prints the table). A step that matches no phrase fails with the closest phrases, not a
+bare "step not found".
+
+Facts, rules, looks and outcomes are named by id or by their Chinese label, so
+``动机为 "出于公心"`` and ``事实 "motive" 为 "public"`` say the same thing. Names are resolved when
+the case is evaluated, against the ruleset that evaluates it; an unknown name fails with a
+did-you-mean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._decision import Decision, RuleResult
+from ._errors import did_you_mean
+from ._model import FactDecl, FactValue, Ruleset
+
+StepKind = Literal["given", "when", "then"]
+
+#: Facts that rule out every exclusion of the bundled rulesets and satisfy their preconditions,
+#: so a scenario states only the facts its behaviour depends on.
+CLEARED: dict[str, Any] = {
+    "political_discipline_breach": False,
+    "motive": "public",
+    "intent": "negligence",
+    "knew_it_was_prohibited": False,
+    "explicitly_prohibited": False,
+    "concealment": False,
+    "collusion": False,
+    "collective_decision_required": True,
+    "collective_decision": True,
+    "repeat_of_same_error": False,
+    "obstructed_investigation": False,
+    "cooperated": True,
+    "safety_or_eco_incident": "none",
+    "social_impact": "minor",
+    "dereliction": False,
+    "executed_illegal_order": False,
+    "dissent_recorded": False,
+    "objected_to_superior_decision": False,
+    "remedial_action": True,
+}
+
+_UNKNOWN = object()  # a fact stated as 未查明
+_TRUE = {"是", "true", "True", "成立", "有"}
+_FALSE = {"否", "false", "False", "不成立", "无"}
+_STATUS = {"成立": "true", "满足": "true", "不成立": "false", "不满足": "false", "不明": "unknown"}
+_FINDINGS = {"有利": "favourable", "不利": "unfavourable", "中性": "neutral", "事实不清": "unknown"}
+_SIDES = {
+    "属可容的一侧": "tolerable",
+    "可容": "tolerable",
+    "属不容的一侧": "intolerable",
+    "不容": "intolerable",
+    "不涉及": "not_applicable",
+    "事实不清": "unknown",
+}
+_KIND_ZH = {
+    "situation": "容错情形",
+    "exclusion": "不予容错情形",
+    "precondition": "容错条件",
+    "look": "六看认定规则",
+}
+
+
+class StepFailed(AssertionError):
+    """A step whose check does not hold, or that names something the ruleset does not have."""
+
+
+class StepNotFound(LookupError):
+    """No phrase of the step library matches a step; the message lists the closest phrases."""
+
+
+@dataclass
+class ScenarioState:
+    """What a scenario builds up: the case (with facts by name), then the decision.
+
+    The runner gives ``resolve`` (ruleset id, incident date → the ruleset in force) and
+    ``evaluate`` (case dict, ruleset id → Decision).
+    """
+
+    resolve: Callable[[str, dt.date], Ruleset]
+    evaluate: Callable[[dict[str, Any], str], Decision]
+    incident_date: str = "2024-05-01"
+    facts: dict[str, Any] = field(default_factory=dict)  # name (id or label) → raw value
+    claims: list[str] = field(default_factory=list)
+    decision: Decision | None = None
+    ruleset: Ruleset | None = None
+
+    def require_decision(self) -> tuple[Decision, Ruleset]:
+        if self.decision is None or self.ruleset is None:
+            raise StepFailed('还没有认定：先写一步「当 按 "<规则集>" 规则集认定」')
+        return self.decision, self.ruleset
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step phrase: its keyword, its pattern, an example, and what it does."""
+
+    kind: StepKind
+    pattern: re.Pattern[str]
+    example: str
+    doc: str
+    run: Callable[..., None]
+
+
+STEPS: list[Step] = []
+
+
+def _step(kind: StepKind, regex: str, example: str, doc: str) -> Callable[[Any], Any]:
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        STEPS.append(Step(kind, re.compile(f"^{regex}$"), example, doc, func))
+        return func
+
+    return register
+
+
+Q = r'"(?P<{}>[^"]*)"'  # a quoted argument
+
+
+def _q(name: str) -> str:
+    return Q.format(name)
+
+
+# --- resolving names ---------------------------------------------------------------------
+
+
+def _pick(name: str, table: Mapping[str, Any], labels: Mapping[str, str], what: str) -> str:
+    """The id ``name`` means in ``table``: an id, a label, or a label cut at its first （ or ，
+    (``予以容错免责``, ``不予容错``), or a look without its leading 看."""
+    if name in table:
+        return name
+    for key, label in labels.items():
+        short = (label.split("（")[0], label.split("，")[0], label.removeprefix("看"))
+        if name == label or name in short:
+            return key
+    choices = [*table, *labels.values()]
+    raise StepFailed(f"没有名为「{name}」的{what}。{did_you_mean(name, choices)}".rstrip())
+
+
+def fact_id(rs: Ruleset, name: str) -> str:
+    """A fact named by id or label (a leading 案件/当事人 is optional)."""
+    labels = {f.id: f.label for f in rs.facts.values()}
+    for candidate in (name, name.removeprefix("案件"), name.removeprefix("当事人")):
+        try:
+            return _pick(candidate, rs.facts, labels, "事实")
+        except StepFailed:
+            continue
+    return _pick(name, rs.facts, labels, "事实")
+
+
+def fact_value(decl: FactDecl, raw: str) -> FactValue:
+    """A value as a scenario writes it: an enum's label or id, 是/否, a number, a date, text."""
+    if decl.type == "enum":
+        values = dict(decl.values)
+        return _pick(raw, values, values, f"「{decl.label}」的取值")
+    if decl.type == "bool":
+        if raw in _TRUE or raw in _FALSE:
+            return raw in _TRUE
+        raise StepFailed(f"「{decl.label}」是是非题，应写 是 或 否，实际是「{raw}」")
+    if decl.type == "number":
+        try:
+            number = float(raw.replace(",", "").removesuffix(decl.unit) if decl.unit else raw)
+        except ValueError:
+            raise StepFailed(f"「{decl.label}」应是数字，实际是「{raw}」") from None
+        return int(number) if number.is_integer() else number
+    if decl.type == "date":
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise StepFailed(f"「{decl.label}」应是日期（YYYY-MM-DD），实际是「{raw}」") from None
+    return raw
+
+
+def rule_id(rs: Ruleset, name: str, kinds: Iterable[str], what: str) -> str:
+    table = {r.id: r for r in rs.rules.values() if r.kind in set(kinds)}
+    return _pick(name, table, {k: r.label for k, r in table.items()}, what)
+
+
+def outcome_id(rs: Ruleset, name: str) -> str:
+    return _pick(name, rs.outcomes, {k: o.label for k, o in rs.outcomes.items()}, "结论")
+
+
+def _value_of(decision: Decision, rid: str) -> str:
+    for step in decision.trace:
+        if step.rule == rid:
+            return step.value
+    raise StepFailed(f"规则 {rid} 没有出现在认定过程中")
+
+
+# --- given -------------------------------------------------------------------------------
+
+
+@_step(
+    "given",
+    "一个各项不予容错情形均已排除的案件",
+    "一个各项不予容错情形均已排除的案件",
+    "从一个排除了全部不予容错情形、满足全部容错条件的案件开始，只写与场景有关的事实",
+)
+def _cleared(state: ScenarioState) -> None:
+    state.facts = {**CLEARED, **state.facts}
+
+
+@_step("given", "一个新案件", "一个新案件", "从一个没有任何事实的案件开始（全部事实未查明）")
+def _fresh(state: ScenarioState) -> None:
+    state.facts = {}
+
+
+@_step(
+    "given",
+    f"失误发生日期为 {_q('date')}",
+    '失误发生日期为 "2023-06-01"',
+    "失误发生日期（决定适用哪个版本的规则集）；不写时为 2024-05-01",
+)
+def _date(state: ScenarioState, date: str) -> None:
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        raise StepFailed(f"日期应写成 YYYY-MM-DD，实际是「{date}」") from None
+    state.incident_date = date
+
+
+@_step(
+    "given",
+    f"事实 {_q('name')} 为 {_q('value')}",
+    '事实 "motive" 为 "public"',
+    "写一项事实：事实可用 id 或中文名称，取值可用 id 或中文（是/否、数字、日期）",
+)
+@_step(
+    "given",
+    f'(?P<name>[^"\\s]+?)\\s*为 {_q("value")}',
+    '动机为 "出于公心"',
+    "写一项事实，直接以事实的中文名称开头（可省略开头的“案件”“当事人”）",
+)
+def _fact(state: ScenarioState, name: str, value: str) -> None:
+    state.facts[name] = value
+
+
+@_step(
+    "given",
+    f"事实 {_q('name')} 未查明",
+    '事实 "collusion" 未查明',
+    "把一项事实设为未查明（删除它）",
+)
+@_step(
+    "given",
+    '(?P<name>[^"\\s]+?)\\s*未查明',
+    "恶意串通未查明",
+    "把一项事实设为未查明，直接用事实的中文名称",
+)
+def _unknown(state: ScenarioState, name: str) -> None:
+    state.facts[name] = _UNKNOWN
+
+
+@_step(
+    "given",
+    f"申请援引容错情形 {_q('name')}",
+    '申请援引容错情形 "other_committee_recognised"',
+    "申请人援引的容错情形（id 或名称）",
+)
+def _claim(state: ScenarioState, name: str) -> None:
+    state.claims.append(name)
+
+
+# --- when --------------------------------------------------------------------------------
+
+
+@_step(
+    "when",
+    f"按 {_q('ruleset')} 规则集认定",
+    '按 "wanzhou" 规则集认定',
+    "用该规则集（在失误发生日期有效的版本）认定",
+)
+def _evaluate(state: ScenarioState, ruleset: str) -> None:
+    rs = state.resolve(ruleset, dt.date.fromisoformat(state.incident_date))
+    facts: dict[str, Any] = {}
+    for name, raw in state.facts.items():
+        fid = fact_id(rs, name)
+        if raw is _UNKNOWN:
+            facts.pop(fid, None)
+        else:
+            facts[fid] = raw if not isinstance(raw, str) else fact_value(rs.facts[fid], raw)
+    claims = [rule_id(rs, c, ("situation",), "容错情形") for c in state.claims]
+    state.decision = state.evaluate(_case(state, facts, claims), ruleset)
+    state.ruleset = rs
+
+
+def _case(state: ScenarioState, facts: dict[str, Any], claims: list[str]) -> dict[str, Any]:
+    return {
+        "id": "SCENARIO",
+        "title": "验收场景",
+        "incident_date": state.incident_date,
+        "claimed_situations": claims,
+        "facts": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in facts.items()},
+    }
+
+
+# --- then --------------------------------------------------------------------------------
+
+
+@_step(
+    "then",
+    f"结论为 {_q('outcome')}",
+    '结论为 "予以容错免责"',
+    "认定结论（id、全称，或括号前的部分）",
+)
+def _outcome(state: ScenarioState, outcome: str) -> None:
+    d, rs = state.require_decision()
+    want = outcome_id(rs, outcome)
+    if d.outcome != want:
+        raise StepFailed(
+            f"结论是「{d.outcome_label}」，不是「{rs.outcomes[want].label}」。理由：{d.reason_zh}"
+        )
+
+
+@_step(
+    "then",
+    f"可能的结论包括 {_q('outcome')}",
+    '可能的结论包括 "不予容错"',
+    "事实不清时，某个结论仍有可能",
+)
+def _possible(state: ScenarioState, outcome: str) -> None:
+    d, rs = state.require_decision()
+    want = outcome_id(rs, outcome)
+    if want not in d.possible_outcomes:
+        raise StepFailed(f"可能的结论是 {d.possible_outcomes}，不包括 {want}")
+
+
+@_step(
+    "then",
+    f"六看中 {_q('look')} 为 {_q('finding')}",
+    '六看中 "看程序方法" 为 "不利"',
+    "六看之一的结论：有利、不利、中性、事实不清",
+)
+def _look(state: ScenarioState, look: str, finding: str) -> None:
+    d, rs = state.require_decision()
+    lid = _pick(look, rs.looks, {k: v.label for k, v in rs.looks.items()}, "六看")
+    want = _FINDINGS.get(finding, finding)
+    got = next(x for x in d.looks if x.id == lid)
+    if got.finding != want:
+        raise StepFailed(f"「{got.label}」为「{got.finding_label}」，不是「{finding}」")
+
+
+@_step(
+    "then",
+    f"三个区分开来中 {_q('name')} 为 {_q('side')}",
+    '三个区分开来中 "d1_inexperience_vs_knowing" 为 "可容"',
+    "三个区分开来之一落在哪一侧：可容、不容、不涉及、事实不清",
+)
+def _distinction(state: ScenarioState, name: str, side: str) -> None:
+    d, rs = state.require_decision()
+    did = _pick(name, rs.distinctions, {k: v.label for k, v in rs.distinctions.items()}, "区分")
+    got = next(x for x in d.distinctions if x.id == did)
+    if got.side != _SIDES.get(side, side):
+        raise StepFailed(f"「{got.label}」为「{got.side_label}」，不是「{side}」")
+
+
+def _rule_status(
+    state: ScenarioState, name: str, status: str, kinds: tuple[str, ...], what: str
+) -> None:
+    d, rs = state.require_decision()
+    rid = rule_id(rs, name, kinds, what)
+    got = _value_of(d, rid)
+    if got != _STATUS[status]:
+        shown = {v: k for k, v in _STATUS.items() if k in ("成立", "不成立", "不明")}[got]
+        raise StepFailed(f"{what}「{rs.rules[rid].label}」{shown}，不是{status}")
+
+
+@_step(
+    "then",
+    f"容错情形 {_q('name')} (?P<status>成立|不成立|不明)",
+    '容错情形 "pilot_reform_deviation" 成立',
+    "某一容错情形成立、不成立或不明",
+)
+def _situation(state: ScenarioState, name: str, status: str) -> None:
+    _rule_status(state, name, status, ("situation",), "容错情形")
+
+
+@_step(
+    "then",
+    f"不予容错情形 {_q('name')} (?P<status>成立|不成立|不明)",
+    '不予容错情形 "malicious_collusion" 成立',
+    "某一不予容错情形成立、不成立或不明",
+)
+def _exclusion(state: ScenarioState, name: str, status: str) -> None:
+    _rule_status(state, name, status, ("exclusion",), "不予容错情形")
+
+
+@_step(
+    "then",
+    f"容错条件 {_q('name')} (?P<status>满足|不满足|不明)",
+    '容错条件 "due_process" 不满足',
+    "某一容错条件满足、不满足或不明",
+)
+def _precondition(state: ScenarioState, name: str, status: str) -> None:
+    _rule_status(state, name, status, ("precondition",), "容错条件")
+
+
+@_step(
+    "then",
+    f"规则 {_q('name')} (?P<status>成立|不成立|不明)",
+    '规则 "look_procedure_flawed" 成立',
+    "任一规则（按 id 或名称）成立、不成立或不明",
+)
+def _any_rule(state: ScenarioState, name: str, status: str) -> None:
+    _rule_status(
+        state,
+        name,
+        status,
+        tuple({r.kind for r in state.require_decision()[1].rules.values()}),
+        "规则",
+    )
+
+
+@_step(
+    "then",
+    f"需补充查明事实 {_q('name')}",
+    '需补充查明事实 "collusion"',
+    "该事实未查明，且查明后可能改变结论",
+)
+def _missing(state: ScenarioState, name: str) -> None:
+    d, rs = state.require_decision()
+    fid = fact_id(rs, name)
+    found = {m.id: m for m in d.missing_facts}.get(fid)
+    if found is None or not found.changes_outcome:
+        wanted = [m.label for m in d.missing_facts if m.changes_outcome]
+        raise StepFailed(
+            f"「{rs.facts[fid].label}」不是影响结论的缺失事实；影响结论的有：{'、'.join(wanted) or '无'}"
+        )
+
+
+@_step(
+    "then",
+    f"认定依据引用 {_q('text')}",
+    '认定依据引用 "《万州区容错纠错实施办法》第五条"',
+    "成立的容错情形、不予容错情形或决定结论的规则，引用了含此文字的文件和条款",
+)
+def _cites(state: ScenarioState, text: str) -> None:
+    d, _ = state.require_decision()
+    held: list[RuleResult] = [*d.situations_matched(), *d.exclusions_hit()]
+    cited = [f"{r.citation.doc_title}{r.citation.clause}" for r in held if r.citation]
+    cited += [
+        f"{w.citation.doc_title}{w.citation.clause}"
+        for w in d.walk
+        if w.rule == d.deciding_rule and w.citation
+    ]
+    if not any(text in c for c in cited):
+        raise StepFailed(f"没有引用「{text}」；引用的是：{'；'.join(cited) or '无'}")
+
+
+@_step(
+    "then", f"认定理由包含 {_q('text')}", '认定理由包含 "第十七条"', "认定理由（中文）包含这段文字"
+)
+def _reason(state: ScenarioState, text: str) -> None:
+    d, _ = state.require_decision()
+    if text not in d.reason_zh:
+        raise StepFailed(f"理由是「{d.reason_zh}」，不含「{text}」")
+
+
+# --- dispatch ----------------------------------------------------------------------------
+
+
+def run_step(kind: StepKind, text: str, state: ScenarioState) -> None:
+    """Run the library step that matches ``text``; :class:`StepNotFound` lists close phrases."""
+    for step in STEPS:
+        if step.kind == kind and (m := step.pattern.match(text.strip())):
+            step.run(state, **m.groupdict())
+            return
+    raise StepNotFound(_not_found(kind, text))
+
+
+def _not_found(kind: StepKind, text: str) -> str:
+    keyword = {"given": "假如", "when": "当", "then": "那么"}[kind]
+    same = [s.example for s in STEPS if s.kind == kind]
+    close = difflib.get_close_matches(text, same, n=3, cutoff=0.0)
+    others = [
+        s.example
+        for s in STEPS
+        if s.kind != kind and difflib.SequenceMatcher(None, text, s.example).ratio() > 0.6
+    ]
+    lines = [
+        f"没有与「{keyword} {text}」匹配的步骤 no step matches '{text}'",
+        "最接近的写法 closest phrases:",
+    ]
+    lines += [f"    {keyword} {c}" for c in close]
+    if others:
+        lines.append(
+            "（这些是其他关键词下的步骤 under another keyword：" + "；".join(others) + "）"
+        )
+    lines.append("全部步骤见 all steps: rongcuo test --steps，或 docs/scenario.md")
+    return "\n".join(lines)
+
+
+def step_table() -> str:
+    """The step library as a Markdown table (for ``rongcuo test --steps`` and the docs)."""
+    keyword = {"given": "假如", "when": "当", "then": "那么"}
+    rows = ["| 关键词 | 写法示例 | 含义 |", "|---|---|---|"]
+    rows += [f"| {keyword[s.kind]} | `{s.example}` | {s.doc} |" for s in STEPS]
+    return "\n".join(rows) + "\n"
+
+
+COVERED_KINDS = tuple(_KIND_ZH)
+
+
+def kind_label(kind: str) -> str:
+    return _KIND_ZH.get(kind, kind)
