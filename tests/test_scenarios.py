@@ -217,3 +217,10 @@ def test_a_gherkin_syntax_error_is_located(local: Path) -> None:
 def test_every_step_example_matches_its_own_phrase() -> None:
     for step in STEPS:
         assert step.pattern.match(step.example), step.example
+
+
+def test_the_docs_list_every_step() -> None:
+    from rongcuo._scenario import step_table
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "scenario.md").read_text("utf-8")
+    assert step_table() in docs, "docs/scenario.md: paste the output of `rongcuo test --steps`"
