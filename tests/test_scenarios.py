@@ -224,3 +224,15 @@ def test_the_docs_list_every_step() -> None:
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "scenario.md").read_text("utf-8")
     assert step_table() in docs, "docs/scenario.md: paste the output of `rongcuo test --steps`"
+
+
+@pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])
+def test_bundled_rulesets_ship_passing_scenarios_with_90_percent_coverage(rid: str) -> None:
+    from rongcuo._testrun import scenario_files
+
+    with rongcuo.Engine(backend="reference") as engine:
+        folder = engine.library.folder(rid)
+        report = run_scenarios(engine, rid, scenario_files(folder))
+    assert report.scenarios and not report.failed, render_report(report)
+    (cov,) = report.coverage
+    assert cov.percent >= 90, render_report(report)

@@ -4,7 +4,8 @@ A ruleset folder keeps its scenarios beside its versions, in ``<folder>/scenario
 (Chinese Gherkin, ``# language: zh-CN``). Each scenario (outlines expanded into one per example
 row) runs on a fresh case with the step library of :mod:`._scenario`. Coverage counts, for the
 ruleset under test, which situations, exclusions, preconditions and look rules held in at least
-one scenario: a rule no scenario ever makes hold is a rule no scenario tests.
+one scenario (a referral situation, which has no condition, when a claim of it was referred): a
+rule no scenario ever makes hold is a rule no scenario tests.
 """
 
 from __future__ import annotations
@@ -219,6 +220,10 @@ class Runner:
         by_version: dict[str, tuple[Ruleset, set[str]]] = {}
         for rs, decision in self.decisions:
             held = {t.rule for t in decision.trace if t.value == "true"}
+            # a referral situation has no condition: it is exercised when claimed and referred
+            held |= {
+                c.id for c in decision.claimed_situations if c.status == "referred_to_committee"
+            }
             entry = by_version.setdefault(rs.content_hash, (rs, set()))
             entry[1].update(held)
         out = []
