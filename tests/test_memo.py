@@ -30,9 +30,13 @@ TITLES = {
     "refer": "提请集体研究",
 }
 LOOKS = ["看动机态度", "看客观条件", "看程序方法", "看性质程度", "看后果影响", "看挽回损失"]
-# One example of each outcome, from both local rulesets where they have one.
+# The first example of each outcome from each local ruleset (wz- first).
 SAMPLES = {
-    outcome: [p for p in EXAMPLES if expected_outcome(p) == outcome][:2] for outcome in TITLES
+    outcome: [
+        next(p for p in EXAMPLES if p.name.startswith(prefix) and expected_outcome(p) == outcome)
+        for prefix in ("wz-", "my-")
+    ]
+    for outcome in TITLES
 }
 AS_OF = dt.date(2025, 9, 26)  # a Friday before National Day 2025, with make-up workdays around it
 PDF_REQUIRED = os.environ.get("RONGCUO_REQUIRE_PDF") == "1"
