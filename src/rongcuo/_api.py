@@ -15,6 +15,7 @@ from ._compile import compile_ruleset
 from ._decide import Decider
 from ._decision import Decision
 from ._errors import CaseError, Diagnostic, Location, RulesetNotFound, sort_diagnostics
+from ._lint import lint as lint_ruleset
 from ._logic import Evaluator, Program, ReferenceEvaluator
 from ._memo import MemoContext, build_context
 from ._model import Ruleset
@@ -89,6 +90,16 @@ class Engine:
     def check(self, ruleset_id: str) -> list[Diagnostic]:
         """Every problem in every version of a ruleset, sorted (warnings included)."""
         return sort_diagnostics(self.library.check(ruleset_id))
+
+    def lint(self, ruleset_id: str) -> list[Diagnostic]:
+        """Weaknesses of the logic of every version of a ruleset (warnings RC501–RC506), sorted;
+        each version is linted with each base it can meet, as ``check`` does. A ruleset with
+        check errors is not linted: its check diagnostics are returned instead."""
+        checked = self.check(ruleset_id)
+        if any(d.severity == "error" for d in checked):
+            return checked
+        found = [d for rs in self.library.effective_rulesets(ruleset_id) for d in lint_ruleset(rs)]
+        return sort_diagnostics(found)
 
     def load_case(self, case: CaseInput) -> tuple[Case, CaseSource]:
         """Accept a :class:`Case`, a mapping, or a path to a YAML/JSON case file."""

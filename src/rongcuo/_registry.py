@@ -222,6 +222,16 @@ class Library:
                     diags += self._check_once(chain, ruleset)
         return diags
 
+    def effective_rulesets(self, rid: str) -> list[Ruleset]:
+        """Each distinct effective ruleset of ``rid``: every version with each base it can meet
+        (the combinations :meth:`check` checks). Raises :class:`RulesetError` on errors."""
+        found: dict[str, Ruleset] = {}
+        for top in self.versions(rid).files:
+            for day in self._check_days(top):
+                rs = self.resolve(rid, day)
+                found.setdefault(rs.content_hash, rs)
+        return list(found.values())
+
     def _check_days(self, top: RulesetFile) -> list[dt.date]:
         """Days on which ``top`` meets a different version of its base: its first day and each
         day a base version starts inside its span."""

@@ -149,6 +149,33 @@ def check(rulesets: Sequence[str], fmt: str) -> None:
 
 
 @main.command()
+@click.argument("rulesets", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on any warning, not only on errors.")
+def lint(rulesets: Sequence[str], fmt: str, strict: bool) -> None:
+    """Find weaknesses in the logic of RULESETS (ids or folders): subsumed or dead situations,
+    shadowed exclusions, gaps, unread facts, rules without a citation (docs/lint.md)."""
+
+    def action() -> int:
+        diags: list[Diagnostic] = []
+        for spec in rulesets:
+            rid, paths = _split_ruleset(spec)
+            diags += Engine(paths, backend="reference").lint(rid)
+        diags = sort_diagnostics(diags)
+        if fmt == "json":
+            click.echo(json.dumps([d.to_dict() for d in diags], ensure_ascii=False, indent=2))
+        else:
+            click.echo(format_diagnostics(diags))
+        if any(d.severity == "error" for d in diags):
+            return 1
+        return 1 if strict and diags else 0
+
+    _run(action)
+
+
+@main.command()
 @_case_options
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
