@@ -431,6 +431,129 @@ def templates(copy_to: str | None) -> None:
     _run(action)
 
 
+@main.command("diff")
+@click.argument("cases", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--base",
+    required=True,
+    help="The ruleset before the edit: rulesets/wanzhou@HEAD~1 (a git revision), "
+    "rulesets/wanzhou@/old/folder, or a folder.",
+)
+@click.option(
+    "--head",
+    help="The ruleset after the edit: a folder (rulesets/wanzhou) or an id; also RULESET@REV. "
+    "Defaults to the RULESET part of --base RULESET@REV.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option(
+    "--as-of",
+    callback=_date,
+    help="Date of the assessment (YYYY-MM-DD); defaults to each case's incident_date.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["durable", "reference"]),
+    default="durable",
+    show_default=True,
+    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
+)
+@click.option(
+    "--fail-on-change",
+    is_flag=True,
+    help="Exit 1 when an outcome changed or a case errors on one side only (for CI).",
+)
+def diff_command(
+    cases: tuple[str, ...],
+    base: str,
+    head: str | None,
+    fmt: str,
+    output: str | None,
+    as_of: dt.date | None,
+    backend: str,
+    fail_on_change: bool,
+) -> None:
+    """Re-decide CASES (case files or folders of them) under two versions of a ruleset.
+
+    Reports how many outcomes changed and, for each changed case, why: the deciding rule, the
+    rules whose truth changed, the six looks, missing facts, and rules added or removed. Exit 0
+    even with changes (it is a report) unless --fail-on-change.
+    """
+    from contextlib import ExitStack
+
+    from ._diff import RevisionError, RulesetLoadError, RulesetSource, open_revision
+    from ._diff import diff as diff_rulesets
+    from ._render import write_atomic
+
+    if head is None:
+        if "@" not in base:
+            raise click.UsageError("请用 --head 指定修改后的规则集 give --head")
+        head = base.partition("@")[0]
+    after: str = head
+
+    def side(spec: str, stack: ExitStack) -> RulesetSource:
+        if "@" in spec and not Path(spec).exists():
+            return open_revision(spec, stack)
+        rid, paths = _split_ruleset(spec)
+        return RulesetSource(rid, tuple(paths), spec)
+
+    def action() -> int:
+        with ExitStack() as stack:
+            try:
+                old = side(base, stack)
+                new = side(after, stack)
+            except RevisionError as exc:
+                click.echo(f"error: {exc}", err=True)
+                return 1
+            if old.ruleset_id != new.ruleset_id:
+                raise click.BadParameter(
+                    f"两侧须是同一规则集 both sides must be the same ruleset: "
+                    f"{old.ruleset_id!r} ≠ {new.ruleset_id!r}",
+                    param_hint="--base/--head",
+                )
+            try:
+                report = diff_rulesets(
+                    old.paths,
+                    new.paths,
+                    new.ruleset_id,
+                    cases,
+                    as_of,
+                    backend,  # type: ignore[arg-type]
+                    base_label=old.label,
+                    head_label=new.label,
+                )
+            except RulesetLoadError as exc:
+                which = old if exc.side == "base" else new
+                name = "修改前 base" if exc.side == "base" else "修改后 head"
+                click.echo(f"{name}（{which.label}）无法加载 cannot be loaded:", err=True)
+                shown = [which.display_diagnostic(d) for d in exc.diagnostics]
+                click.echo(format_diagnostics(shown), err=True)
+                return 1
+        if not report.cases:
+            click.echo(
+                f"{' '.join(cases)}：没有案件文件（*.yaml, *.yml, *.json） no case files", err=True
+            )
+            return 1
+        views = {"text": report.to_text, "json": report.to_json, "csv": report.to_csv}
+        data = views[fmt]()
+        if output is None:
+            click.echo(data, nl=False)
+        else:
+            # CSV gets a byte-order mark so that Excel reads the Chinese as UTF-8.
+            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+            write_atomic(Path(output), data.encode(encoding))
+            click.echo(f"{report.summary()} → {output}", err=True)
+        return 1 if fail_on_change and report.any_change() else 0
+
+    _run(action)
+
+
 @main.command()
 @click.argument("what", type=click.Choice(["case", "decision", "memo"]))
 def schema(what: str) -> None:
