@@ -4,7 +4,9 @@ Policy staff write rulesets in YAML; :func:`check` lists every mistake in one; :
 turns a case file into a :class:`Decision` — the proposed outcome, the situations, exclusions and
 preconditions, the six looks, the three distinctions, the facts still missing, and a reasoning
 trace in which every step names a rule and the clause it encodes. :meth:`Engine.memo` renders
-that Decision as a memo (Markdown, HTML, DOCX or PDF) from sandboxed templates.
+that Decision as a memo (Markdown, HTML, DOCX or PDF) from sandboxed templates; :meth:`Engine.lint`
+finds weak spots in a ruleset's logic, and :func:`diff` says what an edit to a ruleset changes in
+past decisions, and why.
 
 >>> import rongcuo
 >>> decision = rongcuo.evaluate("examples/wz-01-pilot-tolerate.yaml", ruleset="wanzhou")
@@ -28,6 +30,7 @@ from ._decision import (
     ValueEffect,
     WalkStep,
 )
+from ._diff import DiffReport, diff
 from ._errors import (
     CaseError,
     Diagnostic,
@@ -53,6 +56,7 @@ __all__ = [
     "Correction",
     "Decision",
     "Diagnostic",
+    "DiffReport",
     "DistinctionFinding",
     "Engine",
     "EngineError",
@@ -79,6 +83,7 @@ __all__ = [
     "WalkStep",
     "__version__",
     "check",
+    "diff",
     "evaluate",
     "load_case",
 ]
