@@ -56,6 +56,7 @@ _UNKNOWN = object()  # a fact stated as 未查明
 _TRUE = {"是", "true", "True", "成立", "有"}
 _FALSE = {"否", "false", "False", "不成立", "无"}
 _STATUS = {"成立": "true", "满足": "true", "不成立": "false", "不满足": "false", "不明": "unknown"}
+_SHOWN = {"true": "成立", "false": "不成立", "unknown": "不明"}
 _FINDINGS = {"有利": "favourable", "不利": "unfavourable", "中性": "neutral", "事实不清": "unknown"}
 _SIDES = {
     "属可容的一侧": "tolerable",
@@ -372,8 +373,7 @@ def _rule_status(
     rid = rule_id(rs, name, kinds, what)
     got = _value_of(d, rid)
     if got != _STATUS[status]:
-        shown = {v: k for k, v in _STATUS.items() if k in ("成立", "不成立", "不明")}[got]
-        raise StepFailed(f"{what}「{rs.rules[rid].label}」{shown}，不是{status}")
+        raise StepFailed(f"{what}「{rs.rules[rid].label}」{_SHOWN[got]}，不是{status}")
 
 
 @_step(
