@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo import Diagnostic, _lint
+from rongcuo import Diagnostic, _lint, _lint_search
 from rongcuo._model import FactValue
 from rongcuo.cli import main
 
@@ -370,8 +370,8 @@ def test_sampling_gives_the_same_findings_and_says_so(
 ) -> None:
     write_ruleset("local", "1", HEAD + SHADOWED)
     exact = [d for d in lint(tmp_path) if d.code == "RC503"]
-    monkeypatch.setattr(_lint, "MAX_ENUMERATION", 0)
-    monkeypatch.setattr(_lint, "SEARCH_BUDGET", 0)
+    monkeypatch.setattr(_lint_search, "MAX_ENUMERATION", 0)
+    monkeypatch.setattr(_lint_search, "SEARCH_BUDGET", 0)
     sampled = [d for d in lint(tmp_path) if d.code == "RC503"]
     assert [d.location for d in sampled] == [d.location for d in exact]
     for a, b in zip(exact, sampled, strict=True):
@@ -384,7 +384,7 @@ def test_gaps_by_sampling_and_partial_cover(
 ) -> None:
     write_ruleset("local", "1", STANDALONE)
     with monkeypatch.context() as patch:
-        patch.setattr(_lint, "COVER_LIMIT", 0)
+        patch.setattr(_lint_search, "COVER_LIMIT", 0)
         (partial,) = local(lint(tmp_path), "RC504")
     assert partial.message_en.startswith("gap 1/1+ (not all listed): when area ≠ pilot,")
     monkeypatch.setattr(_lint._Space, "cubes", lambda self, rid, want: None)
@@ -404,9 +404,9 @@ def test_symbolic_and_exhaustive_answers_agree(
     groups = [rs.aggregated("situation"), rs.aggregated("exclusion")]
     goals = [{a.id: True, b.id: False} for g in groups for a in g for b in g if a is not b]
     goals += [{**goal, "knowing_violation": False} for goal in goals[:60]]
-    monkeypatch.setattr(_lint, "MAX_ENUMERATION", 10**9)
+    monkeypatch.setattr(_lint_search, "MAX_ENUMERATION", 10**9)
     enumerated = [space.exists(goal).witness is None for goal in goals]
-    monkeypatch.setattr(_lint, "MAX_ENUMERATION", 0)
+    monkeypatch.setattr(_lint_search, "MAX_ENUMERATION", 0)
     symbolic = [space.exists(goal).witness is None for goal in goals]
     assert enumerated == symbolic
     assert 0 < sum(symbolic) < len(goals)

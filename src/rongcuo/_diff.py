@@ -14,68 +14,49 @@ bytes) and :meth:`DiffReport.to_csv` (one row per changed case).
 
 :func:`open_revision` prepares the base from a git revision (``rulesets/wanzhou@HEAD~1``) or
 another folder (``rulesets/wanzhou@/path/to/old``).
+
+This module is the comparison: :func:`diff`, the deltas of one case and the ranking of its
+reasons. The report models live in :mod:`rongcuo._diff_report`, the rule edits between two
+rulesets in :mod:`rongcuo._rule_edits`, the Chinese text in :mod:`rongcuo._diff_text` and the
+preparation of the base in :mod:`rongcuo._revision`; the names other modules import from here
+are re-exported.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
-import os
-import subprocess
-import tarfile
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import ExitStack
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from ._api import Backend, Engine
-from ._decision import CitationRef, Decision, OutcomeId, TraceStep
-from ._errors import (
-    Diagnostic,
-    EngineError,
-    InputError,
-    Location,
-    RongcuoError,
-    RulesetNotFound,
-    format_diagnostics,
+from ._decision import Decision, TraceStep
+from ._diff_report import CaseDiff as CaseDiff
+from ._diff_report import (
+    Counts,
+    ErrorSide,
+    FactRef,
+    FindingDelta,
+    Group,
+    Problem,
+    Reason,
+    RuleDelta,
+    RuleEdit,
+    Side,
+    Status,
+    Transition,
+    Truth,
+    VersionPair,
 )
-from ._model import (
-    AllOf,
-    AnyOf,
-    Claimed,
-    Compare,
-    Cond,
-    KindRef,
-    Known,
-    Not,
-    Rule,
-    RuleRef,
-    Ruleset,
-)
-from ._registry import Library
-
-Status = Literal["unchanged", "grounds_changed", "outcome_changed", "error"]
-Truth = Literal["true", "false", "unknown", "absent"]
-Group = Literal[
-    "deciding",
-    "exclusion",
-    "situation",
-    "precondition",
-    "ground",
-    "look",
-    "distinction",
-    "outcome",
-    "missing_fact",
-    "claim",
-]
-ErrorSide = Literal["", "base", "head", "both"]
+from ._diff_report import DiffReport as DiffReport
+from ._diff_text import _deciding_text, _quote, cite_text, rule_reason
+from ._diff_text import condition_text as condition_text
+from ._errors import Diagnostic, EngineError, InputError, Location, RulesetNotFound
+from ._model import Ruleset
+from ._revision import RevisionError as RevisionError
+from ._revision import RulesetSource as RulesetSource
+from ._revision import open_revision as open_revision
+from ._rule_edits import rule_edits
 
 #: The order reasons are ranked in: the most decisive first.
 GROUP_ORDER: tuple[Group, ...] = (
@@ -100,22 +81,6 @@ _GROUP_OF_KIND: dict[str, Group] = {
     "distinction": "distinction",
     "outcome": "outcome",
 }
-_KIND_ZH = {
-    "situation": "容错情形",
-    "exclusion": "不予容错情形",
-    "precondition": "容错条件",
-    "mitigating": "从轻减轻情形",
-    "aggravating": "从重加重情形",
-    "look": "六看规则",
-    "distinction": "三个区分规则",
-    "outcome": "认定顺序规则",
-}
-_TRUTH_ZH: dict[str, str] = {
-    "true": "成立",
-    "false": "不成立",
-    "unknown": "不明",
-    "absent": "无此规则",
-}
 _CLAIM_ZH = {
     "established": "成立",
     "not_established": "不成立",
@@ -123,282 +88,6 @@ _CLAIM_ZH = {
     "referred_to_committee": "须提请集体研究",
     "absent": "未援引",
 }
-#: What can differ between two definitions of a rule, and how the text report names it.
-ASPECTS_ZH: dict[str, str] = {
-    "added": "新增",
-    "removed": "已删除或停用",
-    "origin": "改由另一规则集定义（替换）",
-    "kind": "种类",
-    "label": "名称",
-    "condition": "条件",
-    "citation": "条款",
-    "order": "认定顺序（步骤或结论）",
-    "classification": "所属六看或区分",
-    "pairs_with": "对应的不予容错情形",
-    "referral": "提请认定",
-    "note": "说明",
-}
-_STATUS_ZH = {
-    "unchanged": "未变",
-    "grounds_changed": "理由变化",
-    "outcome_changed": "结论变化",
-    "error": "出错",
-}
-_REASONS_SHOWN = 15  # reasons printed per case in the text view (JSON has them all)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Problem(_Model):
-    """A located problem that stopped one side from deciding a case (a diagnostic, as data)."""
-
-    code: str
-    severity: str
-    file: str
-    line: int
-    column: int
-    path: str
-    message_zh: str
-    message_en: str
-    hint: str
-    text: str
-
-    @classmethod
-    def of(cls, d: Diagnostic) -> Problem:
-        """The data of a :class:`Diagnostic`."""
-        return cls(
-            code=d.code,
-            severity=d.severity,
-            file=d.location.file,
-            line=d.location.line,
-            column=d.location.column,
-            path=d.location.path_text(),
-            message_zh=d.message_zh,
-            message_en=d.message_en,
-            hint=d.hint,
-            text=d.format(),
-        )
-
-
-class Side(_Model):
-    """One side's decision of a case (or the problems that prevented it)."""
-
-    outcome: OutcomeId | None = None
-    outcome_label: str = "出错"
-    deciding_rule: str | None = None
-    deciding_label: str = ""
-    deciding_citation: str = ""
-    reason: str = ""
-    possible_outcomes: list[OutcomeId] = []
-    possible_labels: list[str] = []
-    ruleset_version: str = ""
-    ruleset_hash: str = ""
-    errors: list[Problem] = []
-
-
-class RuleDelta(_Model):
-    """A rule whose truth value for the case differs between the sides, or that was edited."""
-
-    id: str
-    kind: str
-    group: Group
-    label: str
-    before: Truth
-    after: Truth
-    citation: str
-    citation_before: str
-    citation_after: str
-    quote_before: str
-    quote_after: str
-    edits: list[str]
-
-
-class FindingDelta(_Model):
-    """A six-look finding, a distinction's side, or a claimed situation's status that changed."""
-
-    id: str
-    label: str
-    before: str
-    before_label: str
-    after: str
-    after_label: str
-
-
-class FactRef(_Model):
-    """A missing fact that appeared or disappeared."""
-
-    id: str
-    label: str
-    changes_outcome: bool
-
-
-class Reason(_Model):
-    """One ranked line of the "why"."""
-
-    group: Group
-    id: str
-    text: str
-
-
-class CaseDiff(_Model):
-    """What the edit does to one case."""
-
-    file: str
-    case_id: str
-    title: str
-    incident_date: str
-    status: Status
-    error_side: ErrorSide
-    before: Side
-    after: Side
-    rules: list[RuleDelta]
-    looks: list[FindingDelta]
-    distinctions: list[FindingDelta]
-    claims: list[FindingDelta]
-    missing_appeared: list[FactRef]
-    missing_resolved: list[FactRef]
-    reasons: list[Reason]
-
-    def top_reason(self) -> str:
-        """The highest-ranked reason below the deciding rule (that one has its own columns)."""
-        if self.status == "error":
-            side = self.after if self.after.errors else self.before
-            return side.errors[0].message_zh if side.errors else ""
-        for r in self.reasons:
-            if r.group != "deciding":
-                return r.text
-        return self.reasons[0].text if self.reasons else ""
-
-
-class RuleEdit(_Model):
-    """A rule added, removed or changed between the two effective rulesets."""
-
-    id: str
-    kind: str
-    label: str
-    change: Literal["added", "removed", "changed"]
-    aspects: list[str]
-    citation_before: str
-    citation_after: str
-    quote_before: str
-    quote_after: str
-    condition_before: str
-    condition_after: str
-    defined_in_before: str
-    defined_in_after: str
-
-
-class VersionPair(_Model):
-    """The two effective rulesets some cases were decided with, and how their rules differ."""
-
-    base_version: str
-    head_version: str
-    base_hash: str
-    head_hash: str
-    cases: int
-    edits: list[RuleEdit]
-
-
-class Transition(_Model):
-    """How many cases went from one outcome to another."""
-
-    before: str
-    before_label: str
-    after: str
-    after_label: str
-    count: int
-
-
-class Counts(_Model):
-    """How many cases fell in each status."""
-
-    total: int
-    outcome_changed: int
-    grounds_changed: int
-    unchanged: int
-    errors: int
-
-
-class DiffReport(_Model):
-    """The result of :func:`diff`: per-case differences and the rule edits behind them."""
-
-    ruleset: str
-    base: str
-    head: str
-    as_of: str | None
-    counts: Counts
-    transitions: list[Transition]
-    versions: list[VersionPair]
-    cases: list[CaseDiff]
-
-    def changed(self) -> list[CaseDiff]:
-        """Cases whose outcome changed."""
-        return [c for c in self.cases if c.status == "outcome_changed"]
-
-    def any_change(self) -> bool:
-        """Whether some outcome changed, or some case errors on one side only."""
-        return any(
-            c.status == "outcome_changed" or c.error_side in ("base", "head") for c in self.cases
-        )
-
-    def summary(self) -> str:
-        """``共 44 件，结论变化 3 件，理由变化 2 件，出错 0 件``."""
-        n = self.counts
-        return (
-            f"共 {n.total} 件，结论变化 {n.outcome_changed} 件，"
-            f"理由变化 {n.grounds_changed} 件，出错 {n.errors} 件"
-        )
-
-    def to_json(self) -> str:
-        """Canonical JSON: keys sorted, UTF-8 text kept; the same inputs give the same bytes."""
-        data = self.model_dump(mode="json")
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-
-    def to_csv(self) -> str:
-        """One row per case whose outcome or grounds changed, or that errors."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for c in self.cases:
-            if c.status == "unchanged":
-                continue
-            writer.writerow(
-                [
-                    c.case_id,
-                    c.file,
-                    c.status,
-                    c.before.outcome or "error",
-                    c.after.outcome or "error",
-                    c.before.outcome_label,
-                    c.after.outcome_label,
-                    c.before.deciding_rule or "",
-                    c.after.deciding_rule or "",
-                    c.top_reason(),
-                    ";".join(r.id for r in c.rules),
-                ]
-            )
-        return out.getvalue()
-
-    def to_text(self) -> str:
-        """The report for policy staff, in Chinese."""
-        return render_text(self)
-
-
-CSV_COLUMNS = (
-    "case_id",
-    "file",
-    "status",
-    "before",
-    "after",
-    "before_label",
-    "after_label",
-    "deciding_rule_before",
-    "deciding_rule_after",
-    "top_reason",
-    "changed_rules",
-)
 
 
 class RulesetLoadError(InputError):
@@ -408,10 +97,6 @@ class RulesetLoadError(InputError):
         self.side = side
         self.label = label
         super().__init__(diagnostics)
-
-
-class RevisionError(RongcuoError):
-    """A git revision or folder given for a side cannot be used (git failed, no such folder)."""
 
 
 # --- the diff --------------------------------------------------------------------------------
@@ -724,44 +409,6 @@ def _findings(
 # --- ranking the reasons ------------------------------------------------------------------
 
 
-def _deciding_text(side: Side) -> str:
-    if side.deciding_rule:
-        cite = f"，{side.deciding_citation}" if side.deciding_citation else ""
-        return f"{side.deciding_rule}「{side.deciding_label}」（{side.outcome_label}{cite}）"
-    if side.outcome == "insufficient_facts":
-        return "无（事实不清，可能的结论：" + "、".join(side.possible_labels) + "）"
-    return f"无（{side.outcome_label}）"
-
-
-def rule_reason(r: RuleDelta) -> str:
-    """A rule's change as one Chinese line."""
-    mark = (
-        f"{_TRUTH_ZH[r.before]} → {_TRUTH_ZH[r.after]}"
-        if r.before != r.after
-        else f"{_TRUTH_ZH[r.after]}（未变）"
-    )
-    text = f"{_KIND_ZH.get(r.kind, r.kind)} {r.id}「{r.label}」：{mark}"
-    if {"added", "removed"} & set(r.edits):
-        text += f"〔{ASPECTS_ZH[r.edits[0]]}〕"
-    elif r.edits:
-        parts = [ASPECTS_ZH.get(a, a) for a in r.edits if a != "citation"]
-        if "citation" in r.edits:
-            parts.append(
-                citation_change(r.citation_before, r.citation_after, r.quote_before, r.quote_after)
-            )
-        text += "〔已修改：" + "；".join(parts) + "〕"
-    if r.citation and "citation" not in r.edits:
-        text += f"（{r.citation}）"
-    return text
-
-
-def citation_change(before: str, after: str, quote_before: str, quote_after: str) -> str:
-    """``条款 《办法》第一条 → 《办法》第二条``, or the quoted text when only it changed."""
-    if before != after:
-        return f"条款 {before or '无'} → {after or '无'}"
-    return f"{before}原文「{quote_before}」→「{quote_after}」"
-
-
 def _rank(
     before: Side,
     after: Side,
@@ -835,349 +482,3 @@ def _error_reasons(before: Side, after: Side) -> list[Reason]:
             for p in side.errors
         ]
     return out
-
-
-# --- rule definitions ------------------------------------------------------------------------
-
-
-def cite_text(c: CitationRef | None) -> str:
-    """``《万州区容错纠错实施办法》第五条第（一）项``, or empty without a citation."""
-    if c is None:
-        return ""
-    title = c.doc_title if c.doc_title.startswith("《") else f"《{c.doc_title}》"
-    return f"{title}{c.clause}"
-
-
-def _quote(c: CitationRef | None) -> str:
-    return c.text if c else ""
-
-
-def _rule_cite(rs: Ruleset, rule: Rule) -> tuple[str, str, str, str]:
-    if rule.cite is None:
-        return ("", "", "", "")
-    doc = rs.documents.get(rule.cite.doc)
-    title = doc.title if doc else rule.cite.doc
-    return (title, doc.number if doc else "", rule.cite.clause, rule.cite.text)
-
-
-def _cite_of(rs: Ruleset, rule: Rule) -> str:
-    title, _, clause, _ = _rule_cite(rs, rule)
-    if not title:
-        return ""
-    return (title if title.startswith("《") else f"《{title}》") + clause
-
-
-def rule_edits(base: Ruleset, head: Ruleset) -> list[RuleEdit]:
-    """Rules added, removed or changed from ``base`` to ``head`` (head's order, then removed)."""
-    out = []
-    for rid in dict.fromkeys([*head.rules, *base.rules]):
-        b, h = base.rules.get(rid), head.rules.get(rid)
-        if b is not None and h is not None:
-            aspects = _aspects(base, b, head, h)
-            if not aspects:
-                continue
-            change: Literal["added", "removed", "changed"] = "changed"
-        else:
-            change = "added" if b is None else "removed"
-            aspects = [change]
-        some = h or b
-        assert some is not None
-        out.append(
-            RuleEdit(
-                id=rid,
-                kind=some.kind,
-                label=some.label,
-                change=change,
-                aspects=aspects,
-                citation_before=_cite_of(base, b) if b else "",
-                citation_after=_cite_of(head, h) if h else "",
-                quote_before=b.cite.text if b and b.cite else "",
-                quote_after=h.cite.text if h and h.cite else "",
-                condition_before=condition_text(b.when) if b else "",
-                condition_after=condition_text(h.when) if h else "",
-                defined_in_before=b.ruleset if b else "",
-                defined_in_after=h.ruleset if h else "",
-            )
-        )
-    return out
-
-
-def _aspects(base: Ruleset, b: Rule, head: Ruleset, h: Rule) -> list[str]:
-    checks = {
-        "origin": b.ruleset != h.ruleset,
-        "kind": b.kind != h.kind,
-        "label": b.label != h.label,
-        "condition": b.when != h.when,
-        "citation": _rule_cite(base, b) != _rule_cite(head, h),
-        "order": (b.step, b.outcome) != (h.step, h.outcome),
-        "classification": (b.look, b.finding, b.distinction, b.side)
-        != (h.look, h.finding, h.distinction, h.side),
-        "pairs_with": b.pairs_with != h.pairs_with,
-        "referral": b.referral != h.referral,
-        "note": b.note != h.note,
-    }
-    return [name for name, differs in checks.items() if differs]
-
-
-_OPS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈", "not_in": "∉"}
-
-
-def _value_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, tuple):
-        return "{" + ", ".join(_value_text(v) for v in value) + "}"
-    return str(value)
-
-
-def condition_text(cond: Cond | None) -> str:
-    """A rule's condition on one line: ``in_reform_or_pilot = true 且 work_area = reform_pilot``."""
-    if cond is None:
-        return "（无条件：由党委（党组）认定）"
-    return _cond(cond, top=True)
-
-
-def _cond(cond: Cond, top: bool = False) -> str:
-    if isinstance(cond, AllOf | AnyOf):
-        joiner = " 且 " if isinstance(cond, AllOf) else " 或 "
-        text = joiner.join(_cond(c) for c in cond.items)
-        return text if top or len(cond.items) == 1 else f"（{text}）"
-    if isinstance(cond, Not):
-        inner = _cond(cond.item)
-        return f"非{inner}" if inner.startswith("（") else f"非（{inner}）"
-    if isinstance(cond, Compare):
-        return f"{cond.fact} {_OPS[cond.op]} {_value_text(cond.value)}"
-    if isinstance(cond, Known):
-        return f"{cond.fact} {'已查明' if cond.known else '未查明'}"
-    if isinstance(cond, RuleRef):
-        return f"规则 {cond.rule}"
-    if isinstance(cond, KindRef):
-        what = _KIND_ZH.get(cond.kind, cond.kind)
-        return f"任一{what}成立" if cond.quantifier == "any" else f"全部{what}成立"
-    if isinstance(cond, Claimed):
-        return f"援引 {cond.situation}"
-    raise TypeError(f"unknown condition node {cond!r}")  # pragma: no cover
-
-
-# --- the text view ----------------------------------------------------------------------------
-
-
-def _indent(text: str, prefix: str) -> list[str]:
-    return [prefix + line for line in text.splitlines()]
-
-
-def render_text(report: DiffReport) -> str:
-    """The report in Chinese: summary, rule edits, outcome transitions, then the cases."""
-    out = [
-        f"规则集 {report.ruleset} 修改前后对比",
-        f"基准（修改前）：{report.base}",
-        f"新版（修改后）：{report.head}",
-        f"认定日期：{report.as_of or '各案件的失误发生日期'}",
-        "",
-        report.summary(),
-    ]
-    for pair in report.versions:
-        out += [
-            "",
-            f"规则改动（版本 {pair.base_version} → {pair.head_version}，{pair.cases} 件适用）：",
-        ]
-        if not pair.edits:
-            out.append("  （无改动）")
-        for e in pair.edits:
-            out += _edit_lines(e)
-    out += ["", "结论变化（修改前 → 修改后）："]
-    if not report.transitions:
-        out.append("  （无）")
-    for t in report.transitions:
-        out.append(f"  {t.before_label} → {t.after_label}: {t.count}")
-    sections: list[tuple[str, Status]] = [
-        ("一、结论变化的案件", "outcome_changed"),
-        ("二、结论不变、理由变化的案件", "grounds_changed"),
-        ("三、出错的案件", "error"),
-    ]
-    for heading, status in sections:
-        chosen = [c for c in report.cases if c.status == status]
-        out += ["", f"{heading}（{len(chosen)} 件）"]
-        if not chosen:
-            out.append("  （无）")
-        for c in chosen:
-            out += _case_lines(c)
-    return "\n".join(out) + "\n"
-
-
-def _edit_lines(e: RuleEdit) -> list[str]:
-    kind = _KIND_ZH.get(e.kind, e.kind)
-    if e.change == "added":
-        lines = [f"  + 新增 {kind} {e.id}「{e.label}」（{e.citation_after or '未引用条款'}）"]
-        lines.append(f"      条件：{e.condition_after}")
-        return lines
-    if e.change == "removed":
-        return [f"  - 删除或停用 {kind} {e.id}「{e.label}」（{e.citation_before or '未引用条款'}）"]
-    what = "、".join(ASPECTS_ZH.get(a, a) for a in e.aspects)
-    lines = [f"  ~ 修改 {kind} {e.id}「{e.label}」：{what}"]
-    if "condition" in e.aspects:
-        lines.append(f"      条件：{e.condition_before}")
-        lines.append(f"         → {e.condition_after}")
-    if "citation" in e.aspects:
-        change = citation_change(e.citation_before, e.citation_after, e.quote_before, e.quote_after)
-        lines.append(f"      {change}")
-    if "origin" in e.aspects:
-        lines.append(f"      定义于：{e.defined_in_before} → {e.defined_in_after}")
-    return lines
-
-
-def _case_lines(c: CaseDiff) -> list[str]:
-    title = f"{c.title}" if c.title else ""
-    lines = [f"【{c.case_id}】{title}（{c.file}）"]
-    if c.status == "error":
-        where = {"base": "修改前出错", "head": "修改后出错", "both": "修改前后都出错"}[
-            c.error_side or "both"
-        ]
-        other = c.after if c.error_side == "base" else c.before
-        if c.error_side in ("base", "head"):
-            where += f"（另一版本的结论：{other.outcome_label}）"
-        lines.append(f"  {where}")
-        for name, side in (("修改前", c.before), ("修改后", c.after)):
-            if side.errors and not (c.error_side == "both" and name == "修改后" and _same(c)):
-                lines.append(f"  {name}：")
-                lines += _indent(
-                    format_diagnostics([_diag(p) for p in side.errors]),
-                    "    ",
-                )
-        return lines
-    if c.status == "outcome_changed":
-        lines.append(f"  结论：{c.before.outcome_label} → {c.after.outcome_label}")
-    else:
-        lines.append(f"  结论：{c.after.outcome_label}（不变）")
-    lines.append(f"  认定规则：{_deciding_text(c.before)}")
-    lines.append(f"        → {_deciding_text(c.after)}")
-    shown = [r for r in c.reasons if r.group != "deciding"]
-    if shown:
-        lines.append("  原因（影响大的在前）：")
-        for i, r in enumerate(shown[:_REASONS_SHOWN], start=1):
-            lines.append(f"    {i}. {r.text}")
-        if len(shown) > _REASONS_SHOWN:
-            lines.append(f"    ……另有 {len(shown) - _REASONS_SHOWN} 项，见 --format json")
-    return lines
-
-
-def _same(c: CaseDiff) -> bool:
-    return [p.text for p in c.before.errors] == [p.text for p in c.after.errors]
-
-
-def _diag(p: Problem) -> Diagnostic:
-    severity: Literal["error", "warning"] = "warning" if p.severity == "warning" else "error"
-    return Diagnostic(
-        p.code,
-        Location(p.file, p.line, p.column),
-        p.message_zh,
-        p.message_en,
-        p.hint,
-        severity,
-    )
-
-
-# --- where the base comes from -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RulesetSource:
-    """One side of a diff: the ruleset id, the folders to search, and how to name it.
-
-    ``renames`` maps temporary folders (a git export) back to what the user wrote, for messages.
-    """
-
-    ruleset_id: str
-    paths: tuple[Path, ...]
-    label: str
-    renames: tuple[tuple[str, str], ...] = ()
-
-    def display(self, text: str) -> str:
-        """``text`` with temporary folders replaced by the revision they hold."""
-        for old, new in self.renames:
-            text = text.replace(old, new)
-        return text
-
-    def display_diagnostic(self, d: Diagnostic) -> Diagnostic:
-        """A diagnostic with its file and messages shown as :meth:`display` does."""
-        return replace(
-            d,
-            location=replace(d.location, file=self.display(d.location.file)),
-            message_zh=self.display(d.message_zh),
-            message_en=self.display(d.message_en),
-            hint=self.display(d.hint),
-        )
-
-
-def _git(args: list[str], cwd: Path) -> bytes:
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise RevisionError("找不到 git 命令 / git is not installed") from None
-    if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip()
-        raise RevisionError(f"git {' '.join(args)}: {message}")
-    return done.stdout
-
-
-def ruleset_folder(spec: str) -> Path:
-    """The folder of a ruleset given as a folder, a version file in it, or an id (looked up
-    among the bundled rulesets). Raises :class:`RevisionError` when there is none."""
-    path = Path(spec)
-    if path.suffix in (".yaml", ".yml") and path.is_file():
-        path = path.parent
-    if path.is_dir():
-        return path
-    if os.sep in spec or spec.startswith("."):
-        raise RevisionError(f"没有这个规则集文件夹 / no such ruleset folder: {spec}")
-    try:
-        return Library().folder(spec)
-    except RulesetNotFound as exc:
-        raise RevisionError(str(exc)) from None
-
-
-def open_revision(spec: str, stack: ExitStack) -> RulesetSource:
-    """A side given as ``RULESET@REV`` or ``RULESET@FOLDER``.
-
-    ``RULESET`` is a folder (``rulesets/wanzhou``) or an id. With a git revision, the ruleset
-    folder's parent (the whole ``rulesets/`` tree, so that ``extends`` resolves at that revision
-    too) is exported with ``git archive`` into a temporary folder that ``stack`` removes. With a
-    folder holding the ruleset's version files, that folder (under the id's name) and its parent
-    are searched. Raises :class:`RevisionError`.
-    """
-    target, _, ref = spec.partition("@")
-    if not target or not ref:
-        raise RevisionError(f"应写作 RULESET@REV / expected RULESET@REV, got {spec!r}")
-    folder = ruleset_folder(target).resolve()
-    rid = folder.name
-    other = Path(ref)
-    if other.is_dir():
-        other = other.resolve()
-        if other.name == rid:
-            return RulesetSource(rid, (other.parent,), spec)
-        alias = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rongcuo-diff-")))
-        (alias / rid).symlink_to(other, target_is_directory=True)
-        return RulesetSource(rid, (alias, other.parent), spec)
-    top = Path(_git(["rev-parse", "--show-toplevel"], folder).decode().strip()).resolve()
-    parent = folder.parent.relative_to(top) if folder.parent != top else Path()
-    try:
-        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
-    except RevisionError:
-        raise RevisionError(
-            f"{top} 中没有 git 版本 {ref!r} / no revision {ref!r} in the repository {top}"
-        ) from None
-    pathspec = [] if parent == Path() else ["--", parent.as_posix()]
-    data = _git(["archive", "--format=tar", ref, *pathspec], top)
-    root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rongcuo-diff-")))
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(root, filter="data")
-    exported = root / parent
-    if not (exported / rid).is_dir():
-        shown = (parent / rid).as_posix()
-        raise RevisionError(f"{ref} 中没有规则集文件夹 {shown} / {shown} does not exist at {ref}")
-    renames = tuple(dict.fromkeys([str(root) + os.sep, str(root.resolve()) + os.sep]))
-    return RulesetSource(rid, (exported,), spec, tuple((old, f"{ref}:") for old in renames))
