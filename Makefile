@@ -11,7 +11,7 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else "rongcuo needs Python 3.11 or 3.12 (durable_rules does not build on 3.13); set PYTHON=python3.12")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,pdf]'
+	$(BIN)/pip install --quiet -e '.[test,pdf,dask]'
 	touch $@
 
 example: $(BIN)/.installed
@@ -22,7 +22,7 @@ test: $(BIN)/.installed
 	$(BIN)/ruff format --check src tests features tools
 	$(BIN)/mypy
 	$(BIN)/rongcuo check national wanzhou mianyang
-	$(BIN)/pytest
+	RONGCUO_REQUIRE_DASK=1 $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

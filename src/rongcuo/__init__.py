@@ -6,7 +6,10 @@ preconditions, the six looks, the three distinctions, the facts still missing, a
 trace in which every step names a rule and the clause it encodes. :meth:`Engine.memo` renders
 that Decision as a memo (Markdown, HTML, DOCX or PDF) from sandboxed templates; :meth:`Engine.lint`
 finds weak spots in a ruleset's logic, and :func:`diff` says what an edit to a ruleset changes in
-past decisions, and why.
+past decisions, and why. :func:`batch` decides a folder or a JSON Lines stream of cases in
+parallel into a resumable, exactly-once JSON Lines output. :meth:`Engine.record` keeps a
+reproducible :class:`DecisionRecord` of an evaluation in a :class:`RecordStore` (:class:`SQLiteStore`),
+and :func:`replay` checks that it still holds.
 
 >>> import rongcuo
 >>> decision = rongcuo.evaluate("examples/wz-01-pilot-tolerate.yaml", ruleset="wanzhou")
@@ -15,6 +18,7 @@ past decisions, and why.
 """
 
 from ._api import Backend, Engine, Memo, __version__, check, evaluate
+from ._batch import BatchSummary, batch, batch_on_dask
 from ._calendar import CalendarError, OfficialCalendar
 from ._case import Cadre, Case, Correction, Evidence, ProcedureDates, load_case
 from ._decision import (
@@ -43,10 +47,14 @@ from ._errors import (
 )
 from ._memo import MemoContext
 from ._model import Ruleset
+from ._record_store import SQLiteStore
+from ._records import DecisionRecord, RecordError, RecordStore, Review, make_record, record_id
 from ._render import Format, PdfUnavailable, TemplateError
+from ._replay import ReplayResult, replay
 
 __all__ = [
     "Backend",
+    "BatchSummary",
     "Cadre",
     "CalendarError",
     "Case",
@@ -55,6 +63,7 @@ __all__ = [
     "ClaimCheck",
     "Correction",
     "Decision",
+    "DecisionRecord",
     "Diagnostic",
     "DiffReport",
     "DistinctionFinding",
@@ -72,18 +81,28 @@ __all__ = [
     "OfficialCalendar",
     "PdfUnavailable",
     "ProcedureDates",
+    "RecordError",
+    "RecordStore",
+    "ReplayResult",
+    "Review",
     "RongcuoError",
     "RuleResult",
     "Ruleset",
     "RulesetError",
     "RulesetNotFound",
+    "SQLiteStore",
     "TemplateError",
     "TraceStep",
     "ValueEffect",
     "WalkStep",
     "__version__",
+    "batch",
+    "batch_on_dask",
     "check",
     "diff",
     "evaluate",
     "load_case",
+    "make_record",
+    "record_id",
+    "replay",
 ]

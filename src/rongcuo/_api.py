@@ -19,6 +19,7 @@ from ._lint import lint as lint_ruleset
 from ._logic import Evaluator, Program, ReferenceEvaluator
 from ._memo import MemoContext, build_context
 from ._model import Ruleset
+from ._records import DecisionRecord, RecordStore, make_record
 from ._registry import Library
 from ._render import Format, Renderer, TemplateInfo, write_atomic
 
@@ -118,6 +119,21 @@ class Engine:
         """
         model, source = self.load_case(case)
         return self._evaluate(model, source, ruleset, as_of)[0]
+
+    def record(
+        self, decision: Decision, case: CaseInput, *, store: RecordStore, recorded_at: str
+    ) -> DecisionRecord:
+        """Record ``decision``, made from ``case``, in ``store`` and return the record.
+
+        ``recorded_at`` is an ISO timestamp chosen by the caller (the clock is never read).
+        Recording the same evaluation again stores nothing new: the id is derived from the case
+        hash, the ruleset hash and ``as_of`` (see docs/records.md). Raises RC705 when ``case`` is
+        not the case the decision was made from.
+        """
+        model, _ = self.load_case(case)
+        made = make_record(decision, model, recorded_at=recorded_at)
+        store.put(made)
+        return made
 
     def memo(
         self,

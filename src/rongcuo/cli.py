@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from ._api import Engine, __version__
-from ._case import Case
+from ._case import Case, load_case
 from ._decision import Decision
 from ._errors import (
     Diagnostic,
@@ -33,7 +34,10 @@ from ._errors import (
 )
 from ._explain import render_explain, render_summary
 from ._memo import MemoContext
+from ._record_store import SQLiteStore
+from ._records import OUTCOME_LABELS, Review, make_record, render_record, require
 from ._render import BUNDLED, FORMATS, Format, bundled_templates
+from ._replay import replay as replay_record
 from ._scenario import step_table
 from ._testrun import render_report, run_scenarios, scenario_files
 
@@ -113,6 +117,18 @@ def _case_options(func: F) -> F:
     return func
 
 
+def _store_option(func: F) -> F:
+    return click.option(
+        "--store",
+        "store_path",
+        envvar="RONGCUO_STORE",
+        default="rongcuo-records.sqlite3",
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="Record store (SQLite file); also $RONGCUO_STORE.",
+    )(func)
+
+
 def _decide(case: str, ruleset: str, as_of: dt.date | None, backend: str) -> Decision:
     rid, paths = _split_ruleset(ruleset)
     with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
@@ -180,12 +196,39 @@ def lint(rulesets: Sequence[str], fmt: str, strict: bool) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def evaluate(case: str, ruleset: str, as_of: dt.date | None, backend: str, fmt: str) -> None:
+@click.option(
+    "--record",
+    "record_it",
+    is_flag=True,
+    help="Store a decision record (docs/records.md) and print its id on stderr.",
+)
+@_store_option
+def evaluate(
+    case: str,
+    ruleset: str,
+    as_of: dt.date | None,
+    backend: str,
+    fmt: str,
+    record_it: bool,
+    store_path: str,
+) -> None:
     """Evaluate CASE into a proposed decision."""
 
     def action() -> int:
-        decision = _decide(case, ruleset, as_of, backend)
-        click.echo(decision.to_json() if fmt == "json" else render_summary(decision), nl=False)
+        # Open the store first, so that an unreadable one fails before anything is printed.
+        store = SQLiteStore(store_path) if record_it else None
+        try:
+            decision = _decide(case, ruleset, as_of, backend)
+            click.echo(decision.to_json() if fmt == "json" else render_summary(decision), nl=False)
+            if store is not None:
+                now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+                made = make_record(decision, load_case(case)[0], recorded_at=now)
+                new = store.put(made)
+                said = "已记录 recorded" if new else "已有此记录 already recorded"
+                click.echo(f"{said}: {made.id}", err=True)
+        finally:
+            if store is not None:
+                store.close()
         return 0
 
     _run(action)
@@ -199,6 +242,158 @@ def explain(case: str, ruleset: str, as_of: dt.date | None, backend: str) -> Non
     def action() -> int:
         click.echo(render_explain(_decide(case, ruleset, as_of, backend)), nl=False)
         return 0
+
+    _run(action)
+
+
+@main.group()
+def record() -> None:
+    """Decision records: show, list, and record the deciding body's final decision (review)."""
+
+
+@record.command("show")
+@click.argument("record_id", metavar="ID")
+@_store_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def record_show(record_id: str, store_path: str, fmt: str) -> None:
+    """Show record ID: its inputs, the machine proposal, then the deciding body's reviews."""
+
+    def action() -> int:
+        with SQLiteStore(store_path, create=False) as store:
+            found = require(store, record_id)
+            reviews = store.reviews(found.id)
+        if fmt == "json":
+            data = {
+                "record": found.model_dump(mode="json"),
+                "reviews": [r.model_dump(mode="json") for r in reviews],
+            }
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            click.echo(render_record(found, reviews), nl=False)
+        return 0
+
+    _run(action)
+
+
+@record.command("list")
+@click.option("--case", "case_id", help="Only the records of this case id.")
+@click.option("--ruleset", "ruleset_id", help="Only the records of this ruleset id.")
+@_store_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def record_list(case_id: str | None, ruleset_id: str | None, store_path: str, fmt: str) -> None:
+    """List records, oldest first, with the proposed and (if reviewed) final outcome."""
+
+    def action() -> int:
+        with SQLiteStore(store_path, create=False) as store:
+            rows = [(r, store.reviews(r.id)) for r in store.find(case_id, ruleset_id)]
+        if fmt == "json":
+            data = [
+                {
+                    **r.model_dump(mode="json", exclude={"case", "decision"}),
+                    "final_outcome": reviews[-1].final_outcome if reviews else None,
+                }
+                for r, reviews in rows
+            ]
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return 0
+        if not rows:
+            click.echo("（没有记录 no records）")
+        for r, reviews in rows:
+            final = (
+                f"　最终 final {reviews[-1].final_outcome}" if reviews else "　（未认定 no review）"
+            )
+            click.echo(
+                f"{r.id}　{r.recorded_at}　{r.case_id}　{r.ruleset_id}@{r.ruleset_version}"
+                f"　as_of {r.as_of}　建议 proposed {r.outcome}{final}"
+            )
+        return 0
+
+    _run(action)
+
+
+@record.command("review")
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--outcome",
+    required=True,
+    type=click.Choice(list(OUTCOME_LABELS)),
+    help="The deciding body's final outcome.",
+)
+@click.option("--body", required=True, help="The deciding body (认定机关), e.g. 中共某区委.")
+@click.option("--date", "decided_on", required=True, callback=_date, help="Date of its decision.")
+@click.option("--reason", default="", help="Why; required when it differs from the proposal.")
+@click.option("--reviewer", default="", help="Who entered it (经办人).")
+@_store_option
+def record_review(
+    record_id: str,
+    outcome: str,
+    body: str,
+    decided_on: dt.date,
+    reason: str,
+    reviewer: str,
+    store_path: str,
+) -> None:
+    """Record the deciding body's final decision on record ID (the proposal is kept unchanged)."""
+
+    def action() -> int:
+        with SQLiteStore(store_path, create=False) as store:
+            found = require(store, record_id)
+            review = Review(
+                record_id=found.id,
+                final_outcome=outcome,  # type: ignore[arg-type]
+                deciding_body=body,
+                decided_on=decided_on,
+                reason=reason,
+                reviewer=reviewer,
+            )
+            store.add_review(review)
+        same = outcome == found.outcome
+        note = (
+            "与机器建议一致 same as proposal"
+            if same
+            else f"与机器建议不同 differs from proposal（{found.outcome} → {outcome}）"
+        )
+        click.echo(
+            f"已登记认定机关最终决定 review recorded: {found.id}：{outcome}，{note}", err=True
+        )
+        return 0
+
+    _run(action)
+
+
+@main.command()
+@click.argument("record_id", metavar="ID")
+@_store_option
+@click.option(
+    "--backend",
+    type=click.Choice(["durable", "reference"]),
+    help="Rule engine; defaults to the one that made the record.",
+)
+@click.option(
+    "--ruleset-dir",
+    "ruleset_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Folder of ruleset folders searched before the bundled ones, as when the record was "
+    "made (repeatable).",
+)
+def replay(
+    record_id: str, store_path: str, backend: str | None, ruleset_dirs: tuple[str, ...]
+) -> None:
+    """Decide record ID again; exit 0 when the Decision is byte-identical, 1 when it differs."""
+
+    def action() -> int:
+        with SQLiteStore(store_path, create=False) as store:
+            found = require(store, record_id)
+        chosen = backend or ("reference" if found.engine == "reference" else "durable")
+        with Engine(ruleset_dirs, backend=chosen) as engine:  # type: ignore[arg-type]
+            result = replay_record(found, engine)
+        click.echo(result.to_text(), nl=False)
+        return 0 if result.identical else 1
 
     _run(action)
 
@@ -258,6 +453,123 @@ def test_command(
             if report.failed or low or not report.coverage:
                 code = 1
         return code
+
+    _run(action)
+
+
+@main.command("batch")
+@click.argument("cases", type=click.Path(exists=True, allow_dash=True))
+@click.option(
+    "--ruleset",
+    "ruleset",
+    required=True,
+    help="Ruleset id (e.g. wanzhou) or its folder (e.g. rulesets/wanzhou).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="JSON Lines file of decisions; run again with the same file to resume.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    "workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes, one engine each; 0 = one per CPU core.",
+)
+@click.option(
+    "--as-of",
+    callback=_date,
+    help="Date of the assessment (YYYY-MM-DD); defaults to each case's incident_date.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["durable", "reference"]),
+    default="durable",
+    show_default=True,
+    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["full", "summary"]),
+    default="full",
+    show_default=True,
+    help="full: each record carries the whole Decision; summary: key, case id, outcome.",
+)
+@click.option(
+    "--ordered", is_flag=True, help="Write records in input order (default: as they complete)."
+)
+def batch_command(
+    cases: str,
+    ruleset: str,
+    output: str,
+    workers: int,
+    as_of: dt.date | None,
+    backend: str,
+    fmt: str,
+    ordered: bool,
+) -> None:
+    """Decide every case in CASES into -o, one JSON line each, in parallel and resumable.
+
+    CASES is a folder of case files (*.yaml, *.yml, *.json, searched recursively), a JSON Lines
+    file (*.jsonl, *.ndjson; one case object a line) or - for JSON Lines on standard input.
+    Interrupted and run again with the same -o, it skips the cases already written. Exit 0 when
+    every case was decided, 1 when some could not be (their error lines are in -o), 2 on usage
+    errors, 3 when a worker process died. See docs/batch.md.
+    """
+    from ._batch import CASE_SUFFIXES, JSONL_SUFFIXES, batch
+
+    path = Path(cases)
+    if cases != "-" and path.is_file() and path.suffix not in CASE_SUFFIXES + JSONL_SUFFIXES:
+        raise click.BadParameter(
+            f"{cases} 不是案件文件夹或 JSON Lines 文件 is not a folder of cases nor a JSON Lines "
+            f"file ({', '.join(JSONL_SUFFIXES)})",
+            param_hint="CASES",
+        )
+    rid, paths = _split_ruleset(ruleset)
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt  # `kill` stops the batch as cleanly as Ctrl-C
+
+    def action() -> int:
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            summary = batch(
+                cases,
+                rid,
+                output=output,
+                workers=workers or os.cpu_count() or 1,
+                as_of=as_of,
+                backend=backend,  # type: ignore[arg-type]
+                paths=paths,
+                progress=True,
+                format=fmt,  # type: ignore[arg-type]
+                ordered=ordered,
+            )
+        except KeyboardInterrupt:
+            click.echo(
+                f"已中断 interrupted：已写入 {output} 的记录完好，重新运行同一命令即可继续 "
+                "the records written are safe; run the same command again to resume",
+                err=True,
+            )
+            return 130
+        except RulesetNotFound as exc:
+            raise click.BadParameter(str(exc), param_hint="--ruleset") from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        click.echo(summary.describe(), err=True)
+        if summary.errors:
+            click.echo(
+                "有案件未能认定，见输出中的 error 行；改正后删去这些行再运行即可重试 "
+                "some cases failed (see their error lines); fix them, delete those lines, re-run",
+                err=True,
+            )
+        return 1 if summary.errors else 0
 
     _run(action)
 
