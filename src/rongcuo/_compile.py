@@ -2,22 +2,28 @@
 
 Three-valued logic on a two-valued engine ("dual rail")
 ------------------------------------------------------
-Each rule ``R`` becomes engine rules for two rails: ``R#T`` fires when the condition is
+Each rule ``R`` becomes two engine rules, one a rail: ``R#T`` fires when the condition is
 established, ``R#F`` when it is ruled out; when neither fires, ``R`` is unknown. Negation is
 pushed down to the leaves, where it has an exact positive dual (``eq`` ↔ ``$neq``, ``lt`` ↔
 ``$gte``, known ↔ ``$nex``). An absent attribute matches neither side of a comparison — exactly
 the language's "unknown". The engine therefore never evaluates a ``$not`` pattern, and its stale
 negation cannot bite.
 
-Strata and gates
-----------------
-A rule that reads another rule's value sits in a later stratum. Each engine rule's patterns are:
-the case pattern, one pattern per rule value it reads, then a gate ``{t: __gate__, k: stratum}``.
-The evaluator asserts the case, then gate 0, collects what fired, asserts those rule values, then
-gate 1, and so on: a rule fires only once every rule it reads has settled.
+One fact per stratum: the gate
+------------------------------
+A rule that reads another rule's value sits in a later stratum. The evaluator asserts one *gate*
+fact per stratum ``k``, ``{t: __gate__, k, f_<fact>…, c_<claim>…, r_<rule>…}``: the case's facts
+and claims and the rule values (1 or 0) that the rules of stratum ``k`` read — only those, so the
+gates of later strata, which read few facts, stay small. Every
+engine rule is a single pattern on the gate of its stratum, so its whole condition — case facts,
+claims and rule values, however nested — is one ``$and`` / ``$or`` expression on one fact: no
+joins, no partial matches kept between asserts, no helper rules, no width limit on the rules a
+condition reads. A rule fires only once every rule it reads has settled, and a fact of an earlier
+case can never take part in a match (it is not re-examined once asserted).
 
-Each rule's condition is turned into disjunctive form over rule values only; the part that reads
-case facts stays one nested ``$and`` / ``$or`` expression on the case pattern.
+Each pattern also carries ``$nex: r_<own id>``: a gate that already states the rule's value
+(a what-if trial of a missing fact copies the values no changed fact can reach) skips the rule,
+so a trial evaluates only the rules downstream of what it changes.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._logic import downstream_rules, fact_dependencies, rule_dependencies
 from ._model import (
     AllOf,
     AnyOf,
@@ -41,10 +48,10 @@ from ._model import (
     walk,
 )
 
-#: Rule values one engine rule may read (durable allows 16 patterns; two go to case and gate).
+#: Rule values one disjunct of a condition may read, squared, is the checker's bound (RC123).
+#: It dates from a compiler that gave each rule value its own engine pattern (durable allows 16
+#: patterns a rule); the gate compiler has no such limit, the checker keeps it.
 MAX_RULE_REFS = 12
-CASE_TYPE = "case"
-DERIVED_TYPE = "d"
 GATE_TYPE = "__gate__"
 
 _T_OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
@@ -214,31 +221,96 @@ def dnf(node: _Node) -> list[Conj]:
 
 
 def rule_ref_width(cond: Cond, rs: Ruleset) -> int:
-    """The most rule values one disjunct of ``cond`` reads (the checker bounds it)."""
+    """The most rule values one disjunct of ``cond`` reads (the checker bounds it): the widest
+    disjunct of :func:`dnf`, worked out on the rule values alone."""
     members = _members(rs)
-    widths = [
-        len(atoms) for rail in (True, False) for _, atoms in dnf(positive(cond, rail, members))
-    ]
-    return max(widths, default=0)
+    return max(
+        (
+            len(atoms)
+            for rail in (True, False)
+            for atoms in _atom_sets(_simplify(positive(cond, rail, members)))
+        ),
+        default=0,
+    )
+
+
+def _atom_sets(node: _Node) -> set[frozenset[Atom]]:
+    """The rule values each disjunct of a simplified node reads (equal disjuncts merged)."""
+    if isinstance(node, _Const):
+        return {frozenset()} if node.value else set()
+    if isinstance(node, _Case):
+        return {frozenset()}
+    if isinstance(node, _Atom):
+        return {frozenset({(node.rule, node.value)})}
+    if isinstance(node, _Or):
+        return set().union(*(_atom_sets(item) for item in node.items))
+    out = {frozenset[Atom]()}
+    for item in node.items:
+        out = {a | b for a in out for b in _atom_sets(item)}
+    return out
 
 
 def _members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
-    kinds = {r.kind for r in rs.rules.values()}
-    return {k: tuple(r.id for r in rs.aggregated(k)) for k in kinds}
+    """kind -> the ids ``any_rule`` / ``all_rules`` of that kind range over (``aggregated``)."""
+    found: dict[str, list[str]] = {}
+    for r in rs.rules.values():
+        ids = found.setdefault(r.kind, [])
+        if not r.referral:
+            ids.append(r.id)
+    return {k: tuple(v) for k, v in found.items()}
 
 
 # --- engine rules ---------------------------------------------------------------------------
 
+#: Properties one engine fact may carry. durable_rules 2.0.28 silently misbehaves past this
+#: (measured: 255 properties segfault, 306 give a garbage action offset), so we refuse earlier.
+MAX_FACT_PROPERTIES = 254
+_GATE_KEYS = ("id", "sid", "t", "k")
+
+
+EVERY_RULE = "a"  # on a gate, every rule of its stratum is evaluated
+TRIAL_SUFFIX = "~"  # the copy of an engine rule that a trial's gate selects
+ACTION_CAP = 10_000  # matches delivered in one action at most (more come in further actions)
+
+
+def select_attr(rule_id: str) -> str:
+    """The attribute of a trial's gate that selects a rule for evaluation."""
+    return "x_" + rule_id
+
+
+def rule_attr(rule_id: str) -> str:
+    """The attribute of a gate fact that carries a rule's value (1 true, 0 false, 2 unknown)."""
+    return "r_" + rule_id
+
 
 @dataclass(frozen=True)
 class EngineRule:
-    """One durable_rules rule: the rail it proves and what it reads."""
+    """One durable_rules rule: the rail it proves, its stratum and the rules it reads."""
 
     name: str
     proves: Atom
-    case: tuple[Expr, ...]
-    reads: tuple[Atom, ...]
-    stratum: int = 0
+    stratum: int
+    reads: tuple[str, ...]  # rule ids, sorted
+    facts: tuple[str, ...]  # fact ids it reads
+    claims: tuple[str, ...]  # situations whose claim status it reads
+    test: Expr | None  # the condition on the gate fact; None when it always holds
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What the gate of one stratum carries: exactly what that stratum's rules test."""
+
+    facts: tuple[str, ...]  # fact ids its rules read
+    claims: tuple[str, ...]  # situations whose claim status its rules read
+    reads: tuple[str, ...]  # rules whose value its rules read (of lower strata)
+    own: tuple[str, ...]  # its rules (a trial's gate may pin their values)
+
+    @property
+    def width(self) -> int:
+        """Properties of this gate at most."""
+        return (
+            len(_GATE_KEYS) + len(self.facts) + len(self.claims) + len(self.reads) + len(self.own)
+        )
 
 
 @dataclass(frozen=True)
@@ -247,47 +319,72 @@ class Compiled:
 
     definition: dict[str, Any]
     rules: tuple[EngineRule, ...]
-    strata: int
-    consumed: frozenset[Atom]  # rule values some engine rule reads (only these are asserted)
-    claim_ids: tuple[str, ...]  # situations whose claim status the case fact carries
-    auxiliary: frozenset[str]  # helper rule ids that are not rules of the ruleset
+    gates: tuple[Gate, ...]  # one a stratum, in order
+    consumed: frozenset[str]  # rules some engine rule reads (only these go on later gates)
+    downstream: dict[str, frozenset[str]]  # fact id -> rules whose value can depend on it
+    stratum_of: dict[str, int]  # rule id -> stratum
 
     def rule_names(self) -> dict[str, EngineRule]:
         return {r.name: r for r in self.rules}
+
+    @property
+    def strata(self) -> int:
+        return len(self.gates)
+
+    @property
+    def width(self) -> int:
+        """Properties of the widest gate fact."""
+        return max((g.width for g in self.gates), default=len(_GATE_KEYS))
 
 
 def compile_ruleset(rs: Ruleset) -> Compiled:
     """Compile every evaluable rule of ``rs`` (checked, acyclic) into durable definitions."""
     members = _members(rs)
-    raw: list[EngineRule] = []
-    aux_count = 0
-    claims: set[str] = set()
-    for rule in rs.rules.values():
-        if rule.when is None:
-            continue
-        claims.update(_claims(rule.when))
+    conds = {r.id: r.when for r in rs.rules.values() if r.when is not None}
+    reads = {rid: sorted(rule_dependencies(c, members) & conds.keys()) for rid, c in conds.items()}
+    strata = _strata(reads)
+    rules: list[EngineRule] = []
+    for rid, cond in conds.items():
+        reads_facts = tuple(fact_dependencies(cond))
+        reads_claims = tuple(sorted(_claims(cond)))
         for rail in (True, False):
-            for i, (case, atoms) in enumerate(dnf(positive(rule.when, rail, members))):
-                reads = sorted(atoms)
-                # Too many rule values for one engine rule: fold chunks into helper rules.
-                while len(reads) > MAX_RULE_REFS:
-                    chunk, reads = reads[:MAX_RULE_REFS], reads[MAX_RULE_REFS:]
-                    aux = f"__aux{aux_count}"
-                    aux_count += 1
-                    raw.append(EngineRule(f"{aux}#T#0", (aux, True), (), tuple(chunk)))
-                    reads.append((aux, True))
-                name = f"{rule.id}#{'T' if rail else 'F'}#{i}"
-                raw.append(EngineRule(name, (rule.id, rail), case, tuple(sorted(reads))))
-    strata = _strata(raw)
-    rules = tuple(EngineRule(r.name, r.proves, r.case, r.reads, strata[r.proves[0]]) for r in raw)
-    definition = {r.name: _definition(r) for r in rules}
+            node = _simplify(positive(cond, rail, members))
+            if isinstance(node, _Const) and not node.value:
+                continue  # this rail can never hold
+            test = None if isinstance(node, _Const) else _gate_expr(node)
+            name = f"{rid}#{'T' if rail else 'F'}"
+            for copy in (name, name + TRIAL_SUFFIX):
+                rules.append(
+                    EngineRule(
+                        copy,
+                        (rid, rail),
+                        strata[rid],
+                        tuple(reads[rid]),
+                        reads_facts,
+                        reads_claims,
+                        test,
+                    )
+                )
+    gates = []
+    for k in range(max(strata.values(), default=-1) + 1):
+        mine = [rid for rid in conds if strata[rid] == k]
+        facts = {f for rid in mine for f in fact_dependencies(conds[rid])}
+        read = {d for rid in mine for d in reads[rid]}
+        gates.append(
+            Gate(
+                facts=tuple(f for f in rs.facts if f in facts),
+                claims=tuple(sorted({c for rid in mine for c in _claims(conds[rid])})),
+                reads=tuple(r for r in conds if r in read),
+                own=tuple(mine),
+            )
+        )
     return Compiled(
-        definition=definition,
-        rules=rules,
-        strata=max((r.stratum for r in rules), default=-1) + 1,
-        consumed=frozenset(a for r in rules for a in r.reads),
-        claim_ids=tuple(sorted(claims)),
-        auxiliary=frozenset(r.proves[0] for r in rules if r.proves[0].startswith("__aux")),
+        definition={r.name: _definition(r) for r in rules},
+        rules=tuple(rules),
+        gates=tuple(gates),
+        consumed=frozenset(d for ds in reads.values() for d in ds),
+        downstream=downstream_rules(rs, members),
+        stratum_of=strata,
     )
 
 
@@ -295,26 +392,36 @@ def _claims(cond: Cond) -> set[str]:
     return {n.situation for n in walk(cond) if isinstance(n, Claimed)}
 
 
-def _strata(rules: list[EngineRule]) -> dict[str, int]:
-    producers: dict[str, list[EngineRule]] = {}
-    for r in rules:
-        producers.setdefault(r.proves[0], []).append(r)
+def _strata(reads: dict[str, list[str]]) -> dict[str, int]:
     memo: dict[str, int] = {}
 
     def level(rid: str) -> int:
         if rid not in memo:
-            memo[rid] = max(
-                (1 + max((level(a) for a, _ in r.reads), default=-1) for r in producers[rid]),
-                default=0,
-            )
+            memo[rid] = max((1 + level(d) for d in reads[rid]), default=0)
         return memo[rid]
 
-    return {rid: level(rid) for rid in producers}
+    return {rid: level(rid) for rid in reads}
+
+
+def _gate_expr(node: _Node) -> Expr:
+    """A positive condition as one expression on the gate fact."""
+    if isinstance(node, _Case):
+        return node.expr
+    if isinstance(node, _Atom):
+        return {rule_attr(node.rule): int(node.value)}
+    if isinstance(node, _And | _Or):
+        return {"$and" if isinstance(node, _And) else "$or": [_gate_expr(i) for i in node.items]}
+    raise TypeError(node)  # pragma: no cover - constants are simplified away first
 
 
 def _definition(r: EngineRule) -> dict[str, Any]:
-    patterns: list[dict[str, Any]] = [{"m": {"$and": [{"t": CASE_TYPE}, *r.case]}}]
-    for i, (rid, value) in enumerate(r.reads):
-        patterns.append({f"d{i}": {"$and": [{"t": DERIVED_TYPE}, {"r": rid}, {"v": int(value)}]}})
-    patterns.append({"g": {"$and": [{"t": GATE_TYPE}, {"k": r.stratum}]}})
-    return {"all": patterns, "pri": 100 * r.stratum, "run": r.name}
+    tests: list[Expr] = [{"t": GATE_TYPE}, {"k": r.stratum}]
+    if r.name.endswith(TRIAL_SUFFIX):
+        tests.append({select_attr(r.proves[0]): 1})
+    else:
+        tests.append({EVERY_RULE: 1})
+    if r.test is not None:
+        tests.append(r.test)
+    # ``cap``: every match of the rule that one assert makes (for each gate of a batch, and for
+    # each branch of an ``$or`` that holds) comes in one action, not one action a match.
+    return {"all": [{"g": {"$and": tests}}], "cap": ACTION_CAP, "run": r.name}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ._case import Case
 from ._decision import (
@@ -37,6 +38,7 @@ from ._decision import (
     TraceStep,
     ValueEffect,
     WalkStep,
+    builder,
 )
 from ._logic import (
     Evaluator,
@@ -50,7 +52,26 @@ from ._logic import (
 )
 from ._model import Compare, FactDecl, FactValue, Rule, Ruleset, walk
 
+# Records are built from data this module made itself: no need to validate them again.
+_new_engine_ref = builder(EngineRef)
+_new_decision = builder(Decision)
+_new_case_ref = builder(CaseRef)
+_new_ruleset_ref = builder(RulesetRef)
+_new_trace_step = builder(TraceStep)
+_new_citation_ref = builder(CitationRef)
+_new_fact_use = builder(FactUse)
+_new_rule_result = builder(RuleResult)
+_new_look_finding = builder(LookFinding)
+_new_distinction_finding = builder(DistinctionFinding)
+_new_claim_check = builder(ClaimCheck)
+_new_walk_step = builder(WalkStep)
+_new_missing_fact = builder(MissingFact)
+_new_value_effect = builder(ValueEffect)
+
 _PAIR_LIMIT = 8  # missing facts beyond which joint effects are not enumerated
+_MAX_SHARED = 4096  # FactUse records kept for reuse by one Decider
+_SHAREABLE = frozenset({bool, int, float, str, dt.date, type(None)})
+_TRUTH = {True: "true", False: "false", None: "unknown"}  # truth_name, as a lookup
 _FINDING_LABELS = {
     "favourable": "有利",
     "unfavourable": "不利",
@@ -110,13 +131,68 @@ def walk_outcomes(program: Program, values: dict[str, bool]) -> Walk:
 
 
 class Decider:
-    """Builds Decisions for one effective ruleset with one evaluator."""
+    """Builds Decisions for one effective ruleset with one evaluator.
+
+    What does not depend on the case — each rule's citation, the facts it reads, the rules it
+    reads, the members of each look and distinction, the candidate values of each fact — is
+    worked out once, here; a case only adds its values.
+    """
 
     def __init__(self, program: Program, evaluator: Evaluator, rongcuo_version: str) -> None:
         self.program = program
         self.rs: Ruleset = program.ruleset
         self.evaluator = evaluator
         self.rongcuo_version = rongcuo_version
+        rs = self.rs
+        members = program.kind_members
+        self._labels = {o: d.label for o, d in rs.outcomes.items()}
+        self._cites = {r.id: self._citation(r) for r in rs.rules.values()}
+        self._fact_ids: dict[str, tuple[str, ...]] = {
+            r.id: tuple(fact_dependencies(r.when)) if r.when else () for r in rs.rules.values()
+        }
+        self._rule_deps = {
+            r.id: rule_dependencies(r.when, members) if r.when else set() for r in rs.rules.values()
+        }
+        self._reads = {rid: sorted(deps) for rid, deps in self._rule_deps.items()}
+        self._kinds: dict[str, tuple[Rule, ...]] = {}
+        for r in rs.rules.values():
+            self._kinds[r.kind] = (*self._kinds.get(r.kind, ()), r)
+        self._situations = tuple(r for r in self._kinds.get("situation", ()) if not r.referral)
+        self._looks = {
+            look_id: (
+                tuple(r for r in self._kinds.get("look", ()) if r.look == look_id),
+                tuple(f for f in rs.facts.values() if look_id in f.looks),
+            )
+            for look_id in rs.looks
+        }
+        self._distinctions = {
+            d_id: tuple(r for r in self._kinds.get("distinction", ()) if r.distinction == d_id)
+            for d_id in rs.distinctions
+        }
+        self._fact_index = {f: i for i, f in enumerate(rs.facts)}
+        # The unchanging part of each trace step: (seq, rule, kind, label, citation, facts it
+        # reads, rules it reads).
+        self._trace_rows = tuple(
+            (i, r.id, r.kind, r.label, self._cites[r.id], self._fact_ids[r.id], self._reads[r.id])
+            for i, r in enumerate(program.order, start=1)
+        )
+        self._look_ranks = {
+            look_id: _ranks(rules, ("unfavourable", "favourable"))
+            for look_id, (rules, _) in self._looks.items()
+        }
+        self._distinction_ranks = {
+            d_id: _ranks(rules, ("intolerable", "tolerable"))
+            for d_id, rules in self._distinctions.items()
+        }
+        self._outcome_rules = frozenset(r.id for step in program.steps for r in step)
+        self._candidate_values: dict[str, list[FactValue]] = {}
+        self._engine = _new_engine_ref(
+            name=evaluator.name,
+            version=evaluator.version,
+            rongcuo_version=rongcuo_version,
+        )
+        self._uses: dict[tuple[str, type, object], FactUse] = {}
+        self._shared: dict[tuple[object, ...], Any] = {}  # walk steps, claim checks, effects
 
     def decide(self, case: Case, facts: Facts, as_of: dt.date) -> Decision:
         claims = frozenset(case.claimed_situations)
@@ -124,14 +200,17 @@ class Decider:
         result = walk_outcomes(self.program, values)
         missing = self._missing(result, values, facts, claims)
         rs = self.rs
-        return Decision(
+        uses = {fid: self._fact_use(decl, facts) for fid, decl in rs.facts.items()}
+        results = self._results_of(values, uses)
+        get = values.get
+        return _new_decision(
             outcome=result.outcome,
             outcome_label=self._outcome_label(result.outcome),
             reason_zh=self._reason(result, missing, "zh"),
             reason_en=self._reason(result, missing, "en"),
             deciding_rule=result.deciding.id if result.deciding else None,
             possible_outcomes=list(result.possible),
-            case=CaseRef(
+            case=_new_case_ref(
                 id=case.id,
                 title=case.title,
                 incident_date=case.incident_date.isoformat(),
@@ -139,7 +218,7 @@ class Decider:
                 cadre=case.cadre.model_dump() if case.cadre else None,
             ),
             as_of=as_of.isoformat(),
-            ruleset=RulesetRef(
+            ruleset=_new_ruleset_ref(
                 id=rs.id,
                 title=rs.title,
                 version=rs.version,
@@ -149,61 +228,44 @@ class Decider:
                     for c in rs.components
                 ],
             ),
-            engine=EngineRef(
-                name=self.evaluator.name,
-                version=self.evaluator.version,
-                rongcuo_version=self.rongcuo_version,
-            ),
-            situations=self._results("situation", values, facts, skip_referral=True),
-            exclusions=self._results("exclusion", values, facts),
-            preconditions=self._results("precondition", values, facts),
-            grounds=self._results("mitigating", values, facts)
-            + self._results("aggravating", values, facts),
-            looks=[self._look(look_id, values, facts) for look_id in rs.looks],
-            distinctions=[self._distinction(d_id, values, facts) for d_id in rs.distinctions],
+            engine=self._engine,
+            situations=[results(r) for r in self._situations],
+            exclusions=[results(r) for r in self._kinds.get("exclusion", ())],
+            preconditions=[results(r) for r in self._kinds.get("precondition", ())],
+            grounds=[results(r) for r in self._kinds.get("mitigating", ())]
+            + [results(r) for r in self._kinds.get("aggravating", ())],
+            looks=[self._look(look_id, values, uses, results) for look_id in rs.looks],
+            distinctions=[self._distinction(d_id, values, results) for d_id in rs.distinctions],
             claimed_situations=[
                 self._claim(sid, values) for sid in dict.fromkeys(case.claimed_situations)
             ],
             missing_facts=missing,
-            walk=[
-                WalkStep(
-                    step=r.step,
-                    rule=r.id,
-                    label=r.label,
-                    outcome=r.outcome,  # type: ignore[arg-type]
-                    value=truth_name(v),  # type: ignore[arg-type]
-                    citation=self._cite(r),
-                )
-                for r, v in result.steps
-            ],
+            walk=[self._walk_step(r, v) for r, v in result.steps],
             trace=[
-                TraceStep(
+                _new_trace_step(
                     seq=i,
-                    rule=r.id,
-                    kind=r.kind,
-                    label=r.label,
-                    value=truth_name(values.get(r.id)),  # type: ignore[arg-type]
-                    citation=self._cite(r),
-                    facts=self._fact_uses(r, facts),
-                    reads_rules=sorted(
-                        rule_dependencies(r.when, self.program.kind_members) if r.when else ()
-                    ),
+                    rule=rid,
+                    kind=kind,
+                    label=label,
+                    value=_TRUTH[get(rid)],
+                    citation=cite,
+                    facts=[uses[f] for f in deps],
+                    reads_rules=list(reads),
                 )
-                for i, r in enumerate(self.program.order, start=1)
+                for i, rid, kind, label, cite, deps, reads in self._trace_rows
             ],
         )
 
     # --- parts ----------------------------------------------------------------------------
 
     def _outcome_label(self, outcome: str) -> str:
-        decl = self.rs.outcomes.get(outcome)
-        return decl.label if decl else outcome
+        return self._labels.get(outcome, outcome)
 
-    def _cite(self, rule: Rule) -> CitationRef | None:
+    def _citation(self, rule: Rule) -> CitationRef | None:
         if rule.cite is None:
             return None
         doc = self.rs.documents.get(rule.cite.doc)
-        return CitationRef(
+        return _new_citation_ref(
             doc=rule.cite.doc,
             doc_title=doc.title if doc else rule.cite.doc,
             doc_number=doc.number if doc else "",
@@ -213,84 +275,96 @@ class Decider:
 
     def _fact_use(self, decl: FactDecl, facts: Facts) -> FactUse:
         value = facts.get(decl.id)
-        return FactUse(
-            id=decl.id,
-            label=decl.label,
-            value=_json_value(value),
-            display="未知" if value is None else _display(decl, value),
-        )
+        # One FactUse a (fact, value), shared: it holds no list, and nothing can change it.
+        # Floats are told apart by their text (0.0 and -0.0 are equal but print differently);
+        # values of other types (datetime, with its time zones) are never shared.
+        kind = type(value)
+        key = (decl.id, kind, repr(value) if kind is float else value)
+        use = self._uses.get(key) if kind in _SHAREABLE else None
+        if use is None:
+            use = _new_fact_use(
+                id=decl.id,
+                label=decl.label,
+                value=_json_value(value),
+                display="未知" if value is None else _display(decl, value),
+            )
+            if kind in _SHAREABLE:
+                if len(self._uses) >= _MAX_SHARED:  # numbers take any value: stay bounded
+                    self._uses.clear()
+                self._uses[key] = use
+        return use
 
-    def _fact_uses(self, rule: Rule, facts: Facts) -> list[FactUse]:
-        if rule.when is None:
-            return []
-        return [self._fact_use(self.rs.facts[f], facts) for f in fact_dependencies(rule.when)]
+    def _results_of(
+        self, values: dict[str, bool], uses: dict[str, FactUse]
+    ) -> Callable[[Rule], RuleResult]:
+        """One case's RuleResult maker (each call builds a new record: records that hold a
+        list are never shared between decisions)."""
+        cites = self._cites
+        deps = self._fact_ids
 
-    def _result(self, rule: Rule, values: dict[str, bool], facts: Facts) -> RuleResult:
-        uses = self._fact_uses(rule, facts)
-        return RuleResult(
-            id=rule.id,
-            kind=rule.kind,
-            label=rule.label,
-            value=truth_name(values.get(rule.id)),  # type: ignore[arg-type]
-            citation=self._cite(rule),
-            facts=uses,
-            unknown_facts=[u.id for u in uses if u.value is None],
-            note=rule.note,
-        )
+        def result(rule: Rule) -> RuleResult:
+            read = [uses[f] for f in deps[rule.id]]
+            return _new_rule_result(
+                id=rule.id,
+                kind=rule.kind,
+                label=rule.label,
+                value=_TRUTH[values.get(rule.id)],
+                citation=cites[rule.id],
+                facts=read,
+                unknown_facts=[u.id for u in read if u.value is None],
+                note=rule.note,
+            )
 
-    def _results(
-        self, kind: str, values: dict[str, bool], facts: Facts, *, skip_referral: bool = False
-    ) -> list[RuleResult]:
-        return [
-            self._result(r, values, facts)
-            for r in self.rs.rules_of(kind)  # type: ignore[arg-type]
-            if not (skip_referral and r.referral)
-        ]
+        return result
 
+    @staticmethod
     def _ranked(
-        self, rules: list[Rule], values: dict[str, bool], ranking: Iterable[tuple[str, str]]
+        ranks: tuple[tuple[str, tuple[str, ...]], ...], values: dict[str, bool]
     ) -> str | None:
         """The first rank (strongest first) a rule holds for; ``None`` when an unknown rule
         could still outrank what holds."""
-        for attr_value, label in ranking:
-            ranked = [r for r in rules if _ranking_key(r) == attr_value]
-            if any(values.get(r.id) is True for r in ranked):
+        for label, ids in ranks:
+            if any(values.get(rid) is True for rid in ids):
                 return label
-            if any(values.get(r.id) is None for r in ranked):
+            if any(values.get(rid) is None for rid in ids):
                 return None
         return ""
 
-    def _look(self, look_id: str, values: dict[str, bool], facts: Facts) -> LookFinding:
+    def _look(
+        self,
+        look_id: str,
+        values: dict[str, bool],
+        uses: dict[str, FactUse],
+        results: Callable[[Rule], RuleResult],
+    ) -> LookFinding:
         look = self.rs.looks[look_id]
-        rules = [r for r in self.rs.rules_of("look") if r.look == look_id]
-        found = self._ranked(
-            rules, values, (("unfavourable", "unfavourable"), ("favourable", "favourable"))
-        )
+        rules, decls = self._looks[look_id]
+        found = self._ranked(self._look_ranks[look_id], values)
         finding = "unknown" if found is None else (found or "neutral")
-        return LookFinding(
+        return _new_look_finding(
             id=look_id,
             label=look.label,
-            finding=finding,  # type: ignore[arg-type]
+            finding=finding,
             finding_label=_FINDING_LABELS[finding],
-            rules=[self._result(r, values, facts) for r in rules if values.get(r.id) is not False],
-            facts=[self._fact_use(f, facts) for f in self.rs.facts.values() if look_id in f.looks],
+            rules=[results(r) for r in rules if values.get(r.id) is not False],
+            facts=[uses[f.id] for f in decls],
         )
 
-    def _distinction(self, d_id: str, values: dict[str, bool], facts: Facts) -> DistinctionFinding:
+    def _distinction(
+        self, d_id: str, values: dict[str, bool], results: Callable[[Rule], RuleResult]
+    ) -> DistinctionFinding:
         d = self.rs.distinctions[d_id]
-        rules = [r for r in self.rs.rules_of("distinction") if r.distinction == d_id]
-        found = self._ranked(
-            rules, values, (("intolerable", "intolerable"), ("tolerable", "tolerable"))
-        )
+        rules = self._distinctions[d_id]
+        found = self._ranked(self._distinction_ranks[d_id], values)
         side = "unknown" if found is None else (found or "not_applicable")
-        return DistinctionFinding(
+        return _new_distinction_finding(
             id=d_id,
             label=d.label,
-            side=side,  # type: ignore[arg-type]
+            side=side,
             side_label=_SIDE_LABELS[side],
             tolerable=d.tolerable,
             intolerable=d.intolerable,
-            rules=[self._result(r, values, facts) for r in rules],
+            rules=[results(r) for r in rules],
         )
 
     def _claim(self, sid: str, values: dict[str, bool]) -> ClaimCheck:
@@ -301,7 +375,25 @@ class Decider:
             status = {True: "established", False: "not_established", None: "unknown"}[
                 values.get(sid)
             ]
-        return ClaimCheck(id=sid, label=rule.label, status=status)  # type: ignore[arg-type]
+        key = ("claim", sid, status)
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = _new_claim_check(id=sid, label=rule.label, status=status)
+        return found
+
+    def _walk_step(self, rule: Rule, value: Truth) -> WalkStep:
+        key = ("walk", rule.id, value)
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = _new_walk_step(
+                step=rule.step,
+                rule=rule.id,
+                label=rule.label,
+                outcome=rule.outcome,
+                value=truth_name(value),
+                citation=self._cites[rule.id],
+            )
+        return found
 
     # --- missing facts ----------------------------------------------------------------------
 
@@ -317,72 +409,90 @@ class Decider:
             if rid in seen:
                 continue
             seen.add(rid)
-            rule = self.rs.rules[rid]
-            if rule.when is None:
-                continue
-            for fid in fact_dependencies(rule.when):
+            for fid in self._fact_ids[rid]:
                 if fid not in facts:
                     readers.setdefault(fid, []).append(rid)
-            pending.extend(
-                d
-                for d in rule_dependencies(rule.when, self.program.kind_members)
-                if values.get(d) is None
-            )
-        ordered = sorted(readers, key=list(self.rs.facts).index)
-
-        def outcome_with(extra: dict[str, FactValue]) -> OutcomeId:
-            trial = {**facts, **extra}
-            return walk_outcomes(self.program, self.evaluator.rule_values(trial, claims)).outcome
-
+            pending.extend(d for d in self._rule_deps[rid] if values.get(d) is None)
+        if not readers:
+            return []
+        ordered = sorted(readers, key=self._fact_index.__getitem__)
+        trials = _Trials(self, facts, claims, values)
+        singles = trials.outcomes(
+            [((fid, i),) for fid in ordered for i in range(len(self._candidates_of(fid)))]
+        )
+        effects = {
+            fid: [
+                self._effect(self.rs.facts[fid], i, value, singles[(fid, i),])
+                for i, value in enumerate(self._candidates_of(fid))
+            ]
+            for fid in ordered
+        }
+        alone = {fid: any(e.outcome != result.outcome for e in effects[fid]) for fid in ordered}
+        jointly = self._matter_with_another(
+            [fid for fid in ordered if not alone[fid]], ordered, trials
+        )
         out = []
         for fid in ordered:
             decl = self.rs.facts[fid]
-            effects = []
-            for value in self._candidates(decl):
-                outcome = outcome_with({fid: value})
-                effects.append(
-                    ValueEffect(
-                        value=_json_value(value),
-                        display=_display(decl, value),
-                        outcome=outcome,
-                        outcome_label=self._outcome_label(outcome),
-                    )
-                )
             out.append(
-                MissingFact(
+                _new_missing_fact(
                     id=fid,
                     label=decl.label,
                     question=decl.question,
                     looks=list(decl.looks),
                     rules=sorted(set(readers[fid])),
-                    changes_outcome=any(e.outcome != result.outcome for e in effects)
-                    or self._matters_with_another(fid, ordered, outcome_with),
-                    effects=effects,
+                    changes_outcome=alone[fid] or jointly[fid],
+                    effects=effects[fid],
                 )
             )
         return out
 
-    def _matters_with_another(
-        self, fid: str, missing: list[str], outcome_with: Callable[[dict[str, FactValue]], str]
-    ) -> bool:
-        """Whether ``fid`` changes the outcome once some other missing fact is known.
+    def _effect(self, decl: FactDecl, i: int, value: FactValue, outcome: OutcomeId) -> ValueEffect:
+        key = ("effect", decl.id, i, outcome)
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = _new_value_effect(
+                value=_json_value(value),
+                display=_display(decl, value),
+                outcome=outcome,
+                outcome_label=self._outcome_label(outcome),
+            )
+        return found
+
+    def _matter_with_another(
+        self, fids: list[str], missing: list[str], trials: _Trials
+    ) -> dict[str, bool]:
+        """For each of ``fids``: whether it changes the outcome once some other missing fact
+        is known.
 
         A fact can matter only jointly (the loss recovered matters once a situation is known to
         apply), which trying one fact at a time would miss. Pairs are tried for up to
         ``_PAIR_LIMIT`` missing facts; past that, this says ``True`` rather than guess "no".
+        The pairs of all ``fids`` are tried in one batch.
         """
-        others = [g for g in missing if g != fid]
         if len(missing) > _PAIR_LIMIT:
-            return True
-        mine = self._candidates(self.rs.facts[fid])
-        for other in others:
-            for value in self._candidates(self.rs.facts[other]):
-                seen = {outcome_with({other: value, fid: v}) for v in mine}
-                if len(seen) > 1:
-                    return True
-        return False
+            return dict.fromkeys(fids, True)
+        groups = {
+            fid: [
+                [((other, j), (fid, i)) for i in range(len(self._candidates_of(fid)))]
+                for other in missing
+                if other != fid
+                for j in range(len(self._candidates_of(other)))
+            ]
+            for fid in fids
+        }
+        outcomes = trials.outcomes([t for gs in groups.values() for g in gs for t in g])
+        return {
+            fid: any(len({outcomes[t] for t in g}) > 1 for g in gs) for fid, gs in groups.items()
+        }
 
-    def _candidates(self, decl: FactDecl) -> list[FactValue]:
+    def _candidates_of(self, fid: str) -> list[FactValue]:
+        found = self._candidate_values.get(fid)
+        if found is None:
+            found = self._candidate_values[fid] = self._candidates_for(self.rs.facts[fid])
+        return found
+
+    def _candidates_for(self, decl: FactDecl) -> list[FactValue]:
         """Values of a missing fact that reach every region the ruleset's comparisons carve out."""
         consts: list[FactValue] = []
         for rule in self.rs.rules.values():
@@ -436,8 +546,51 @@ class Decider:
         return f"{title}{rule.cite.clause}"
 
 
+Trial = tuple[tuple[str, int], ...]  # (missing fact, index of its candidate value), sorted
+
+
+class _Trials:
+    """The outcome of one case with some missing facts given candidate values.
+
+    Each combination is evaluated once (a pair comes up again with its members swapped), and
+    the combinations asked for together go to the evaluator in one batch.
+    """
+
+    def __init__(
+        self, decider: Decider, facts: Facts, claims: frozenset[str], values: dict[str, bool]
+    ) -> None:
+        self.decider = decider
+        self.facts = facts
+        self.claims = claims
+        self.values = values
+        self.known: dict[Trial, OutcomeId] = {}
+
+    def outcomes(self, trials: list[Trial]) -> dict[Trial, OutcomeId]:
+        keys = [tuple(sorted(t)) for t in trials]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.known))
+        if todo:
+            d = self.decider
+            changes = [{fid: d._candidates_of(fid)[i] for fid, i in key} for key in todo]
+            evaluator = d.evaluator
+            batch = getattr(evaluator, "trial_values", None)
+            if batch is not None:  # only the outcome rules' values are needed to walk
+                found = batch(self.facts, self.claims, self.values, changes, d._outcome_rules)
+            else:  # an evaluator without trials: evaluate each case in full
+                found = [evaluator.rule_values({**self.facts, **c}, self.claims) for c in changes]
+            for key, values in zip(todo, found, strict=True):
+                self.known[key] = walk_outcomes(d.program, values).outcome
+        return {t: self.known[k] for t, k in zip(trials, keys, strict=True)}
+
+
 def _ranking_key(rule: Rule) -> str:
     return rule.finding or rule.side
+
+
+def _ranks(
+    rules: Iterable[Rule], order: tuple[str, ...]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The ids of ``rules`` of each rank, strongest first."""
+    return tuple((rank, tuple(r.id for r in rules if _ranking_key(r) == rank)) for rank in order)
 
 
 def _json_value(value: FactValue | None) -> bool | int | float | str | None:

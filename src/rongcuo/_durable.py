@@ -1,33 +1,37 @@
 """The only module that imports durable_rules.
 
 It owns one ``Host`` per compiled ruleset version (its timer threads disabled: they segfault),
-runs one session per case and always deletes it, drives the strata gate by gate, and turns every
-engine failure — a raised error, an error code, an exception the engine swallowed into its state —
-into :class:`~rongcuo._errors.EngineError`.
+keeps one session that every case uses in turn and leaves empty, asserts one gate fact per
+stratum, and turns every engine failure — a raised error, an error code, a message of the wrong
+shape — into :class:`~rongcuo._errors.EngineError`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import itertools
 import json
+import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ._compile import (
-    CASE_TYPE,
-    DERIVED_TYPE,
+    EVERY_RULE,
     GATE_TYPE,
+    MAX_FACT_PROPERTIES,
     Compiled,
     claim_attr,
     encode_value,
     fact_attr,
+    rule_attr,
+    select_attr,
 )
 from ._errors import EngineError
-from ._logic import Facts
+from ._logic import Facts, upstream_rules
+from ._model import FactValue
 
 # durable.engine calls datetime.utcfromtimestamp on every action (deprecated on 3.12).
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"durable\.engine")
@@ -36,6 +40,7 @@ import durable_rules_engine as _dre  # noqa: E402  (after the warning filter on 
 from durable.engine import Host as _Host  # noqa: E402
 
 _NOT_HANDLED = 1  # durable's code for "no rule pattern takes this fact": normal for us
+_UNKNOWN = 2  # a rule value on a trial's gate that is neither true (1) nor false (0)
 
 try:
     DURABLE_VERSION = version("durable_rules")
@@ -45,7 +50,7 @@ except PackageNotFoundError:  # pragma: no cover
 
 class _QuietHost(_Host):  # type: ignore[misc]
     """A Host without its timer threads. Actions are taken from the engine's queue directly
-    (see ``DurableEvaluator._run_actions``), so the registered callables never run."""
+    (see ``DurableEvaluator._drain``), so the registered callables never run."""
 
     def _run(self) -> None:  # the background dispatch loops crash the process: never start them
         return None
@@ -57,8 +62,35 @@ class _QuietHost(_Host):  # type: ignore[misc]
         return never_called
 
 
+_Hit = tuple[str, bool, str]  # rule id, value proved, its entry on the next gates ("" if unread)
+
+
+@dataclass
+class _Run:
+    """One evaluation inside a batch: the fixed part of each stratum's gate (``None``: no gate
+    for that stratum), the rule values found so far, and the entries later gates carry."""
+
+    gates: list[str | None]  # per stratum: ', "f_x": 1, "c_y": true, …' — facts, claims, pins
+    values: dict[str, bool] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)  # rule id -> gate entry
+
+
+# A trial gate's shape in one stratum: facts, pinned rules, claims it carries, its selections.
+_Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The gates of the trials that change one set of facts: per stratum, the facts its
+    selected rules read and the rest of the gate (claims, pinned values, selections), or
+    ``None`` when no rule of that stratum is selected; and the values the trials keep."""
+
+    strata: list[tuple[tuple[str, ...], str] | None]
+    kept: dict[str, bool]
+
+
 class DurableEvaluator:
-    """Evaluates a compiled ruleset on durable_rules, one isolated session per case.
+    """Evaluates a compiled ruleset on durable_rules.
 
     Not thread-safe (neither is the engine's C core): use one evaluator per thread or process.
     """
@@ -67,113 +99,361 @@ class DurableEvaluator:
     version = DURABLE_VERSION
 
     def __init__(self, compiled: Compiled, name: str) -> None:
+        if compiled.width > MAX_FACT_PROPERTIES:
+            widest = max(compiled.gates, key=lambda g: g.width)
+            raise EngineError(
+                f"ruleset {name} needs {compiled.width} properties on one engine fact "
+                f"({len(widest.facts)} facts, {len(widest.claims)} claims, "
+                f"{len(widest.reads) + len(widest.own)} rules); durable_rules handles at most "
+                f"{MAX_FACT_PROPERTIES}"
+            )
         self.compiled = compiled
-        self._by_name = compiled.rule_names()
-        self._fired: list[str] = []
-        self._sids = itertools.count(1)
+        # The JSON of every entry a gate can carry, made once.
+        self._value_json = {
+            (rid, v): f', "{rule_attr(rid)}": {int(v)}'
+            for rid in compiled.stratum_of
+            for v in (True, False)
+        }
+        self._unknown_json = {
+            rid: f', "{rule_attr(rid)}": {_UNKNOWN}' for rid in compiled.stratum_of
+        }
+        self._select_json = {rid: f', "{select_attr(rid)}": 1' for rid in compiled.stratum_of}
+        self._every_json = f', "{EVERY_RULE}": 1'
+        self._fact_keys = {f: json.dumps(fact_attr(f)) for g in compiled.gates for f in g.facts}
+        self._claim_json = {
+            (c, held): f', "{claim_attr(c)}": {"true" if held else "false"}'
+            for g in compiled.gates
+            for c in g.claims
+            for held in (True, False)
+        }
+        # What each engine rule's action means: the value it proves, and what the next gates
+        # carry for it (nothing when no rule reads it).
+        self._hits: dict[str, _Hit] = {
+            r.name: (
+                r.proves[0],
+                r.proves[1],
+                self._value_json[r.proves] if r.proves[0] in compiled.consumed else "",
+            )
+            for r in compiled.rules
+        }
+        self._reads = [frozenset(g.reads) for g in compiled.gates]
+        self._rule_reads = {r.proves[0]: r.reads for r in compiled.rules}
+        self._rule_facts = {r.proves[0]: r.facts for r in compiled.rules}
+        self._rule_claims = {r.proves[0]: r.claims for r in compiled.rules}
+        self._needs: dict[frozenset[str], frozenset[str]] = {}
+        self._selections: dict[
+            tuple[frozenset[str], frozenset[str] | None], tuple[frozenset[str], list[_Shape | None]]
+        ] = {}
+        self._batches = itertools.count(1)
+        self._sessions = itertools.count(1)
+        self._sid = str(next(self._sessions))
+        self._session_acted = False
         self._host = _QuietHost()
         try:
-            # Registration mutates the definition it is given: hand it a copy.
-            self._host.register_rulesets({name: copy.deepcopy(compiled.definition)})
+            # Registration mutates the definition it is given (it deletes each rule's "run"):
+            # hand it a copy of each rule's dict, which is all it changes.
+            self._host.register_rulesets(
+                {name: {k: dict(v) for k, v in compiled.definition.items()}}
+            )
             self._ruleset: Any = self._host.get_ruleset(name)
         except Exception as exc:  # durable raises bare Exception
             raise EngineError(f"durable_rules rejected the compiled ruleset {name}: {exc}") from exc
+        self._handle = self._ruleset._handle
 
     def close(self) -> None:
         """Free the engine's copy of the ruleset; the evaluator cannot be used afterwards."""
         if self._ruleset is not None:
-            _dre.delete_ruleset(self._ruleset._handle)
+            _dre.delete_ruleset(self._handle)
             self._ruleset = None
 
     def rule_values(self, facts: Facts, claims: frozenset[str]) -> dict[str, bool]:
+        frag = self._fragments(facts)
+        claim_json = self._claim_json
+        every = self._every_json
+        gates: list[str | None] = [
+            "".join(frag[f] for f in gate.facts if f in frag)
+            + "".join(claim_json[c, c in claims] for c in gate.claims)
+            + every
+            for gate in self.compiled.gates
+        ]
+        run = _Run(gates)
+        self._evaluate([run])
+        return run.values
+
+    def trial_values(
+        self,
+        facts: Facts,
+        claims: frozenset[str],
+        base: Mapping[str, bool],
+        changes: Sequence[Mapping[str, FactValue]],
+        needed: frozenset[str] | None = None,
+    ) -> list[dict[str, bool]]:
+        """``rule_values({**facts, **change}, claims)`` for each change, in one batch.
+
+        ``base`` must be ``rule_values(facts, claims)``. Only the rules downstream of the
+        change (and, with ``needed``, upstream of a needed rule) can differ from the base
+        case: a trial's gates select those rules alone (a trial copy of each engine rule
+        matches only a gate that names it), and state the base values of the others they
+        read. Every other rule keeps its base value, as it would when evaluated again: it reads
+        exactly what it read in the base case.
+        """
+        frag = self._fragments(facts)
+        runs: list[_Run] = []
+        plans: dict[frozenset[str], _Plan] = {}
+        for change in changes:
+            changed = frozenset(change)
+            plan = plans.get(changed)
+            if plan is None:
+                plan = plans[changed] = self._plan(changed, base, claims, needed)
+            extra = self._fragments(change)
+            gates: list[str | None] = [
+                None
+                if part is None
+                else "".join(extra.get(f) or frag.get(f, "") for f in part[0]) + part[1]
+                for part in plan.strata
+            ]
+            runs.append(_Run(gates, dict(plan.kept)))
+        if runs:
+            self._evaluate(runs)
+        return [r.values for r in runs]
+
+    # --- gates ------------------------------------------------------------------------------
+
+    def _fragments(self, facts: Facts) -> dict[str, str]:
+        """``', "f_x": <value>'`` for each fact some rule reads."""
+        keys = self._fact_keys
+        return {f: f", {keys[f]}: {_json_scalar(v)}" for f, v in facts.items() if f in keys}
+
+    def _plan(
+        self,
+        changed: frozenset[str],
+        base: Mapping[str, bool],
+        claims: frozenset[str],
+        needed: frozenset[str] | None,
+    ) -> _Plan:
+        """How to try a change of ``changed``: the gates that select the rules to evaluate
+        again and pin what else those read to its base value, and the values the others keep."""
+        selected, shapes = self._selection(changed, needed)
+        kept = {rid: v for rid, v in base.items() if rid not in selected}
+        strata: list[tuple[tuple[str, ...], str] | None] = []
+        for shape in shapes:
+            if shape is None:
+                strata.append(None)
+                continue
+            facts, reads, held, selects = shape
+            pins = "".join(
+                self._unknown_json[d] if base.get(d) is None else self._value_json[d, base[d]]
+                for d in reads
+            )
+            claimed = "".join(self._claim_json[c, c in claims] for c in held)
+            strata.append((facts, claimed + pins + selects))
+        return _Plan(strata, kept)
+
+    def _selection(
+        self, changed: frozenset[str], needed: frozenset[str] | None
+    ) -> tuple[frozenset[str], list[_Shape | None]]:
+        """The rules a change of ``changed`` selects, and for each stratum what its trial gate
+        carries: the facts, the unselected rules' values and the claims its selected rules
+        read, and the selections — ``None`` when it selects nothing. The same for every case."""
+        key = (changed, needed)
+        found = self._selections.get(key)
+        if found is not None:
+            return found
+        downstream = self.compiled.downstream
+        selected = frozenset().union(*(downstream.get(f, frozenset()) for f in changed))
+        if needed is not None:
+            selected &= self._upstream(needed)
+        shapes: list[_Shape | None] = []
+        for gate in self.compiled.gates:
+            mine = [rid for rid in gate.own if rid in selected]
+            if not mine:
+                shapes.append(None)
+                continue
+            facts = {f for rid in mine for f in self._rule_facts[rid]}
+            reads = {d for rid in mine for d in self._rule_reads[rid] if d not in selected}
+            held = {c for rid in mine for c in self._rule_claims[rid]}
+            shapes.append(
+                (
+                    tuple(f for f in gate.facts if f in facts),
+                    tuple(d for d in gate.reads if d in reads),
+                    tuple(c for c in gate.claims if c in held),
+                    "".join(self._select_json[rid] for rid in mine),
+                )
+            )
+        if len(self._selections) >= 4096:  # a ruleset has few facts; stay bounded anyway
+            self._selections.clear()
+        found = self._selections[key] = (selected, shapes)
+        return found
+
+    def _upstream(self, needed: frozenset[str]) -> frozenset[str]:
+        found = self._needs.get(needed)
+        if found is None:
+            if len(self._needs) >= 64:
+                self._needs.clear()
+            found = self._needs[needed] = upstream_rules(needed, self._rule_reads)
+        return found
+
+    # --- the engine -------------------------------------------------------------------------
+
+    def _evaluate(self, runs: list[_Run]) -> None:
+        """Assert each run's gate of stratum 0, 1, … and collect what fires; leave the session
+        empty again (every fact asserted is retracted), or abandon it on failure."""
         if self._ruleset is None:
             raise EngineError("this evaluator was closed")
-        sid = str(next(self._sids))
-        case: dict[str, Any] = {"id": "case", "sid": sid, "t": CASE_TYPE}
-        for key, value in facts.items():
-            case[fact_attr(key)] = encode_value(value)
-        for situation in self.compiled.claim_ids:
-            case[claim_attr(situation)] = situation in claims
-        values: dict[str, bool] = {}
+        batch = next(self._batches)
+        sid = self._sid
+        sent: list[str] = []
+        ok = False
         try:
-            self._assert([case], "case")
-            for stratum in range(self.compiled.strata):
-                self._fired.clear()
-                gate = {"id": f"g{stratum}", "sid": sid, "t": GATE_TYPE, "k": stratum}
-                offset = self._assert([gate], f"gate {stratum}")
-                if offset is not None:
-                    self._run_actions(offset, stratum)
-                derived = []
-                for engine_name in self._fired:
-                    rid, value = self._by_name[engine_name].proves
-                    known = values.get(rid)
-                    if known is None:
-                        values[rid] = value
-                        if (rid, value) in self.compiled.consumed:
-                            derived.append(
-                                {
-                                    "id": f"d:{rid}",
-                                    "sid": sid,
-                                    "t": DERIVED_TYPE,
-                                    "r": rid,
-                                    "v": int(value),
-                                }
-                            )
-                    elif known != value:
-                        raise EngineError(
-                            f"durable_rules proved rule {rid} both true and false "
-                            f"(stratum {stratum}): the compiled rules are inconsistent"
-                        )
-                if derived:
-                    self._assert(derived, f"rule values of stratum {stratum}")
+            for stratum, reads in enumerate(self._reads):
+                taking = [(i, run) for i, run in enumerate(runs) if run.gates[stratum] is not None]
+                if not taking:
+                    continue
+                ids = [f"{i}.{batch}.{stratum}" for i, _ in taking]
+                facts = [
+                    f'{{"id": "{gate_id}", "sid": "{sid}", "t": "{GATE_TYPE}", '
+                    f'"k": {stratum}{run.gates[stratum]}'
+                    + (
+                        "".join(e for r, e in run.derived.items() if r in reads)
+                        if reads and run.derived
+                        else ""
+                    )
+                    + "}"
+                    for gate_id, (_, run) in zip(ids, taking, strict=True)
+                ]
+                sent.extend(ids)
+                self._assert(facts, stratum, runs)
+            ok = True
         finally:
-            self._fired.clear()
-            # A failed cleanup must not hide the error that got us here.
-            with contextlib.suppress(Exception):
-                self._ruleset.delete_state(sid)
-        return {k: v for k, v in values.items() if k not in self.compiled.auxiliary}
+            self._retract(sent, ok)
 
-    def _assert(self, facts: list[dict[str, Any]], what: str) -> int | None:
+    def _assert(self, facts: list[str], stratum: int, runs: list[_Run]) -> None:
+        """Assert the gates of one stratum and record what fires in each run."""
+        what = f"the gate of stratum {stratum}"
+        batched = len(runs) > 1
         try:
-            code, offset = _dre.assert_facts(self._ruleset._handle, json.dumps(facts))
+            code, offset = _dre.assert_facts(self._handle, "[" + ", ".join(facts) + "]")
         except Exception as exc:
-            raise EngineError(f"durable_rules failed asserting the {what}: {exc}") from exc
-        if code == _NOT_HANDLED:
-            return None
-        if code != 0:
-            raise EngineError(f"durable_rules returned code {code} asserting the {what}")
-        return int(offset)
-
-    def _run_actions(self, offset: int, stratum: int) -> None:
-        """Take every queued action of the session, recording which engine rule it belongs to.
-
-        Our actions do nothing but record their rule, so the C core's queue is drained here
-        directly: durable's Python action plumbing (a JSON round trip of the session state and
-        the matched facts per action) would cost more than the matching itself.
-        """
-        handle = self._ruleset._handle
+            raise EngineError(f"durable_rules failed asserting {what}: {exc}") from exc
+        if code == _NOT_HANDLED and not batched:
+            return
+        # A batch reports the code of its last fact only: the others may have queued actions.
+        if code not in (0, _NOT_HANDLED):
+            raise EngineError(f"durable_rules returned code {code} asserting {what}")
         try:
-            started = _dre.start_action_for_state(handle, offset)
-            message = started[1] if started else None
-            while message:
-                self._fired.append(_action_name(message))
-                message = _dre.complete_and_start_action(handle, offset)
+            self._drain(int(offset), runs, batched)
         except EngineError:
             raise
         except Exception as exc:
             raise EngineError(f"durable_rules failed running stratum {stratum}: {exc}") from exc
 
+    def _drain(self, offset: int, runs: list[_Run], batched: bool) -> None:
+        """Take every queued action of the session, recording which rule fired in which run.
 
-def _action_name(message: str) -> str:
-    """The rule name of an action message ``{"<rule name>": {...}}``, without decoding it all."""
-    if message.startswith('{"'):
-        end = message.find('"', 2)
-        name = message[2:end]
-        if end > 2 and "\\" not in name:
-            return name
-    decoded = json.loads(message)
-    if not isinstance(decoded, dict) or len(decoded) != 1:
+        Our actions do nothing but record their rule, so the C core's queue is drained here
+        directly: durable's Python action plumbing (a JSON round trip of the session state and
+        the matched facts per action) would cost more than the matching itself. An action
+        message is ``{"<rule>":[{"g":<a gate as asserted>}, …]}``, one action a rule (its
+        ``cap``): the rule's name, and for a batch the run index that starts each gate's id,
+        are read straight from its text.
+        """
+        handle = self._handle
+        hits = self._hits
+        complete = _dre.complete_and_start_action
+        started = _dre.start_action_for_state(handle, offset)
+        message = started[1] if started else None
+        while message:
+            self._session_acted = True
+            name, indices = _action_of(message, batched)
+            hit = hits.get(name)
+            if hit is None:
+                raise EngineError(f"durable_rules fired an unknown rule {name!r}")
+            rid, value, entry = hit
+            for i in indices:
+                if i >= len(runs):
+                    raise EngineError(f"durable_rules matched a gate of no run: {message[:80]}")
+                run = runs[i]
+                known = run.values.get(rid)
+                if known is None:
+                    run.values[rid] = value
+                    if entry:
+                        run.derived[rid] = entry
+                elif known != value:
+                    raise EngineError(
+                        f"durable_rules proved rule {rid} both true and false: "
+                        "the compiled rules are inconsistent"
+                    )
+            message = complete(handle, offset)
+
+    def _retract(self, sent: list[str], ok: bool) -> None:
+        """Leave the session empty for the next case. After a failure the session may hold a
+        half-taken action: it is given up (freed when that is safe) and a new one used.
+
+        A gate is retracted by its id alone: no rule keeps a gate past the assert that matched
+        it (every rule is one pattern), so there is only the session's store to clear.
+        """
+        clean = not sent
+        if sent:
+            sid = self._sid
+            ids = ", ".join(f'{{"id": "{gate_id}", "sid": "{sid}"}}' for gate_id in sent)
+            # A failed cleanup must not hide the error that got us here.
+            with contextlib.suppress(Exception):
+                code, _ = _dre.retract_facts(self._handle, f"[{ids}]")
+                clean = code in (0, _NOT_HANDLED)
+        if ok and clean:
+            return
+        if ok:
+            raise EngineError("durable_rules failed retracting a case's facts")
+        if self._session_acted:
+            # durable crashes deleting a session in which no action ever ran: only then.
+            with contextlib.suppress(Exception):
+                _dre.delete_state(self._handle, self._sid)
+        self._sid = str(next(self._sessions))
+        self._session_acted = False
+
+
+def _json_scalar(value: FactValue) -> str:
+    """A fact value as JSON, as the engine sees it (dates as day numbers, so they order)."""
+    kind = type(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    return json.dumps(encode_value(value))
+
+
+_FRAME = '{"g":{"id": "'  # how each match in an action message starts
+_FRAMES = re.compile(r'\{"g":\{"id": "(\d+)\.')  # … and the run index its gate id starts with
+_ONLY_RUN = (0,)
+
+
+def _action_of(message: str, batched: bool) -> tuple[str, Sequence[int]]:
+    """The rule name of an action message ``{"<rule>":[{"g":{"id": "<i>.…"}}, …]}``, and the
+    runs (the index that starts each matched gate's id) it fired in.
+
+    The message holds the matched gates as they were asserted, so the name and the gates' ids
+    are read straight from the text (a JSON string holds no unescaped quote, so the frame
+    marker cannot occur inside a value); anything unexpected is decoded in full.
+    """
+    end = message.find('"', 2)
+    name = message[2:end]
+    if not message.startswith('{"') or end <= 2 or "\\" in name:
+        return _decoded(message)
+    if not batched:
+        return name, _ONLY_RUN
+    found = _FRAMES.findall(message, end)
+    if not found or message.count(_FRAME, end) != len(found):
+        return _decoded(message)
+    return name, sorted(set(map(int, found)))
+
+
+def _decoded(message: str) -> tuple[str, list[int]]:
+    try:
+        decoded = json.loads(message)
+        ((name, matched),) = decoded.items()
+        frames = matched if isinstance(matched, list) else [matched]
+        return str(name), sorted({int(str(f["g"]["id"]).split(".")[0]) for f in frames})
+    except Exception:
         raise EngineError(
             f"durable_rules sent an action message of unexpected shape: {message[:80]}"
-        )
-    return str(next(iter(decoded)))
+        ) from None

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 from ._model import (
@@ -144,6 +145,9 @@ class Program:
     order: tuple[Rule, ...]  # every evaluable rule, each after the rules it reads
     kind_members: Mapping[str, tuple[str, ...]]  # kind -> ids that any_rule/all_rules range over
     steps: tuple[tuple[Rule, ...], ...]  # outcome rules grouped by step, in step order
+    _affected: dict[tuple[frozenset[str], frozenset[str] | None], tuple[Rule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def build(cls, ruleset: Ruleset) -> Program:
@@ -176,6 +180,74 @@ class Program:
             by_step.setdefault(rule.step, []).append(rule)
         steps = tuple(tuple(by_step[s]) for s in sorted(by_step))
         return cls(ruleset, tuple(order), members, steps)
+
+    @cached_property
+    def downstream(self) -> Mapping[str, frozenset[str]]:
+        """For each fact, the rules whose value can depend on it."""
+        return downstream_rules(self.ruleset, self.kind_members)
+
+    def affected(
+        self, changed: frozenset[str], needed: frozenset[str] | None = None
+    ) -> tuple[Rule, ...]:
+        """The rules a change of the facts ``changed`` can reach, in evaluation order; with
+        ``needed``, only those that ``needed`` rules read (directly or not) or are."""
+        key = (changed, needed)
+        found = self._affected.get(key)
+        if found is None:
+            if len(self._affected) >= 4096:  # facts of a ruleset are few; stay bounded anyway
+                self._affected.clear()
+            reached = frozenset().union(*(self.downstream.get(f, ()) for f in changed))
+            if needed is not None:
+                reached &= upstream_rules(needed, self.reads)
+            found = self._affected[key] = tuple(r for r in self.order if r.id in reached)
+        return found
+
+    @cached_property
+    def reads(self) -> Mapping[str, frozenset[str]]:
+        """For each evaluable rule, the rules it reads."""
+        return {
+            r.id: frozenset(rule_dependencies(r.when, self.kind_members))
+            for r in self.order
+            if r.when is not None
+        }
+
+
+def upstream_rules(rule_ids: Iterable[str], reads: Mapping[str, Iterable[str]]) -> frozenset[str]:
+    """``rule_ids`` and every rule they read, directly or through the rules they read."""
+    found = set(rule_ids)
+    todo = list(found)
+    while todo:
+        for dep in reads.get(todo.pop(), ()):
+            if dep not in found:
+                found.add(dep)
+                todo.append(dep)
+    return frozenset(found)
+
+
+def downstream_rules(
+    ruleset: Ruleset, members: Mapping[str, tuple[str, ...]]
+) -> dict[str, frozenset[str]]:
+    """For each fact of ``ruleset``, the rules that read it directly or through the rules they
+    read: the only rules whose value a change of that fact can change."""
+    conds = {r.id: r.when for r in ruleset.rules.values() if r.when is not None}
+    readers: dict[str, set[str]] = {}
+    direct: dict[str, set[str]] = {}
+    for rid, cond in conds.items():
+        for dep in rule_dependencies(cond, members):
+            readers.setdefault(dep, set()).add(rid)
+        for fid in fact_dependencies(cond):
+            direct.setdefault(fid, set()).add(rid)
+    out: dict[str, frozenset[str]] = {}
+    for fid in ruleset.facts:
+        found = set(direct.get(fid, ()))
+        todo = list(found)
+        while todo:
+            for rid in readers.get(todo.pop(), ()):
+                if rid not in found:
+                    found.add(rid)
+                    todo.append(rid)
+        out[fid] = frozenset(found)
+    return out
 
 
 def rule_dependencies(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> set[str]:
@@ -240,6 +312,19 @@ class Evaluator(Protocol):
         A rule absent from the result is unknown.
         """
 
+    def trial_values(
+        self,
+        facts: Facts,
+        claims: frozenset[str],
+        base: Mapping[str, bool],
+        changes: Sequence[Mapping[str, FactValue]],
+        needed: frozenset[str] | None = None,
+    ) -> list[dict[str, bool]]:
+        """``rule_values({**facts, **change}, claims)`` for each change, given
+        ``base = rule_values(facts, claims)`` (which lets an evaluator redo only the rules a
+        change can reach). With ``needed``, only the values of those rules are asked for:
+        a rule they do not read (directly or not) may keep its base value."""
+
 
 class ReferenceEvaluator:
     """Evaluates rules one by one, in dependency order, in plain Python."""
@@ -257,3 +342,28 @@ class ReferenceEvaluator:
             assert rule.when is not None
             values[rule.id] = eval_cond(rule.when, facts, claims, values, members)
         return {k: v for k, v in values.items() if v is not None}
+
+    def trial_values(
+        self,
+        facts: Facts,
+        claims: frozenset[str],
+        base: Mapping[str, bool],
+        changes: Sequence[Mapping[str, FactValue]],
+        needed: frozenset[str] | None = None,
+    ) -> list[dict[str, bool]]:
+        """Each change re-evaluates only the rules it can reach (in order); every other rule
+        reads exactly what it read in the base case, so it keeps its base value."""
+        members = self.program.kind_members
+        out = []
+        for change in changes:
+            trial = {**facts, **change}
+            values: dict[str, bool] = dict(base)
+            for rule in self.program.affected(frozenset(change), needed):
+                assert rule.when is not None
+                value = eval_cond(rule.when, trial, claims, values, members)
+                if value is None:
+                    values.pop(rule.id, None)
+                else:
+                    values[rule.id] = value
+            out.append(values)
+        return out

@@ -1,0 +1,139 @@
+"""The shortcuts the decision stage takes for speed give exactly what the long way gives.
+
+* A record built by ``builder`` (no second validation) equals the validated model: fields,
+  fields set, repr, JSON.
+* ``trial_values`` (a what-if of missing facts, re-evaluating only the rules the change can
+  reach) equals ``rule_values`` on the changed facts, for both engines, alone and in batches.
+* A Decision equals itself validated again from its own data.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+import rongcuo
+from rongcuo import _decision
+from rongcuo._compile import compile_ruleset
+from rongcuo._decision import builder
+from rongcuo._durable import DurableEvaluator
+from rongcuo._logic import Program, ReferenceEvaluator
+
+from .conftest import EXAMPLES, ruleset_of
+from .test_differential import ON, domain
+
+CITATION = {"doc": "d", "doc_title": "《文件》", "clause": "第一条", "text": "原文"}
+USE = {"id": "loss_yuan", "label": "损失", "value": 1.0, "display": "1元"}
+SAMPLES: dict[str, dict[str, Any]] = {
+    "CitationRef": CITATION,
+    "FactUse": USE,
+    "RuleResult": {
+        "id": "r",
+        "kind": "situation",
+        "label": "情形",
+        "value": "unknown",
+        "citation": _decision.CitationRef(**CITATION),
+        "facts": [_decision.FactUse(**USE)],
+        "unknown_facts": [],
+        "note": "",
+    },
+    "ClaimCheck": {"id": "s", "label": "情形", "status": "unknown"},
+    "ValueEffect": {"value": -0.0, "display": "0", "outcome": "refer", "outcome_label": "提请"},
+    "MissingFact": {
+        "id": "f",
+        "label": "事实",
+        "looks": ["x"],
+        "rules": ["r"],
+        "changes_outcome": True,
+        "effects": [],
+    },
+    "WalkStep": {
+        "step": 1,
+        "rule": "r",
+        "label": "规则",
+        "outcome": "tolerate",
+        "value": "true",
+        "citation": None,
+    },
+    "EngineRef": {"name": "durable_rules", "version": "2.0.28", "rongcuo_version": "0.1.0"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_built_record_equals_validated_record(name: str) -> None:
+    cls: type[BaseModel] = getattr(_decision, name)
+    values = SAMPLES[name]
+    made, checked = builder(cls)(**values), cls(**values)  # type: ignore[arg-type]
+    assert made == checked
+    assert repr(made) == repr(checked)
+    assert made.model_fields_set == checked.model_fields_set
+    assert made.model_dump_json() == checked.model_dump_json()
+
+
+@pytest.mark.parametrize("path", EXAMPLES[::5], ids=lambda p: p.stem)
+@pytest.mark.parametrize("backend", ["durable", "reference"])
+def test_decision_equals_its_validated_copy(path: Any, backend: str) -> None:
+    with rongcuo.Engine(backend=backend) as engine:  # type: ignore[arg-type]
+        d = engine.evaluate(path, ruleset=ruleset_of(path))
+    again = rongcuo.Decision.model_validate(d.model_dump())
+    assert again == d
+    assert again.to_json() == d.to_json()
+
+
+@pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])
+def test_trials_equal_full_evaluations(rid: str) -> None:
+    rs = rongcuo.Engine(backend="reference").ruleset(rid, ON)
+    program = Program.build(rs)
+    reference = ReferenceEvaluator(program)
+    durable = DurableEvaluator(compile_ruleset(rs), f"trials_{rid}")
+    domains = {f: domain(rs, d) for f, d in rs.facts.items()}
+    situations = [r.id for r in rs.rules_of("situation")]
+    outcome_rules = frozenset(r.id for step in program.steps for r in step)
+    rnd = random.Random(20241121)
+    try:
+        for _ in range(120):
+            known = rnd.random()
+            facts = {f: rnd.choice(v) for f, v in domains.items() if v and rnd.random() < known}
+            claims = frozenset(s for s in situations if rnd.random() < 0.1)
+            unknown = [f for f, v in domains.items() if v and f not in facts]
+            changes: list[dict[str, Any]] = []
+            for f in rnd.sample(unknown, min(4, len(unknown))):
+                changes += [{f: v} for v in domains[f]]
+            if len(unknown) >= 2:
+                f, g = rnd.sample(unknown, 2)
+                changes += [{f: a, g: b} for a in domains[f][:3] for b in domains[g][:3]]
+            if facts:  # a change of a fact the case states
+                f = rnd.choice(sorted(facts))
+                changes.append({f: rnd.choice(domains[f])})
+            want = [reference.rule_values({**facts, **c}, claims) for c in changes]
+            for evaluator in (reference, durable):
+                base = evaluator.rule_values(facts, claims)
+                assert evaluator.trial_values(facts, claims, base, changes) == want
+                alone = [evaluator.trial_values(facts, claims, base, [c])[0] for c in changes]
+                assert alone == want
+                needed = evaluator.trial_values(facts, claims, base, changes, outcome_rules)
+                for got, full in zip(needed, want, strict=True):
+                    assert {r: got.get(r) for r in outcome_rules} == {
+                        r: full.get(r) for r in outcome_rules
+                    }
+    finally:
+        durable.close()
+
+
+def test_trials_leave_the_durable_session_empty() -> None:
+    rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", ON)
+    durable = DurableEvaluator(compile_ruleset(rs), "trials_empty")
+    try:
+        facts = {"motive": "public", "loss_yuan": 0}
+        base = durable.rule_values(facts, frozenset())
+        durable.trial_values(
+            facts, frozenset(), base, [{"intent": "negligence"}, {"emergency": True}]
+        )
+        from rongcuo._durable import _dre
+
+        assert _dre.get_facts(durable._handle, durable._sid) == "[]"
+    finally:
+        durable.close()
