@@ -18,8 +18,8 @@ example: $(BIN)/.installed
 	$(BIN)/rongcuo memo examples/wz-01-pilot-tolerate.yaml --ruleset wanzhou --as-of 2024-03-25
 
 test: $(BIN)/.installed
-	$(BIN)/ruff check src tests features tools
-	$(BIN)/ruff format --check src tests features tools
+	$(BIN)/ruff check src tests features tools bench
+	$(BIN)/ruff format --check src tests features tools bench
 	$(BIN)/mypy
 	$(BIN)/rongcuo check national wanzhou mianyang
 	RONGCUO_REQUIRE_DASK=1 $(BIN)/pytest
