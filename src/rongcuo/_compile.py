@@ -12,18 +12,22 @@ negation cannot bite.
 One fact per stratum: the gate
 ------------------------------
 A rule that reads another rule's value sits in a later stratum. The evaluator asserts one *gate*
-fact per stratum ``k``, ``{t: __gate__, k, f_<fact>…, c_<claim>…, r_<rule>…}``: the case's facts
-and claims and the rule values (1 or 0) that the rules of stratum ``k`` read — only those, so the
-gates of later strata, which read few facts, stay small. Every
-engine rule is a single pattern on the gate of its stratum, so its whole condition — case facts,
-claims and rule values, however nested — is one ``$and`` / ``$or`` expression on one fact: no
-joins, no partial matches kept between asserts, no helper rules, no width limit on the rules a
-condition reads. A rule fires only once every rule it reads has settled, and a fact of an earlier
-case can never take part in a match (it is not re-examined once asserted).
+fact per stratum ``k``, ``{t: __gate__, k, a: 1, f_<fact>…, c_<claim>…, r_<rule>…}``: the case's
+facts and claims and the rule values (1 or 0) that the rules of stratum ``k`` read — only those,
+so the gates of later strata, which read few facts, stay small. Every engine rule is a single
+pattern on the gate of its stratum, so its whole condition — case facts, claims and rule values,
+however nested — is one ``$and`` / ``$or`` expression on one fact: no joins, no partial matches
+kept between asserts, no helper rules, no engine limit on the rules a condition reads. A rule
+fires only once every rule it reads has settled, and a fact of an earlier case can never take
+part in a match (it is not re-examined once asserted). ``cap`` hands every match of a rule that
+one assert makes (each gate of a batch, each ``$or`` branch that holds) over as one action.
 
-Each pattern also carries ``$nex: r_<own id>``: a gate that already states the rule's value
-(a what-if trial of a missing fact copies the values no changed fact can reach) skips the rule,
-so a trial evaluates only the rules downstream of what it changes.
+Trial copies
+------------
+Each engine rule has a copy, ``R#T~`` / ``R#F~``, that matches a gate naming it (``x_R: 1``)
+instead of one carrying ``a: 1``. A what-if trial of a missing fact asserts gates that select
+just the rules the change can reach and state the base values of the others they read (an
+unknown one as 2, which no rail reads as true or false), so it evaluates only those rules.
 """
 
 from __future__ import annotations
@@ -265,10 +269,8 @@ def _members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
 #: Properties one engine fact may carry. durable_rules 2.0.28 silently misbehaves past this
 #: (measured: 255 properties segfault, 306 give a garbage action offset), so we refuse earlier.
 MAX_FACT_PROPERTIES = 254
-_GATE_KEYS = ("id", "sid", "t", "k")
-
-
 EVERY_RULE = "a"  # on a gate, every rule of its stratum is evaluated
+_GATE_KEYS = ("id", "sid", "t", "k", EVERY_RULE)
 TRIAL_SUFFIX = "~"  # the copy of an engine rule that a trial's gate selects
 ACTION_CAP = 10_000  # matches delivered in one action at most (more come in further actions)
 
