@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 import rongcuo
 from rongcuo._diff import CaseDiff, DiffReport, condition_text, diff, open_revision
+from rongcuo._scenario import CLEARED as SCENARIO_CLEARED
 from rongcuo.cli import main
 
 from .conftest import ROOT, WriteRuleset
@@ -91,31 +92,14 @@ rules:
     cite: {doc: doc, clause: 第五条, text: 看后果影响}
 """
 
-# Every exclusion ruled out, every precondition met, no situation of its own.
+# Every exclusion ruled out, every precondition met (the scenario library's baseline), and no
+# situation of its own.
 CLEARED: dict[str, Any] = {
-    "political_discipline_breach": False,
-    "motive": "public",
-    "intent": "negligence",
-    "knew_it_was_prohibited": False,
-    "explicitly_prohibited": False,
-    "concealment": False,
-    "collusion": False,
-    "collective_decision_required": True,
-    "collective_decision": True,
-    "repeat_of_same_error": False,
-    "obstructed_investigation": False,
-    "cooperated": True,
-    "safety_or_eco_incident": "none",
-    "social_impact": "minor",
-    "dereliction": False,
-    "executed_illegal_order": False,
-    "dissent_recorded": False,
-    "objected_to_superior_decision": False,
+    **SCENARIO_CLEARED,
     "risk_assessed": True,
     "reported_upward": True,
     "self_reported": True,
     "pursuing_development": True,
-    "remedial_action": True,
     "force_majeure": False,
     "higher_policy_changed": False,
     "market_change": False,
