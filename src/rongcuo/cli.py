@@ -94,14 +94,17 @@ def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+_backend_option = click.option(
+    "--backend",
+    type=click.Choice(["durable", "reference"]),
+    default="durable",
+    show_default=True,
+    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
+)
+
+
 def _case_options(func: F) -> F:
-    func = click.option(
-        "--backend",
-        type=click.Choice(["durable", "reference"]),
-        default="durable",
-        show_default=True,
-        help="Rule engine: durable_rules or the pure-Python reference evaluator.",
-    )(func)
+    func = _backend_option(func)
     func = click.option(
         "--as-of",
         callback=_date,
@@ -409,13 +412,7 @@ def replay(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option("--steps", is_flag=True, help="Print the step library (the phrases scenarios use).")
-@click.option(
-    "--backend",
-    type=click.Choice(["durable", "reference"]),
-    default="durable",
-    show_default=True,
-    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
-)
+@_backend_option
 def test_command(
     rulesets: Sequence[str], min_coverage: float | None, fmt: str, steps: bool, backend: str
 ) -> None:
@@ -486,13 +483,7 @@ def test_command(
     callback=_date,
     help="Date of the assessment (YYYY-MM-DD); defaults to each case's incident_date.",
 )
-@click.option(
-    "--backend",
-    type=click.Choice(["durable", "reference"]),
-    default="durable",
-    show_default=True,
-    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
-)
+@_backend_option
 @click.option(
     "--format",
     "fmt",
@@ -618,13 +609,7 @@ _SUFFIX = {"md": ".md", "html": ".html", "docx": ".docx", "pdf": ".pdf"}
     callback=_date,
     help="Date of the memo (YYYY-MM-DD); deadlines count from it. Defaults to the incident date.",
 )
-@click.option(
-    "--backend",
-    type=click.Choice(["durable", "reference"]),
-    default="durable",
-    show_default=True,
-    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
-)
+@_backend_option
 def memo(
     case: str,
     ruleset: str,
@@ -769,13 +754,7 @@ def templates(copy_to: str | None) -> None:
     callback=_date,
     help="Date of the assessment (YYYY-MM-DD); defaults to each case's incident_date.",
 )
-@click.option(
-    "--backend",
-    type=click.Choice(["durable", "reference"]),
-    default="durable",
-    show_default=True,
-    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
-)
+@_backend_option
 @click.option(
     "--fail-on-change",
     is_flag=True,
