@@ -9,6 +9,7 @@ import multiprocessing
 import re
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,55 @@ def test_two_processes_appending_lose_nothing_and_duplicate_nothing(
     with SQLiteStore(path) as store:
         ids = [r.id for r in store.find()]
     assert len(ids) == len(set(ids)) == 150 + 2 * 150
+
+
+def _hold_exclusive_lock(path: Path) -> tuple[sqlite3.Connection, threading.Event]:
+    """A new database file with another connection holding its exclusive lock."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    return other, threading.Event()
+
+
+def _create_in_rounds(paths: list[str], start: Any, out: Any) -> None:
+    failures = []
+    for path in paths:
+        start.wait()  # every process opens the same new file at the same moment
+        try:
+            SQLiteStore(path).close()
+        except RecordError as exc:
+            failures.append(str(exc).splitlines()[1])
+    out.put(failures)
+
+
+def test_processes_creating_the_same_new_store_at_once_all_succeed(tmp_path: Path) -> None:
+    # Both connections read the new file, then both ask for the lock that switching to WAL
+    # needs; SQLite answers one of them "database is locked" at once instead of waiting for the
+    # busy timeout. Without a retry about one round in seven failed like that.
+    paths = [str(tmp_path / f"new-{i}.sqlite3") for i in range(40)]
+    ctx = multiprocessing.get_context("spawn")
+    start, out = ctx.Barrier(3), ctx.Queue()
+    procs = [ctx.Process(target=_create_in_rounds, args=(paths, start, out)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    failures = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert failures == [[], [], []]
+    with SQLiteStore(paths[-1], create=False) as store:
+        assert store.journal_mode() == "wal"
+
+
+def test_a_lock_held_past_the_timeout_is_rc703_not_a_hang(tmp_path: Path) -> None:
+    path = tmp_path / "held.sqlite3"
+    other, _ = _hold_exclusive_lock(path)
+    try:
+        with pytest.raises(RecordError) as exc:
+            SQLiteStore(path, timeout=0.2)
+    finally:
+        other.close()
+    assert codes(exc) == ["RC703"]
+    assert "database is locked" in str(exc.value)
 
 
 def test_a_corrupt_store_file_is_rc703(tmp_path: Path) -> None:

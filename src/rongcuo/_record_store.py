@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ class SQLiteStore:
             raise self._unreadable(exc) from None
         try:
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._enter_wal(timeout)
             # In WAL mode NORMAL never corrupts the file; a power cut (not a crash of the
             # program) may lose the last commits. Records can be recorded again with the same
             # id; reviews cannot be recomputed, so add_review commits with FULL.
@@ -112,6 +113,23 @@ class SQLiteStore:
         except BaseException:
             self._db.close()
             raise
+
+    def _enter_wal(self, timeout: float) -> None:
+        # Switching to WAL needs an exclusive lock and SQLite answers "database is locked" at
+        # once, without waiting for the busy timeout, while another process is switching or
+        # creating the same new file. So wait here, up to the same timeout, then give up.
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                locked = "locked" in str(exc) or "busy" in str(exc)
+                if not locked or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     def __enter__(self) -> SQLiteStore:
         return self
