@@ -13,10 +13,11 @@ import random
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import BaseModel
 
 import rongcuo
-from rongcuo import _decision
+from rongcuo import _decide, _decision
 from rongcuo._compile import compile_ruleset
 from rongcuo._decision import builder
 from rongcuo._durable import DurableEvaluator
@@ -137,3 +138,50 @@ def test_trials_leave_the_durable_session_empty() -> None:
         assert _dre.get_facts(durable._handle, durable._sid) == "[]"
     finally:
         durable.close()
+
+
+@pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])
+@pytest.mark.parametrize("backend", ["durable", "reference"])
+def test_skipping_combinations_that_extend_a_settled_one_changes_no_decision(
+    rid: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The missing-fact analysis does not evaluate a pair of values when one of them alone
+    # already settles the outcome. Every decision must be the same as when every pair is tried.
+    skipped = [0]
+    real = _decide._Trials._implied
+
+    def counted(self: _decide._Trials, key: Any) -> Any:
+        found = real(self, key)
+        skipped[0] += found is not None
+        return found
+
+    monkeypatch.setattr(_decide._Trials, "_implied", counted)
+    prefix = "my-" if rid == "mianyang" else "wz-"
+    bases = [yaml.safe_load(p.read_text("utf-8")) for p in EXAMPLES if p.name.startswith(prefix)]
+    decisions: dict[bool, list[rongcuo.Decision]] = {}
+    with rongcuo.Engine(backend=backend) as engine:  # type: ignore[arg-type]
+        rs = engine.ruleset(rid, ON)
+        declared, situations = rs.facts, {r.id for r in rs.rules_of("situation")}
+        for prune in (False, True):
+            monkeypatch.setattr(_decide._Trials, "prune", prune)
+            rnd = random.Random(f"prune:{rid}")
+            decisions[prune] = []
+            for i in range(120):
+                # a bundled example with two to five of its facts not yet established
+                base = rnd.choice(bases)
+                facts = {k: v for k, v in (base.get("facts") or {}).items() if k in declared}
+                for f in rnd.sample(sorted(facts), min(len(facts), rnd.randint(2, 5))):
+                    del facts[f]
+                case = rongcuo.Case(
+                    id=f"P-{i}",
+                    title=base["title"],
+                    incident_date=base["incident_date"],
+                    claimed_situations=[
+                        c for c in base.get("claimed_situations") or () if c in situations
+                    ],
+                    facts=facts,
+                )
+                decisions[prune].append(engine.evaluate(case, ruleset=rid))
+    assert skipped[0] > 0  # the shortcut was taken
+    assert sum(d.outcome == "insufficient_facts" for d in decisions[True]) >= 10
+    assert [d.to_json() for d in decisions[True]] == [d.to_json() for d in decisions[False]]

@@ -554,7 +554,15 @@ class _Trials:
 
     Each combination is evaluated once (a pair comes up again with its members swapped), and
     the combinations asked for together go to the evaluator in one batch.
+
+    A combination that contains one already *settled* — decided by a rule that holds, every
+    other open step leading to the same outcome — is not evaluated: knowing more facts can
+    only turn unknown rule values into true or false, never change a value already known, so
+    the same rules still hold and no open step can lead elsewhere. Its outcome is the settled
+    one. (``tests/test_fast_paths.py`` holds this equal to evaluating every combination.)
     """
+
+    prune = True  # False evaluates every combination (for the test that checks the shortcut)
 
     def __init__(
         self, decider: Decider, facts: Facts, claims: frozenset[str], values: dict[str, bool]
@@ -564,10 +572,18 @@ class _Trials:
         self.claims = claims
         self.values = values
         self.known: dict[Trial, OutcomeId] = {}
+        self.settled: set[Trial] = set()
 
     def outcomes(self, trials: list[Trial]) -> dict[Trial, OutcomeId]:
         keys = [tuple(sorted(t)) for t in trials]
-        todo = list(dict.fromkeys(k for k in keys if k not in self.known))
+        todo = []
+        for key in dict.fromkeys(k for k in keys if k not in self.known):
+            implied = self._implied(key)
+            if implied is None:
+                todo.append(key)
+            else:
+                self.known[key] = implied
+                self.settled.add(key)
         if todo:
             d = self.decider
             changes = [{fid: d._candidates_of(fid)[i] for fid, i in key} for key in todo]
@@ -578,8 +594,22 @@ class _Trials:
             else:  # an evaluator without trials: evaluate each case in full
                 found = [evaluator.rule_values({**self.facts, **c}, self.claims) for c in changes]
             for key, values in zip(todo, found, strict=True):
-                self.known[key] = walk_outcomes(d.program, values).outcome
+                walked = walk_outcomes(d.program, values)
+                self.known[key] = walked.outcome
+                held = walked.deciding is not None or bool(walked.conflict)
+                if held and walked.outcome != "insufficient_facts":
+                    self.settled.add(key)
         return {t: self.known[k] for t, k in zip(trials, keys, strict=True)}
+
+    def _implied(self, key: Trial) -> OutcomeId | None:
+        """The outcome of a settled combination ``key`` extends, if there is one."""
+        if not self.prune or len(key) < 2:
+            return None
+        for i in range(len(key)):
+            part = key[:i] + key[i + 1 :]
+            if part in self.settled:
+                return self.known[part]
+        return None
 
 
 def _ranking_key(rule: Rule) -> str:
