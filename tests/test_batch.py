@@ -22,10 +22,10 @@ import yaml
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._batch import ResultLog
+from rongcuo._batch_output import ResultLog
 from rongcuo.cli import main
 
-from .conftest import EXAMPLES, expected_outcome
+from .conftest import EXAMPLES, ROOT, expected_outcome
 
 WANZHOU = [p for p in EXAMPLES if p.name.startswith("wz-")]
 DASK_REQUIRED = os.environ.get("RONGCUO_REQUIRE_DASK") == "1"
@@ -204,6 +204,68 @@ def test_a_second_writer_of_the_same_output_is_refused(tmp_path: Path) -> None:
     output = tmp_path / "out.jsonl"
     with ResultLog(output), pytest.raises(rongcuo.RongcuoError, match="another batch"):
         ResultLog(output)
+
+
+def test_resuming_with_other_settings_is_refused_and_names_each_difference(
+    tmp_path: Path,
+) -> None:
+    cases = copy_cases(tmp_path / "cases", WANZHOU[:3])
+    output = tmp_path / "out.jsonl"
+    rongcuo.batch(cases, "wanzhou", output=output, as_of=dt.date(2025, 3, 1))
+    written = output.read_bytes()
+    run = json.loads((tmp_path / "out.jsonl.run.json").read_text("utf-8"))
+    assert (run["ruleset"], run["as_of"], run["backend"], run["format"]) == (
+        "wanzhou",
+        "2025-03-01",
+        "durable",
+        "full",
+    )
+    assert any(name.startswith("national/") for name in run["ruleset_files"])  # extended too
+
+    with pytest.raises(rongcuo.InputError) as caught:
+        rongcuo.batch(cases, "wanzhou", output=output, as_of=dt.date(2025, 4, 1), format="summary")
+    found = {d.location.path: d for d in caught.value.diagnostics}
+    assert sorted(found) == [("as_of",), ("format",)]
+    assert all(d.code == "RC801" for d in found.values())
+    assert found[("as_of",)].location.file.endswith("out.jsonl.run.json")
+    assert found[("as_of",)].location.line > 1
+    assert 'as_of was "2025-03-01", now "2025-04-01"' in found[("as_of",)].message_en
+    assert output.read_bytes() == written  # nothing appended
+
+    result = CliRunner().invoke(
+        main, ["batch", str(cases), "--ruleset", "wanzhou", "-o", str(output)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "RC801" in result.output and 'as_of 原为 "2025-03-01"，本次为 未指定' in result.output
+
+
+def test_resuming_after_a_ruleset_file_changed_is_refused(tmp_path: Path) -> None:
+    library = tmp_path / "rulesets"
+    shutil.copytree(ROOT / "rulesets", library)
+    cases = copy_cases(tmp_path / "cases", WANZHOU[:2])
+    output = tmp_path / "out.jsonl"
+    rongcuo.batch(cases, "wanzhou", output=output, paths=[library])
+    edited = sorted((library / "national").glob("*.yaml"))[0]
+    edited.write_text(edited.read_text("utf-8") + "# 修订说明\n", "utf-8")
+    with pytest.raises(rongcuo.InputError) as caught:
+        rongcuo.batch(cases, "wanzhou", output=output, paths=[library])
+    (diag,) = caught.value.diagnostics
+    assert diag.code == "RC801" and diag.location.path == ("ruleset_files",)
+    assert f"national/{edited.name}" in diag.message_en
+
+
+def test_an_output_with_records_but_no_run_file_is_refused(tmp_path: Path) -> None:
+    cases = copy_cases(tmp_path / "cases", WANZHOU[:2])
+    output = tmp_path / "out.jsonl"
+    rongcuo.batch(cases, "wanzhou", output=output, format="summary")
+    (tmp_path / "out.jsonl.run.json").unlink()
+    with pytest.raises(rongcuo.InputError) as caught:
+        rongcuo.batch(cases, "wanzhou", output=output, format="summary")
+    assert [d.code for d in caught.value.diagnostics] == ["RC802"]
+    # an empty output is a new run: it gets a run file again
+    output.write_bytes(b"")
+    summary = rongcuo.batch(cases, "wanzhou", output=output, format="summary")
+    assert summary.done == 2 and (tmp_path / "out.jsonl.run.json").is_file()
 
 
 def generated_cases(folder: Path, count: int) -> dict[str, str]:

@@ -18,13 +18,10 @@ same :class:`CaseRunner` on a Dask cluster and feeds the same :func:`drive`.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import functools
 import importlib.util
 import json
 import multiprocessing
 import os
-import re
 import signal
 import sys
 import threading
@@ -33,7 +30,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing, nullcontext
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -42,7 +39,9 @@ from typing import Any, Literal, NamedTuple, get_args
 from pydantic import BaseModel, ConfigDict
 from tqdm import tqdm
 
-from ._api import Backend, CaseInput, Engine
+from ._api import Backend, Engine
+from ._batch_input import Cases, Item, open_input
+from ._batch_output import ResultLog, check_run
 from ._case import Case, CaseSource, parse_case
 from ._decision import Decision
 from ._errors import (
@@ -51,7 +50,6 @@ from ._errors import (
     EngineError,
     InputError,
     Location,
-    RongcuoError,
     RulesetError,
     RulesetNotFound,
 )
@@ -59,16 +57,7 @@ from ._registry import Library
 from ._yaml import Positions, load_text
 
 OutputFormat = Literal["full", "summary"]
-Cases = str | Path | Iterable[tuple[str, CaseInput]]
-CASE_SUFFIXES = (".yaml", ".yml", ".json")
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-SYNC_EVERY = 100  # records between fsyncs: a power cut loses at most these, and they re-run
 _COMPACT = (",", ":")
-# How every record starts; lines before the last are only read this far.
-_HEAD = re.compile(
-    rb'\{\s*"key"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*'
-    rb'(?:"case_id"\s*:\s*"(?:[^"\\]|\\.)*"\s*,\s*"outcome"\s*:\s*"(\w+)"|"error"\s*:)'
-)
 
 
 class BatchSummary(BaseModel):
@@ -113,17 +102,18 @@ class Job:
     backend: Backend = "durable"
     paths: tuple[str, ...] = ()
     format: OutputFormat = "full"
+    #: (``id/file name``, sha256) of every version file of the ruleset and of those it extends
+    ruleset_files: tuple[tuple[str, str], ...] = ()
 
-
-class Item(NamedTuple):
-    """One case to decide: raw bytes (``yaml`` file, ``json`` line), a ``case`` (Case or dict),
-    or ``error`` diagnostics found reading it. ``name``, ``line``: where diagnostics point."""
-
-    key: str
-    name: str
-    line: int
-    kind: Literal["yaml", "json", "case", "error"]
-    data: Any
+    def settings(self) -> dict[str, Any]:
+        """What decides the records of this job: a resumed run must have the same."""
+        return {
+            "ruleset": self.ruleset,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "backend": self.backend,
+            "format": self.format,
+            "ruleset_files": dict(self.ruleset_files),
+        }
 
 
 class Result(NamedTuple):
@@ -216,174 +206,6 @@ def _line_source(raw: bytes, name: str, line: int) -> CaseSource:
         pos.values.update({p: (line, c) for p, (_, c) in loaded.positions.values.items()})
         pos.keys.update({p: (line, c) for p, (_, c) in loaded.positions.keys.items()})
     return CaseSource(name, pos)
-
-
-# --- the output ---------------------------------------------------------------------------
-
-
-class ResultLog:
-    """The output file: the keys already written, and appends never torn nor repeated.
-
-    Opened with ``O_APPEND`` under an exclusive ``flock``; a record is one ``os.write`` of a
-    whole line; ``fsync`` every ``sync_every`` records and on close.
-    """
-
-    def __init__(self, path: Path, sync_every: int = SYNC_EVERY) -> None:
-        self.path, self.sync_every, self._unsynced = path, sync_every, 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        created = not path.exists()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self._fd)
-            raise RongcuoError(
-                f"{path}：另一个批量任务正在写入 another batch is writing it"
-            ) from None
-        if created:  # make the new directory entry durable too
-            folder = os.open(path.parent, os.O_RDONLY)
-            os.fsync(folder)
-            os.close(folder)
-        #: key → outcome (None for an error record) of each record already in the file
-        self.done: dict[str, str | None] = {}
-        #: bytes cut off the end: a torn last line left by a crash (0 when none)
-        self.repaired = self._scan()
-
-    def _scan(self) -> int:
-        offset, last, bad = 0, None, None  # last: (key, start, line); bad: (number, start)
-        with open(self._fd, "rb", closefd=False) as f:
-            for number, raw in enumerate(f, 1):
-                if bad is not None:  # a line that is not a record, and not the last one
-                    raise InputError([_not_a_record(str(self.path), bad[0])])
-                match = _HEAD.match(raw) if raw.endswith(b"\n") else None
-                if match is None:
-                    bad = (number, offset)
-                elif (key := json.loads(match[1])) not in self.done:
-                    self.done[key] = match[2].decode() if match[2] else None
-                    last = (key, offset, raw)
-                offset += len(raw)
-        cut = bad[1] if bad else None
-        if cut is None and last is not None:
-            try:  # the last line may be torn yet look whole (a crash can leave zeroes)
-                json.loads(last[2])
-            except ValueError:
-                cut = last[1]
-                del self.done[last[0]]
-        if cut is None:
-            return 0
-        os.ftruncate(self._fd, cut)
-        os.fsync(self._fd)
-        return offset - cut
-
-    def append(self, line: str) -> None:
-        """Append one record: one write of the whole line (looping only on a short write)."""
-        view = memoryview((line + "\n").encode())
-        while view:
-            view = view[os.write(self._fd, view) :]
-        self._unsynced += 1
-        if self._unsynced >= self.sync_every:
-            self.sync()
-
-    def sync(self) -> None:
-        os.fsync(self._fd)
-        self._unsynced = 0
-
-    def close(self) -> None:
-        """fsync, then close (which releases the lock)."""
-        if self._fd >= 0:
-            try:
-                self.sync()
-            finally:
-                os.close(self._fd)
-                self._fd = -1
-
-    def __enter__(self) -> ResultLog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _not_a_record(path: str, line: int) -> Diagnostic:
-    return Diagnostic(
-        "RC001",
-        Location(path, line, 1),
-        "不是 rongcuo batch 的输出记录（只有最后一行可能是中断写入的残行）",
-        "not a rongcuo batch record (only the last line may be torn by a crash)",
-        "-o 是否指错了文件？ is -o the right file?",
-    )
-
-
-# --- the input ----------------------------------------------------------------------------
-
-Entry = tuple[str, Callable[[], Item]]  # a key, and how to read its case if it must run
-
-
-def open_input(cases: Cases) -> tuple[Callable[[], Iterator[Entry]], bool]:
-    """The entries of ``cases``, and whether they can be read twice (to count them first).
-
-    A folder (case files found recursively, sorted; hidden ones skipped), one case file, a JSON
-    Lines file (``*.jsonl``, ``*.ndjson``), ``"-"`` for JSON Lines on standard input, or an
-    iterable of (key, case) pairs.
-    """
-    if not isinstance(cases, str | Path):
-        return functools.partial(_pairs, cases), False
-    if str(cases) == "-":
-        return functools.partial(_lines, None), False
-    path = Path(cases)
-    if path.is_dir():
-        found = [p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES and p.is_file()]
-        keyed = {p.relative_to(path).as_posix(): p for p in found}
-        files = [(k, p) for k, p in sorted(keyed.items()) if not re.search(r"(^|/)\.", k)]
-        return functools.partial(_files, files), True
-    if path.suffix in JSONL_SUFFIXES and path.is_file():
-        return functools.partial(_lines, path), True
-    if path.suffix in CASE_SUFFIXES and path.is_file():
-        return functools.partial(_files, [(path.name, path)]), True
-    raise ValueError(
-        f"{cases}：不是案件文件夹、案件文件或 JSON Lines 文件 not a folder, a case file "
-        f"({', '.join(CASE_SUFFIXES)}) or a JSON Lines file ({', '.join(JSONL_SUFFIXES)})"
-    )
-
-
-def _files(files: list[tuple[str, Path]]) -> Iterator[Entry]:
-    return ((key, functools.partial(_read_file, key, path)) for key, path in files)
-
-
-def _read_file(key: str, path: Path) -> Item:
-    try:
-        return Item(key, str(path), 0, "yaml", path.read_bytes())
-    except OSError as exc:
-        why = exc.strerror or str(exc)
-        diag = Diagnostic(
-            "RC000",
-            Location(str(path)),
-            f"无法读取文件：{why}",
-            f"cannot read file: {why}",
-            "检查路径和权限 check the path and permissions",
-        )
-        return Item(key, str(path), 0, "error", [diag])
-
-
-def _lines(path: Path | None) -> Iterator[Entry]:
-    name = str(path) if path else "<stdin>"
-    with path.open("rb") if path else nullcontext(sys.stdin.buffer) as stream:
-        for n, raw in enumerate(stream, 1):
-            if raw.strip():
-                yield f"line:{n}", functools.partial(Item, f"line:{n}", name, n, "json", raw)
-
-
-def _pairs(pairs: Iterable[tuple[str, CaseInput]]) -> Iterator[Entry]:
-    seen: set[str] = set()
-    for key, case in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate key {key!r}: keys must be unique")
-        seen.add(key)
-        if isinstance(case, str | Path):
-            yield key, functools.partial(_read_file, key, Path(case))
-        else:
-            data = case if isinstance(case, Case) else dict(case)
-            yield key, functools.partial(Item, key, f"<{key}>", 0, "case", data)
 
 
 # --- running ------------------------------------------------------------------------------
@@ -484,11 +306,21 @@ def make_job(
     """Check the options, and that the ruleset exists and loads, before any case runs."""
     if backend not in get_args(Backend) or format not in get_args(OutputFormat):
         raise ValueError(f"unknown backend {backend!r} or format {format!r}")
-    job = Job(ruleset, as_of, backend, tuple(str(p) for p in paths), format)
-    versions = Library(job.paths).versions(ruleset)  # RulesetNotFound for an unknown id
-    if any(d.severity == "error" for d in versions.diagnostics):
-        raise RulesetError(versions.diagnostics)
-    return job
+    folders = tuple(str(p) for p in paths)
+    library = Library(folders)
+    files: dict[str, str] = {}
+    todo, seen = [ruleset], set()
+    while todo:  # the ruleset and every ruleset its versions extend
+        rid = todo.pop()
+        seen.add(rid)
+        versions = library.versions(rid)  # RulesetNotFound for an unknown id
+        if any(d.severity == "error" for d in versions.diagnostics):
+            raise RulesetError(versions.diagnostics)
+        for f in versions.files:
+            files[f"{rid}/{Path(f.path).name}"] = f.sha256
+            if f.extends and f.extends not in seen:
+                todo.append(f.extends)
+    return Job(ruleset, as_of, backend, folders, format, tuple(sorted(files.items())))
 
 
 def drive(
@@ -496,16 +328,19 @@ def drive(
     output: Path | str,
     run: Callable[[Iterator[Item], int | None], Results],
     *,
+    settings: dict[str, Any],
     progress: bool,
 ) -> BatchSummary:
     """Read the input, skip what ``output`` holds, run the rest through ``run`` (given the
-    items and, when known, how many) and append each result. Shared by every way of running."""
+    items and, when known, how many) and append each result. ``settings`` (:meth:`Job.settings`)
+    must be those ``output`` was started with. Shared by every way of running."""
     start = time.perf_counter()
     entries, finite = open_input(cases)
     out = Path(output)
     skipped, this_run = 0, 0
     tally: Counter[str | None] = Counter()
     with ResultLog(out) as log:
+        check_run(out, settings, bool(log.done))
         todo = sum(1 for k, _ in entries() if k not in log.done) if finite else None
 
         def pending() -> Iterator[Item]:
@@ -558,7 +393,9 @@ def batch(
     iterable of ``(key, case)`` pairs. A record is ``{"key", "case_id", "outcome",
     "decision"}`` (``format="summary"``: no ``decision``) or ``{"key", "error": [...]}`` with
     the located diagnostics; a bad case never stops the batch. Keys already in ``output`` are
-    skipped: re-run after a crash, every case is written exactly once.
+    skipped: re-run after a crash, every case is written exactly once. ``<output>.run.json``
+    keeps the settings of the first run; resuming with others (or after a ruleset file changed)
+    raises :class:`InputError` (RC801, RC802) before anything is written.
 
     ``workers`` > 1 starts that many processes, one Engine each; records are then written in
     completion order unless ``ordered``. See docs/batch.md.
@@ -573,7 +410,7 @@ def batch(
         size = chunksize or (max(1, min(16, todo // (8 * workers))) if todo else 8)
         return _in_pool(job, items, workers, size, ordered)
 
-    return drive(cases, output, run, progress=progress)
+    return drive(cases, output, run, settings=job.settings(), progress=progress)
 
 
 def batch_on_dask(

@@ -27,8 +27,6 @@ from ._api import Backend
 from ._batch import (
     BatchSummary,
     CaseRunner,
-    Cases,
-    Item,
     Job,
     OutputFormat,
     Result,
@@ -37,6 +35,7 @@ from ._batch import (
     make_job,
     windowed,
 )
+from ._batch_input import Cases, Item
 
 
 class EnginePlugin(WorkerPlugin):
@@ -111,6 +110,6 @@ def batch_on_dask(
         )  # fmt: skip
 
     try:
-        return drive(cases, output, run, progress=progress)
+        return drive(cases, output, run, settings=job.settings(), progress=progress)
     finally:
         client.unregister_worker_plugin(name)

@@ -513,7 +513,8 @@ def batch_command(
     every case was decided, 1 when some could not be (their error lines are in -o), 2 on usage
     errors, 3 when a worker process died. See docs/batch.md.
     """
-    from ._batch import CASE_SUFFIXES, JSONL_SUFFIXES, batch
+    from ._batch import batch
+    from ._batch_input import CASE_SUFFIXES, JSONL_SUFFIXES
 
     path = Path(cases)
     if cases != "-" and path.is_file() and path.suffix not in CASE_SUFFIXES + JSONL_SUFFIXES:
@@ -551,6 +552,10 @@ def batch_command(
             return 130
         except RulesetNotFound as exc:
             raise click.BadParameter(str(exc), param_hint="--ruleset") from None
+        except InputError as exc:
+            click.echo(format_diagnostics(exc.diagnostics), err=True)
+            # settings that differ from the output's run (RC801/RC802) are usage errors
+            return 2 if all(d.code.startswith("RC80") for d in exc.diagnostics) else 1
         finally:
             signal.signal(signal.SIGTERM, previous)
         click.echo(summary.describe(), err=True)

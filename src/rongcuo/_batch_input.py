@@ -1,0 +1,105 @@
+"""Batch input: the cases of a folder, a case file, a JSON Lines file or stream, or (key, case)
+pairs, each under the key that identifies it in the output.
+
+A folder's key is the path relative to it; a JSON Lines line's key is ``line:<n>``. Entries are
+lazy: a case file is read only when its key is not already done.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from ._api import CaseInput
+from ._case import Case
+from ._errors import Diagnostic, Location
+
+Cases = str | Path | Iterable[tuple[str, CaseInput]]
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+class Item(NamedTuple):
+    """One case to decide: raw bytes (``yaml`` file, ``json`` line), a ``case`` (Case or dict),
+    or ``error`` diagnostics found reading it. ``name``, ``line``: where diagnostics point."""
+
+    key: str
+    name: str
+    line: int
+    kind: Literal["yaml", "json", "case", "error"]
+    data: Any
+
+
+Entry = tuple[str, Callable[[], Item]]  # a key, and how to read its case if it must run
+
+
+def open_input(cases: Cases) -> tuple[Callable[[], Iterator[Entry]], bool]:
+    """The entries of ``cases``, and whether they can be read twice (to count them first).
+
+    A folder (case files found recursively, sorted; hidden ones skipped), one case file, a JSON
+    Lines file (``*.jsonl``, ``*.ndjson``), ``"-"`` for JSON Lines on standard input, or an
+    iterable of (key, case) pairs.
+    """
+    if not isinstance(cases, str | Path):
+        return functools.partial(_pairs, cases), False
+    if str(cases) == "-":
+        return functools.partial(_lines, None), False
+    path = Path(cases)
+    if path.is_dir():
+        found = [p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES and p.is_file()]
+        keyed = {p.relative_to(path).as_posix(): p for p in found}
+        files = [(k, p) for k, p in sorted(keyed.items()) if not re.search(r"(^|/)\.", k)]
+        return functools.partial(_files, files), True
+    if path.suffix in JSONL_SUFFIXES and path.is_file():
+        return functools.partial(_lines, path), True
+    if path.suffix in CASE_SUFFIXES and path.is_file():
+        return functools.partial(_files, [(path.name, path)]), True
+    raise ValueError(
+        f"{cases}：不是案件文件夹、案件文件或 JSON Lines 文件 not a folder, a case file "
+        f"({', '.join(CASE_SUFFIXES)}) or a JSON Lines file ({', '.join(JSONL_SUFFIXES)})"
+    )
+
+
+def _files(files: list[tuple[str, Path]]) -> Iterator[Entry]:
+    return ((key, functools.partial(_read_file, key, path)) for key, path in files)
+
+
+def _read_file(key: str, path: Path) -> Item:
+    try:
+        return Item(key, str(path), 0, "yaml", path.read_bytes())
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        diag = Diagnostic(
+            "RC000",
+            Location(str(path)),
+            f"无法读取文件：{why}",
+            f"cannot read file: {why}",
+            "检查路径和权限 check the path and permissions",
+        )
+        return Item(key, str(path), 0, "error", [diag])
+
+
+def _lines(path: Path | None) -> Iterator[Entry]:
+    name = str(path) if path else "<stdin>"
+    with path.open("rb") if path else nullcontext(sys.stdin.buffer) as stream:
+        for n, raw in enumerate(stream, 1):
+            if raw.strip():
+                yield f"line:{n}", functools.partial(Item, f"line:{n}", name, n, "json", raw)
+
+
+def _pairs(pairs: Iterable[tuple[str, CaseInput]]) -> Iterator[Entry]:
+    seen: set[str] = set()
+    for key, case in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {key!r}: keys must be unique")
+        seen.add(key)
+        if isinstance(case, str | Path):
+            yield key, functools.partial(_read_file, key, Path(case))
+        else:
+            data = case if isinstance(case, Case) else dict(case)
+            yield key, functools.partial(Item, key, f"<{key}>", 0, "case", data)
