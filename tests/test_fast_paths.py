@@ -37,9 +37,19 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "label": "情形",
         "value": "unknown",
         "citation": _decision.CitationRef(**CITATION),
-        "facts": [_decision.FactUse(**USE)],
-        "unknown_facts": [],
+        "facts": (_decision.FactUse(**USE),),
+        "unknown_facts": (),
         "note": "",
+    },
+    "TraceStep": {
+        "seq": 3,
+        "rule": "r",
+        "kind": "look",
+        "label": "规则",
+        "value": "false",
+        "citation": None,
+        "facts": (_decision.FactUse(**USE),),
+        "reads_rules": ("a", "b"),
     },
     "ClaimCheck": {"id": "s", "label": "情形", "status": "unknown"},
     "ValueEffect": {"value": -0.0, "display": "0", "outcome": "refer", "outcome_label": "提请"},
@@ -185,3 +195,33 @@ def test_skipping_combinations_that_extend_a_settled_one_changes_no_decision(
     assert skipped[0] > 0  # the shortcut was taken
     assert sum(d.outcome == "insufficient_facts" for d in decisions[True]) >= 10
     assert [d.to_json() for d in decisions[True]] == [d.to_json() for d in decisions[False]]
+
+
+def test_rule_records_are_immutable_and_shared_only_between_equal_reads() -> None:
+    # A RuleResult and a TraceStep are made once for a rule, its value and the facts it reads,
+    # and then serve every decision with the same three: they must not be changeable.
+    path = next(p for p in EXAMPLES if p.name.startswith("wz-01"))
+    with rongcuo.Engine(backend="reference") as engine:
+        first = engine.evaluate(path, ruleset="wanzhou")
+        again = engine.evaluate(path, ruleset="wanzhou")
+        data = yaml.safe_load(path.read_text("utf-8"))
+        data["facts"]["loss_yuan"] = 123456.5
+        other = engine.evaluate(data, ruleset="wanzhou")
+    assert all(a is b for a, b in zip(first.trace, again.trace, strict=True))
+    assert first.situations[0] is again.situations[0]
+    step = first.trace[0]
+    assert isinstance(step.facts, tuple) and isinstance(step.reads_rules, tuple)
+    with pytest.raises(AttributeError):
+        step.facts.append(step.facts[0])  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="frozen"):
+        step.value = "false"  # type: ignore[misc]
+    reads_loss = [s.rule for s in other.trace if any(f.id == "loss_yuan" for f in s.facts)]
+    assert reads_loss
+    by_rule = {s.rule: s for s in first.trace}
+    for s in other.trace:
+        if s.rule in reads_loss:
+            assert s is not by_rule[s.rule]
+            assert [f.value for f in s.facts if f.id == "loss_yuan"] == [123456.5]
+        else:
+            assert s is by_rule[s.rule]
+    assert first.to_json() == again.to_json()

@@ -153,7 +153,8 @@ class Decider:
         self._rule_deps = {
             r.id: rule_dependencies(r.when, members) if r.when else set() for r in rs.rules.values()
         }
-        self._reads = {rid: sorted(deps) for rid, deps in self._rule_deps.items()}
+        self._reads = {rid: tuple(sorted(deps)) for rid, deps in self._rule_deps.items()}
+        self._notes = {r.id: r.note for r in rs.rules.values()}
         self._kinds: dict[str, tuple[Rule, ...]] = {}
         for r in rs.rules.values():
             self._kinds[r.kind] = (*self._kinds.get(r.kind, ()), r)
@@ -192,6 +193,7 @@ class Decider:
             rongcuo_version=rongcuo_version,
         )
         self._uses: dict[tuple[str, type, object], FactUse] = {}
+        self._records: dict[tuple[object, ...], tuple[RuleResult, TraceStep]] = {}
         self._shared: dict[tuple[object, ...], Any] = {}  # walk steps, claim checks, effects
 
     def decide(self, case: Case, facts: Facts, as_of: dt.date) -> Decision:
@@ -201,8 +203,8 @@ class Decider:
         missing = self._missing(result, values, facts, claims)
         rs = self.rs
         uses = {fid: self._fact_use(decl, facts) for fid, decl in rs.facts.items()}
-        results = self._results_of(values, uses)
-        get = values.get
+        rules = self._rule_records(values, uses)
+        results = self._results_of(rules)
         return _new_decision(
             outcome=result.outcome,
             outcome_label=self._outcome_label(result.outcome),
@@ -241,19 +243,7 @@ class Decider:
             ],
             missing_facts=missing,
             walk=[self._walk_step(r, v) for r, v in result.steps],
-            trace=[
-                _new_trace_step(
-                    seq=i,
-                    rule=rid,
-                    kind=kind,
-                    label=label,
-                    value=_TRUTH[get(rid)],
-                    citation=cite,
-                    facts=[uses[f] for f in deps],
-                    reads_rules=list(reads),
-                )
-                for i, rid, kind, label, cite, deps, reads in self._trace_rows
-            ],
+            trace=[step for _, step in rules.values()],
         )
 
     # --- parts ----------------------------------------------------------------------------
@@ -294,26 +284,61 @@ class Decider:
                 self._uses[key] = use
         return use
 
-    def _results_of(
+    def _rule_records(
         self, values: dict[str, bool], uses: dict[str, FactUse]
+    ) -> dict[str, tuple[RuleResult, TraceStep]]:
+        """Each rule's RuleResult and TraceStep for one case, in trace order.
+
+        Both are immutable and depend only on the rule, its value and the FactUse records it
+        reads, so a pair already made for the same three is used again. The key holds the
+        FactUses' ``id()``; the cached records hold those FactUses, so no other object can
+        take one of those ids while the key is in the cache.
+        """
+        cache = self._records
+        if len(cache) >= _MAX_SHARED:
+            cache.clear()
+        out = {}
+        get = values.get
+        for seq, rid, kind, label, cite, deps, reads in self._trace_rows:
+            read = tuple([uses[f] for f in deps])
+            value = get(rid)
+            key = (rid, value, *map(id, read))
+            pair = cache.get(key)
+            if pair is None:
+                truth = _TRUTH[value]
+                pair = cache[key] = (
+                    _new_rule_result(
+                        id=rid,
+                        kind=kind,
+                        label=label,
+                        value=truth,
+                        citation=cite,
+                        facts=read,
+                        unknown_facts=tuple([u.id for u in read if u.value is None]),
+                        note=self._notes[rid],
+                    ),
+                    _new_trace_step(
+                        seq=seq,
+                        rule=rid,
+                        kind=kind,
+                        label=label,
+                        value=truth,
+                        citation=cite,
+                        facts=read,
+                        reads_rules=reads,
+                    ),
+                )
+            out[rid] = pair
+        return out
+
+    @staticmethod
+    def _results_of(
+        rules: dict[str, tuple[RuleResult, TraceStep]],
     ) -> Callable[[Rule], RuleResult]:
-        """One case's RuleResult maker (each call builds a new record: records that hold a
-        list are never shared between decisions)."""
-        cites = self._cites
-        deps = self._fact_ids
+        """One case's RuleResult of a rule."""
 
         def result(rule: Rule) -> RuleResult:
-            read = [uses[f] for f in deps[rule.id]]
-            return _new_rule_result(
-                id=rule.id,
-                kind=rule.kind,
-                label=rule.label,
-                value=_TRUTH[values.get(rule.id)],
-                citation=cites[rule.id],
-                facts=read,
-                unknown_facts=[u.id for u in read if u.value is None],
-                note=rule.note,
-            )
+            return rules[rule.id][0]
 
         return result
 

@@ -91,6 +91,7 @@ class FactUse(_Model):
     display: str = Field(description="the value as a memo prints it; 未知 when unknown")
 
 
+# Immutable all through (tuples, not lists): one record may serve several decisions.
 class RuleResult(_Model):
     """A rule and whether it holds for the case."""
 
@@ -99,8 +100,8 @@ class RuleResult(_Model):
     label: str
     value: TruthName
     citation: CitationRef | None
-    facts: list[FactUse]
-    unknown_facts: list[str] = Field(
+    facts: tuple[FactUse, ...]
+    unknown_facts: tuple[str, ...] = Field(
         description="facts this rule reads that the case leaves unknown"
     )
     note: str = ""
@@ -169,6 +170,7 @@ class WalkStep(_Model):
     citation: CitationRef | None
 
 
+# Immutable all through (tuples, not lists): one record may serve several decisions.
 class TraceStep(_Model):
     """One rule evaluated: what it read and what it concluded."""
 
@@ -178,8 +180,8 @@ class TraceStep(_Model):
     label: str
     value: TruthName
     citation: CitationRef | None
-    facts: list[FactUse]
-    reads_rules: list[str]
+    facts: tuple[FactUse, ...]
+    reads_rules: tuple[str, ...]
 
 
 class RulesetRef(_Model):
