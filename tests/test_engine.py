@@ -82,3 +82,52 @@ def test_many_cases_on_one_engine_free_their_sessions() -> None:
 def test_unknown_backend_is_rejected() -> None:
     with pytest.raises(ValueError, match="backend"):
         rongcuo.Engine(backend="fast")  # type: ignore[arg-type]
+
+
+def test_unknown_and_false_rails_give_the_same_values() -> None:
+    # Most rules have a true and an unknown rail (false when neither fires); a rule whose
+    # unknown rail is too wide for durable keeps a false rail. Both kinds, and a ruleset
+    # compiled with false rails only, give the reference evaluator's values.
+    import random
+
+    from rongcuo._logic import Program, ReferenceEvaluator
+
+    from .test_differential import Pair
+
+    pair = Pair("wanzhou")
+    pair.durable.close()
+    compiled = compile_ruleset(pair.rs)
+    settled = compiled.false_unless_proved
+    assert 0 < len(settled) < len(compiled.stratum_of)  # both kinds are present
+    names = {r.name.rstrip("~").rpartition("#")[2] for r in compiled.rules}
+    assert names == {"T", "U", "F"}
+    only_false = compile_ruleset(pair.rs, max_unknown_tests=0)
+    assert all(r.proves[1] is not None for r in only_false.rules)  # no unknown rail at all
+    reference = ReferenceEvaluator(Program.build(pair.rs))
+    rnd = random.Random(7)
+    evaluators = [
+        _durable.DurableEvaluator(c, f"rails{i}") for i, c in enumerate([compiled, only_false])
+    ]
+    try:
+        for _ in range(300):
+            facts, claims = pair.random_case(rnd)
+            want = reference.rule_values(facts, claims)
+            for evaluator in evaluators:
+                assert evaluator.rule_values(facts, claims) == want
+    finally:
+        for evaluator in evaluators:
+            evaluator.close()
+
+
+def test_a_rail_durable_refuses_as_too_wide_falls_back_to_false_rails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", dt.date(2024, 1, 1))
+    with pytest.raises(_durable.TooWide, match="error code: 113"):
+        _durable.DurableEvaluator(compile_ruleset(rs, max_unknown_tests=10**6), "too_wide")
+    monkeypatch.setattr("rongcuo._compile.MAX_UNKNOWN_TESTS", 10**6)
+    path = next(p for p in EXAMPLES if p.name.startswith("wz-01"))
+    with rongcuo.Engine() as durable, rongcuo.Engine(backend="reference") as reference:
+        got = durable.evaluate(path, ruleset="wanzhou")
+        want = reference.evaluate(path, ruleset="wanzhou")
+    assert got.model_dump(exclude={"engine"}) == want.model_dump(exclude={"engine"})

@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from ._calendar import OfficialCalendar
 from ._case import Case, CaseSource, bind_facts, load_case, parse_case
-from ._compile import compile_ruleset
 from ._decide import Decider
 from ._decision import Decision
 from ._errors import CaseError, Diagnostic, Location, RulesetNotFound, sort_diagnostics
@@ -219,9 +218,9 @@ class Engine:
             program = Program.build(rs)
             evaluator: Evaluator
             if self.backend == "durable":
-                from ._durable import DurableEvaluator
+                from ._durable import durable_evaluator
 
-                durable = DurableEvaluator(compile_ruleset(rs), f"rc_{rs.content_hash[7:23]}")
+                durable = durable_evaluator(rs, f"rc_{rs.content_hash[7:23]}")
                 self._closers.append(durable)
                 evaluator = durable
             else:

@@ -1,13 +1,17 @@
 """Compile a ruleset into durable_rules definitions (plain JSON data; durable is not imported).
 
-Three-valued logic on a two-valued engine ("dual rail")
-------------------------------------------------------
-Each rule ``R`` becomes two engine rules, one a rail: ``R#T`` fires when the condition is
-established, ``R#F`` when it is ruled out; when neither fires, ``R`` is unknown. Negation is
-pushed down to the leaves, where it has an exact positive dual (``eq`` ↔ ``$neq``, ``lt`` ↔
-``$gte``, known ↔ ``$nex``). An absent attribute matches neither side of a comparison — exactly
-the language's "unknown". The engine therefore never evaluates a ``$not`` pattern, and its stale
-negation cannot bite.
+Three-valued logic on a two-valued engine: two rails
+----------------------------------------------------
+Each rule ``R`` becomes two engine rules, its rails: ``R#T`` fires when the condition is
+established and ``R#U`` when it is unknown; when neither fires, ``R`` is false. Both are positive
+patterns: negation is pushed down to the leaves, where it has an exact positive dual (``eq`` ↔
+``$neq``, ``lt`` ↔ ``$gte``, known ↔ ``$nex``), and "unknown" is built from absent attributes
+(``$nex``) and the true and false forms of the items (see :func:`unknown`). An absent attribute
+matches neither side of a comparison — exactly the language's "unknown". The engine therefore
+never evaluates a ``$not`` pattern, and its stale negation cannot bite. Most rules are false in
+most cases, so these rails fire much less than a true and a false rail would. A rule whose
+unknown rail is too large for the engine (``MAX_UNKNOWN_TESTS``) gets the false rail ``R#F``
+instead; for it, neither firing means unknown (``Compiled.false_unless_proved`` tells which).
 
 One fact per stratum: the gate
 ------------------------------
@@ -27,7 +31,7 @@ Trial copies
 Each engine rule has a copy, ``R#T~`` / ``R#F~``, that matches a gate naming it (``x_R: 1``)
 instead of one carrying ``a: 1``. A what-if trial of a missing fact asserts gates that select
 just the rules the change can reach and state the base values of the others they read (an
-unknown one as 2, which no rail reads as true or false), so it evaluates only those rules.
+unknown one left off, as in the case), so it evaluates only those rules.
 """
 
 from __future__ import annotations
@@ -121,7 +125,14 @@ class _Const:
     value: bool
 
 
-_Node = _And | _Or | _Case | _Atom | _Const
+@dataclass(frozen=True)
+class _Unsettled:
+    """A rule value that is unknown: absent from the gate."""
+
+    rule: str
+
+
+_Node = _And | _Or | _Case | _Atom | _Const | _Unsettled
 
 
 def _leaf(attr: str, op: str, value: FactValue) -> Expr:
@@ -166,6 +177,35 @@ def positive(cond: Cond, rail: bool, members: dict[str, tuple[str, ...]]) -> _No
             return _Const((cond.quantifier == "all") == rail)
         inner: Cond = AnyOf(refs) if cond.quantifier == "any" else AllOf(refs)
         return positive(inner, rail, members)
+    raise TypeError(f"not a condition: {cond!r}")  # pragma: no cover
+
+
+def unknown(cond: Cond, members: dict[str, tuple[str, ...]]) -> _Node:
+    """When the condition is neither established nor ruled out, as positive engine tests.
+
+    Kleene's unknown: a comparison whose fact is absent; a rule value not on the gate; ``not``
+    of an unknown; ``all`` with no item false and some item unknown; ``any`` with no item true
+    and some item unknown. ``known`` and ``claimed`` are never unknown.
+    """
+    if isinstance(cond, Not):
+        return unknown(cond.item, members)
+    if isinstance(cond, AllOf | AnyOf):
+        settled = isinstance(cond, AllOf)  # all: no item false (each true or unknown)
+        items = tuple(_Or((positive(c, settled, members), unknown(c, members))) for c in cond.items)
+        return _And((*items, _Or(tuple(unknown(c, members) for c in cond.items))))
+    if isinstance(cond, Compare):
+        expr = {"$nex": {fact_attr(cond.fact): 1}}
+        return _Case(expr, repr(expr))
+    if isinstance(cond, Known | Claimed):
+        return _Const(False)
+    if isinstance(cond, RuleRef):
+        return _Unsettled(cond.rule)
+    if isinstance(cond, KindRef):
+        ids = members.get(cond.kind, ())
+        if not ids:
+            return _Const(False)
+        refs: tuple[Cond, ...] = tuple(RuleRef(i) for i in ids)
+        return unknown(AnyOf(refs) if cond.quantifier == "any" else AllOf(refs), members)
     raise TypeError(f"not a condition: {cond!r}")  # pragma: no cover
 
 
@@ -248,6 +288,8 @@ def _atom_sets(node: _Node) -> set[frozenset[Atom]]:
         return {frozenset({(node.rule, node.value)})}
     if isinstance(node, _Or):
         return set().union(*(_atom_sets(item) for item in node.items))
+    if isinstance(node, _Unsettled):  # pragma: no cover - only unknown() makes these
+        raise TypeError(node)
     out = {frozenset[Atom]()}
     for item in node.items:
         out = {a | b for a in out for b in _atom_sets(item)}
@@ -272,6 +314,11 @@ MAX_FACT_PROPERTIES = 254
 EVERY_RULE = "a"  # on a gate, every rule of its stratum is evaluated
 _GATE_KEYS = ("id", "sid", "t", "k", EVERY_RULE)
 TRIAL_SUFFIX = "~"  # the copy of an engine rule that a trial's gate selects
+#: The largest unknown rail compiled (by ``_size``); a wider one is replaced by the false rail.
+#: durable_rules refuses a rule whose expression sequence reaches 32 entries (error 113):
+#: measured on the bundled rulesets, every rail up to 53 registers and the first refused is 64.
+MAX_UNKNOWN_TESTS = 53
+_RAIL_NAMES = {True: "T", False: "F", None: "U"}
 ACTION_CAP = 10_000  # matches delivered in one action at most (more come in further actions)
 
 
@@ -281,7 +328,7 @@ def select_attr(rule_id: str) -> str:
 
 
 def rule_attr(rule_id: str) -> str:
-    """The attribute of a gate fact that carries a rule's value (1 true, 0 false, 2 unknown)."""
+    """The attribute of a gate fact that carries a rule's value (1 true, 0 false; absent: unknown)."""
     return "r_" + rule_id
 
 
@@ -290,7 +337,7 @@ class EngineRule:
     """One durable_rules rule: the rail it proves, its stratum and the rules it reads."""
 
     name: str
-    proves: Atom
+    proves: tuple[str, bool | None]  # (rule id, value); None: unknown
     stratum: int
     reads: tuple[str, ...]  # rule ids, sorted
     facts: tuple[str, ...]  # fact ids it reads
@@ -325,6 +372,8 @@ class Compiled:
     consumed: frozenset[str]  # rules some engine rule reads (only these go on later gates)
     downstream: dict[str, frozenset[str]]  # fact id -> rules whose value can depend on it
     stratum_of: dict[str, int]  # rule id -> stratum
+    #: rules with rails T and U: false when neither fires (the others have T and F: unknown)
+    false_unless_proved: frozenset[str] = frozenset()
 
     def rule_names(self) -> dict[str, EngineRule]:
         return {r.name: r for r in self.rules}
@@ -339,22 +388,35 @@ class Compiled:
         return max((g.width for g in self.gates), default=len(_GATE_KEYS))
 
 
-def compile_ruleset(rs: Ruleset) -> Compiled:
-    """Compile every evaluable rule of ``rs`` (checked, acyclic) into durable definitions."""
+def compile_ruleset(rs: Ruleset, *, max_unknown_tests: int | None = None) -> Compiled:
+    """Compile every evaluable rule of ``rs`` (checked, acyclic) into durable definitions.
+
+    A rule whose unknown rail is larger than ``max_unknown_tests`` (default
+    ``MAX_UNKNOWN_TESTS``) gets a false rail instead; 0 gives every rule that can be unknown
+    a false rail.
+    """
+    limit = MAX_UNKNOWN_TESTS if max_unknown_tests is None else max_unknown_tests
     members = _members(rs)
     conds = {r.id: r.when for r in rs.rules.values() if r.when is not None}
     reads = {rid: sorted(rule_dependencies(c, members) & conds.keys()) for rid, c in conds.items()}
     strata = _strata(reads)
     rules: list[EngineRule] = []
+    settles_false: set[str] = set()
     for rid, cond in conds.items():
         reads_facts = tuple(fact_dependencies(cond))
         reads_claims = tuple(sorted(_claims(cond)))
-        for rail in (True, False):
-            node = _simplify(positive(cond, rail, members))
+        second: bool | None = None  # the rail besides T: U, or F when U is too large
+        unsettled = _simplify(unknown(cond, members))
+        if not isinstance(unsettled, _Const) and _size(_gate_expr(unsettled)) > limit:
+            second = False
+        else:
+            settles_false.add(rid)
+        for rail in (True, second):
+            node = unsettled if rail is None else _simplify(positive(cond, rail, members))
             if isinstance(node, _Const) and not node.value:
                 continue  # this rail can never hold
             test = None if isinstance(node, _Const) else _gate_expr(node)
-            name = f"{rid}#{'T' if rail else 'F'}"
+            name = f"{rid}#{_RAIL_NAMES[rail]}"
             for copy in (name, name + TRIAL_SUFFIX):
                 rules.append(
                     EngineRule(
@@ -387,6 +449,7 @@ def compile_ruleset(rs: Ruleset) -> Compiled:
         consumed=frozenset(d for ds in reads.values() for d in ds),
         downstream=downstream_rules(rs, members),
         stratum_of=strata,
+        false_unless_proved=frozenset(settles_false),
     )
 
 
@@ -411,9 +474,19 @@ def _gate_expr(node: _Node) -> Expr:
         return node.expr
     if isinstance(node, _Atom):
         return {rule_attr(node.rule): int(node.value)}
+    if isinstance(node, _Unsettled):
+        return {"$nex": {rule_attr(node.rule): 1}}
     if isinstance(node, _And | _Or):
         return {"$and" if isinstance(node, _And) else "$or": [_gate_expr(i) for i in node.items]}
     raise TypeError(node)  # pragma: no cover - constants are simplified away first
+
+
+def _size(expr: Expr) -> int:
+    """Tests and ``$and`` / ``$or`` operators in a gate expression, each operator twice."""
+    ((key, value),) = expr.items()
+    if key in ("$and", "$or"):
+        return 2 + sum(_size(e) for e in value)
+    return 1
 
 
 def _definition(r: EngineRule) -> dict[str, Any]:

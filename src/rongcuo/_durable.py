@@ -24,6 +24,7 @@ from ._compile import (
     MAX_FACT_PROPERTIES,
     Compiled,
     claim_attr,
+    compile_ruleset,
     encode_value,
     fact_attr,
     rule_attr,
@@ -31,7 +32,7 @@ from ._compile import (
 )
 from ._errors import EngineError
 from ._logic import Facts, upstream_rules
-from ._model import FactValue
+from ._model import FactValue, Ruleset
 
 # durable.engine calls datetime.utcfromtimestamp on every action (deprecated on 3.12).
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"durable\.engine")
@@ -40,12 +41,26 @@ import durable_rules_engine as _dre  # noqa: E402  (after the warning filter on 
 from durable.engine import Host as _Host  # noqa: E402
 
 _NOT_HANDLED = 1  # durable's code for "no rule pattern takes this fact": normal for us
-_UNKNOWN = 2  # a rule value on a trial's gate that is neither true (1) nor false (0)
+_EXPRESSION_LIMIT = 113  # durable's code for a rule of 32 or more expressions in a sequence
 
 try:
     DURABLE_VERSION = version("durable_rules")
 except PackageNotFoundError:  # pragma: no cover
     DURABLE_VERSION = "unknown"
+
+
+class TooWide(EngineError):
+    """durable_rules refused a compiled rule as too large (its error 113)."""
+
+
+def durable_evaluator(rs: Ruleset, name: str) -> DurableEvaluator:
+    """An evaluator of ``rs``. Should durable refuse an unknown rail as too large (the compiler's
+    bound is measured, not durable's own rule), the ruleset is compiled again with false rails
+    wherever a rule can be unknown, as durable has always taken them."""
+    try:
+        return DurableEvaluator(compile_ruleset(rs), name)
+    except TooWide:
+        return DurableEvaluator(compile_ruleset(rs, max_unknown_tests=0), name)
 
 
 class _QuietHost(_Host):  # type: ignore[misc]
@@ -62,21 +77,25 @@ class _QuietHost(_Host):  # type: ignore[misc]
         return never_called
 
 
-_Hit = tuple[str, bool, str]  # rule id, value proved, its entry on the next gates ("" if unread)
+_Hit = tuple[str, bool | None, str]  # rule id, value proved, its entry on the next gates
 
 
 @dataclass
 class _Run:
     """One evaluation inside a batch: the fixed part of each stratum's gate (``None``: no gate
-    for that stratum), the rule values found so far, and the entries later gates carry."""
+    for that stratum) and the rules that gate evaluates, the rule values found so far (an
+    unknown rule is left out), and the entries later gates carry."""
 
     gates: list[str | None]  # per stratum: ', "f_x": 1, "c_y": true, …' — facts, claims, pins
+    own: Sequence[tuple[str, ...]]  # per stratum: the rules its gate evaluates
     values: dict[str, bool] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)  # rule id -> gate entry
+    unknown: set[str] = field(default_factory=set)  # rules whose unknown rail fired
 
 
-# A trial gate's shape in one stratum: facts, pinned rules, claims it carries, its selections.
-_Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
+# A trial gate's shape in one stratum: facts, pinned rules, claims it carries, the rules it
+# selects, and their selections as gate entries.
+_Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
 
 
 @dataclass(frozen=True)
@@ -86,6 +105,7 @@ class _Plan:
     ``None`` when no rule of that stratum is selected; and the values the trials keep."""
 
     strata: list[tuple[tuple[str, ...], str] | None]
+    own: list[tuple[str, ...]]  # per stratum: the selected rules
     kept: dict[str, bool]
 
 
@@ -114,9 +134,6 @@ class DurableEvaluator:
             for rid in compiled.stratum_of
             for v in (True, False)
         }
-        self._unknown_json = {
-            rid: f', "{rule_attr(rid)}": {_UNKNOWN}' for rid in compiled.stratum_of
-        }
         self._select_json = {rid: f', "{select_attr(rid)}": 1' for rid in compiled.stratum_of}
         self._every_json = f', "{EVERY_RULE}": 1'
         self._fact_keys = {f: json.dumps(fact_attr(f)) for g in compiled.gates for f in g.facts}
@@ -128,18 +145,34 @@ class DurableEvaluator:
         }
         # What each engine rule's action means: the value it proves, and what the next gates
         # carry for it (nothing when no rule reads it).
+        consumed = compiled.consumed
         self._hits: dict[str, _Hit] = {
             r.name: (
                 r.proves[0],
                 r.proves[1],
-                self._value_json[r.proves] if r.proves[0] in compiled.consumed else "",
+                self._value_json[r.proves[0], r.proves[1]]
+                if r.proves[1] is not None and r.proves[0] in consumed
+                else "",
             )
             for r in compiled.rules
         }
+        # What a gate carries for a rule that neither rail proved: false.
+        self._false_entry = {
+            rid: self._value_json[rid, False] if rid in consumed else ""
+            for rid in compiled.stratum_of
+        }
         self._reads = [frozenset(g.reads) for g in compiled.gates]
-        self._rule_reads = {r.proves[0]: r.reads for r in compiled.rules}
-        self._rule_facts = {r.proves[0]: r.facts for r in compiled.rules}
-        self._rule_claims = {r.proves[0]: r.claims for r in compiled.rules}
+        self._settles = compiled.false_unless_proved
+        self._own = [tuple(r for r in g.own if r in self._settles) for g in compiled.gates]
+        # A rule both of whose rails can never hold (always false) has no engine rule.
+        none: tuple[str, ...] = ()
+        self._rule_reads = dict.fromkeys(compiled.stratum_of, none)
+        self._rule_facts = dict.fromkeys(compiled.stratum_of, none)
+        self._rule_claims = dict.fromkeys(compiled.stratum_of, none)
+        for r in compiled.rules:
+            self._rule_reads[r.proves[0]] = r.reads
+            self._rule_facts[r.proves[0]] = r.facts
+            self._rule_claims[r.proves[0]] = r.claims
         self._needs: dict[frozenset[str], frozenset[str]] = {}
         self._selections: dict[
             tuple[frozenset[str], frozenset[str] | None], tuple[frozenset[str], list[_Shape | None]]
@@ -157,7 +190,8 @@ class DurableEvaluator:
             )
             self._ruleset: Any = self._host.get_ruleset(name)
         except Exception as exc:  # durable raises bare Exception
-            raise EngineError(f"durable_rules rejected the compiled ruleset {name}: {exc}") from exc
+            error = TooWide if f"error code: {_EXPRESSION_LIMIT}" in str(exc) else EngineError
+            raise error(f"durable_rules rejected the compiled ruleset {name}: {exc}") from exc
         self._handle = self._ruleset._handle
 
     def close(self) -> None:
@@ -176,7 +210,7 @@ class DurableEvaluator:
             + every
             for gate in self.compiled.gates
         ]
-        run = _Run(gates)
+        run = _Run(gates, self._own)
         self._evaluate([run])
         return run.values
 
@@ -212,7 +246,7 @@ class DurableEvaluator:
                 else "".join(extra.get(f) or frag.get(f, "") for f in part[0]) + part[1]
                 for part in plan.strata
             ]
-            runs.append(_Run(gates, dict(plan.kept)))
+            runs.append(_Run(gates, plan.own, dict(plan.kept)))
         if runs:
             self._evaluate(runs)
         return [r.values for r in runs]
@@ -236,18 +270,19 @@ class DurableEvaluator:
         selected, shapes = self._selection(changed, needed)
         kept = {rid: v for rid, v in base.items() if rid not in selected}
         strata: list[tuple[tuple[str, ...], str] | None] = []
+        own: list[tuple[str, ...]] = []
         for shape in shapes:
             if shape is None:
                 strata.append(None)
+                own.append(())
                 continue
-            facts, reads, held, selects = shape
-            pins = "".join(
-                self._unknown_json[d] if base.get(d) is None else self._value_json[d, base[d]]
-                for d in reads
-            )
+            facts, reads, held, mine, selects = shape
+            # an unknown value is left off the gate, as in the case itself
+            pins = "".join(self._value_json[d, base[d]] for d in reads if d in base)
             claimed = "".join(self._claim_json[c, c in claims] for c in held)
             strata.append((facts, claimed + pins + selects))
-        return _Plan(strata, kept)
+            own.append(tuple(r for r in mine if r in self._settles))
+        return _Plan(strata, own, kept)
 
     def _selection(
         self, changed: frozenset[str], needed: frozenset[str] | None
@@ -277,6 +312,7 @@ class DurableEvaluator:
                     tuple(f for f in gate.facts if f in facts),
                     tuple(d for d in gate.reads if d in reads),
                     tuple(c for c in gate.claims if c in held),
+                    tuple(mine),
                     "".join(self._select_json[rid] for rid in mine),
                 )
             )
@@ -323,6 +359,7 @@ class DurableEvaluator:
                 ]
                 sent.extend(ids)
                 self._assert(facts, stratum, runs)
+                self._settle(stratum, [run for _, run in taking])
             ok = True
         finally:
             self._retract(sent, ok)
@@ -346,6 +383,18 @@ class DurableEvaluator:
             raise
         except Exception as exc:
             raise EngineError(f"durable_rules failed running stratum {stratum}: {exc}") from exc
+
+    def _settle(self, stratum: int, runs: list[_Run]) -> None:
+        """After a stratum: each rule it evaluated that neither rail proved is false."""
+        false_entry = self._false_entry
+        for run in runs:
+            values, unknown, derived = run.values, run.unknown, run.derived
+            for rid in run.own[stratum]:
+                if rid not in values and rid not in unknown:
+                    values[rid] = False
+                    entry = false_entry[rid]
+                    if entry:
+                        derived[rid] = entry
 
     def _drain(self, offset: int, runs: list[_Run], batched: bool) -> None:
         """Take every queued action of the session, recording which rule fired in which run.
@@ -373,14 +422,19 @@ class DurableEvaluator:
                 if i >= len(runs):
                     raise EngineError(f"durable_rules matched a gate of no run: {message[:80]}")
                 run = runs[i]
-                known = run.values.get(rid)
-                if known is None:
-                    run.values[rid] = value
-                    if entry:
-                        run.derived[rid] = entry
-                elif known != value:
+                if value is None:
+                    run.unknown.add(rid)
+                    clash = rid in run.values
+                else:
+                    known = run.values.get(rid)
+                    if known is None:
+                        run.values[rid] = value
+                        if entry:
+                            run.derived[rid] = entry
+                    clash = rid in run.unknown or (known is not None and known != value)
+                if clash:
                     raise EngineError(
-                        f"durable_rules proved rule {rid} both true and false: "
+                        f"durable_rules proved two values of rule {rid}: "
                         "the compiled rules are inconsistent"
                     )
             message = complete(handle, offset)
