@@ -152,7 +152,12 @@ def _build(
     return _scalar(loader, node)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _scalar(loader: Any, node: yaml.Node) -> Any:
+    if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+        return node.value  # what the constructor returns for a string, without its machinery
     try:
         return loader.construct_object(node, deep=True)
     except ValueError:
