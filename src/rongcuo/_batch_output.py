@@ -76,9 +76,10 @@ class ResultLog:
         os.fsync(self._fd)
         return offset - cut
 
-    def append(self, line: str) -> None:
-        """Append one record: one write of the whole line (looping only on a short write)."""
-        view = memoryview((line + "\n").encode())
+    def append(self, line: bytes) -> None:
+        """Append one record, a whole line ending in a newline: one write (looping only on a
+        short write)."""
+        view = memoryview(line)
         while view:
             view = view[os.write(self._fd, view) :]
         self._unsynced += 1
