@@ -140,14 +140,19 @@ def test_trials_leave_the_durable_session_empty() -> None:
     try:
         facts = {"motive": "public", "loss_yuan": 0}
         base = durable.rule_values(facts, frozenset())
+        assert durable._trials is None  # the trial copies are registered on first use
         durable.trial_values(
             facts, frozenset(), base, [{"intent": "negligence"}, {"emergency": True}]
         )
         from rongcuo._durable import _dre
 
-        assert _dre.get_facts(durable._handle, durable._sid) == "[]"
+        for engine in (durable._base, durable._trials):
+            assert engine is not None
+            assert _dre.get_facts(engine.handle, engine.sid) == "[]"
     finally:
         durable.close()
+    with pytest.raises(rongcuo.EngineError, match="closed"):
+        durable.trial_values(facts, frozenset(), base, [{"intent": "negligence"}])
 
 
 @pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])

@@ -1,9 +1,11 @@
 """The only module that imports durable_rules.
 
-It owns one ``Host`` per compiled ruleset version (its timer threads disabled: they segfault),
-keeps one session that every case uses in turn and leaves empty, asserts one gate fact per
-stratum, and turns every engine failure — a raised error, an error code, a message of the wrong
-shape — into :class:`~rongcuo._errors.EngineError`.
+It owns one ``Host`` per compiled ruleset version (its timer threads disabled: they segfault)
+with two durable rulesets: the engine rules, registered at once, and their trial copies,
+registered when the first what-if trial needs them. Each keeps one session that every evaluation
+uses in turn and leaves empty. It asserts one gate fact per stratum, and turns every engine
+failure — a raised error, an error code, a message of the wrong shape — into
+:class:`~rongcuo._errors.EngineError`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ._compile import (
     EVERY_RULE,
     GATE_TYPE,
     MAX_FACT_PROPERTIES,
+    TRIAL_SUFFIX,
     Compiled,
     claim_attr,
     compile_ruleset,
@@ -91,6 +94,26 @@ class _Run:
     values: dict[str, bool] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)  # rule id -> gate entry
     unknown: set[str] = field(default_factory=set)  # rules whose unknown rail fired
+
+
+class _Engine:
+    """One registered durable ruleset and the session every evaluation on it uses in turn."""
+
+    def __init__(self, host: _Host, name: str, definition: dict[str, Any]) -> None:
+        try:
+            # Registration mutates the definition it is given (it deletes each rule's "run"):
+            # hand it a copy of each rule's dict, which is all it changes.
+            host.register_rulesets({name: {k: dict(v) for k, v in definition.items()}})
+            self.handle: Any = host.get_ruleset(name)._handle
+        except Exception as exc:  # durable raises bare Exception
+            error = TooWide if f"error code: {_EXPRESSION_LIMIT}" in str(exc) else EngineError
+            raise error(f"durable_rules rejected the compiled ruleset {name}: {exc}") from exc
+        self.sessions = itertools.count(1)
+        self.sid = str(next(self.sessions))
+        self.acted = False  # whether an action ever ran in this session
+
+    def close(self) -> None:
+        _dre.delete_ruleset(self.handle)
 
 
 # A trial gate's shape in one stratum: facts, pinned rules, claims it carries, the rules it
@@ -178,27 +201,37 @@ class DurableEvaluator:
             tuple[frozenset[str], frozenset[str] | None], tuple[frozenset[str], list[_Shape | None]]
         ] = {}
         self._batches = itertools.count(1)
-        self._sessions = itertools.count(1)
-        self._sid = str(next(self._sessions))
-        self._session_acted = False
         self._host = _QuietHost()
-        try:
-            # Registration mutates the definition it is given (it deletes each rule's "run"):
-            # hand it a copy of each rule's dict, which is all it changes.
-            self._host.register_rulesets(
-                {name: {k: dict(v) for k, v in compiled.definition.items()}}
-            )
-            self._ruleset: Any = self._host.get_ruleset(name)
-        except Exception as exc:  # durable raises bare Exception
-            error = TooWide if f"error code: {_EXPRESSION_LIMIT}" in str(exc) else EngineError
-            raise error(f"durable_rules rejected the compiled ruleset {name}: {exc}") from exc
-        self._handle = self._ruleset._handle
+        self._name = name
+        # The rules every case is evaluated with, registered now; their trial copies, which only
+        # cases with missing facts need, as a second ruleset on first use (half the engine rules,
+        # so half of durable's registration time is only spent when trials are made).
+        self._base: _Engine | None = _Engine(
+            self._host,
+            name,
+            {k: v for k, v in compiled.definition.items() if not k.endswith(TRIAL_SUFFIX)},
+        )
+        self._trials: _Engine | None = None
+        self._closed = False
 
     def close(self) -> None:
-        """Free the engine's copy of the ruleset; the evaluator cannot be used afterwards."""
-        if self._ruleset is not None:
-            _dre.delete_ruleset(self._handle)
-            self._ruleset = None
+        """Free the engine's copies of the ruleset; the evaluator cannot be used afterwards."""
+        for engine in (self._base, self._trials):
+            if engine is not None:
+                engine.close()
+        self._base = self._trials = None
+        self._closed = True
+
+    def _trial_engine(self) -> _Engine:
+        if self._trials is None:
+            if self._closed:
+                raise EngineError("this evaluator was closed")
+            self._trials = _Engine(
+                self._host,
+                self._name + TRIAL_SUFFIX,
+                {k: v for k, v in self.compiled.definition.items() if k.endswith(TRIAL_SUFFIX)},
+            )
+        return self._trials
 
     def rule_values(self, facts: Facts, claims: frozenset[str]) -> dict[str, bool]:
         frag = self._fragments(facts)
@@ -211,7 +244,7 @@ class DurableEvaluator:
             for gate in self.compiled.gates
         ]
         run = _Run(gates, self._own)
-        self._evaluate([run])
+        self._evaluate(self._base, [run])
         return run.values
 
     def trial_values(
@@ -248,7 +281,7 @@ class DurableEvaluator:
             ]
             runs.append(_Run(gates, plan.own, dict(plan.kept)))
         if runs:
-            self._evaluate(runs)
+            self._evaluate(self._trial_engine(), runs)
         return [r.values for r in runs]
 
     # --- gates ------------------------------------------------------------------------------
@@ -331,13 +364,13 @@ class DurableEvaluator:
 
     # --- the engine -------------------------------------------------------------------------
 
-    def _evaluate(self, runs: list[_Run]) -> None:
+    def _evaluate(self, engine: _Engine | None, runs: list[_Run]) -> None:
         """Assert each run's gate of stratum 0, 1, … and collect what fires; leave the session
         empty again (every fact asserted is retracted), or abandon it on failure."""
-        if self._ruleset is None:
+        if engine is None:
             raise EngineError("this evaluator was closed")
         batch = next(self._batches)
-        sid = self._sid
+        sid = engine.sid
         sent: list[str] = []
         ok = False
         try:
@@ -358,18 +391,18 @@ class DurableEvaluator:
                     for gate_id, (_, run) in zip(ids, taking, strict=True)
                 ]
                 sent.extend(ids)
-                self._assert(facts, stratum, runs)
+                self._assert(engine, facts, stratum, runs)
                 self._settle(stratum, [run for _, run in taking])
             ok = True
         finally:
-            self._retract(sent, ok)
+            self._retract(engine, sent, ok)
 
-    def _assert(self, facts: list[str], stratum: int, runs: list[_Run]) -> None:
+    def _assert(self, engine: _Engine, facts: list[str], stratum: int, runs: list[_Run]) -> None:
         """Assert the gates of one stratum and record what fires in each run."""
         what = f"the gate of stratum {stratum}"
         batched = len(runs) > 1
         try:
-            code, offset = _dre.assert_facts(self._handle, "[" + ", ".join(facts) + "]")
+            code, offset = _dre.assert_facts(engine.handle, "[" + ", ".join(facts) + "]")
         except Exception as exc:
             raise EngineError(f"durable_rules failed asserting {what}: {exc}") from exc
         if code == _NOT_HANDLED and not batched:
@@ -378,7 +411,7 @@ class DurableEvaluator:
         if code not in (0, _NOT_HANDLED):
             raise EngineError(f"durable_rules returned code {code} asserting {what}")
         try:
-            self._drain(int(offset), runs, batched)
+            self._drain(engine, int(offset), runs, batched)
         except EngineError:
             raise
         except Exception as exc:
@@ -396,7 +429,7 @@ class DurableEvaluator:
                     if entry:
                         derived[rid] = entry
 
-    def _drain(self, offset: int, runs: list[_Run], batched: bool) -> None:
+    def _drain(self, engine: _Engine, offset: int, runs: list[_Run], batched: bool) -> None:
         """Take every queued action of the session, recording which rule fired in which run.
 
         Our actions do nothing but record their rule, so the C core's queue is drained here
@@ -406,13 +439,13 @@ class DurableEvaluator:
         ``cap``): the rule's name, and for a batch the run index that starts each gate's id,
         are read straight from its text.
         """
-        handle = self._handle
+        handle = engine.handle
         hits = self._hits
         complete = _dre.complete_and_start_action
         started = _dre.start_action_for_state(handle, offset)
         message = started[1] if started else None
         while message:
-            self._session_acted = True
+            engine.acted = True
             name, indices = _action_of(message, batched)
             hit = hits.get(name)
             if hit is None:
@@ -439,7 +472,7 @@ class DurableEvaluator:
                     )
             message = complete(handle, offset)
 
-    def _retract(self, sent: list[str], ok: bool) -> None:
+    def _retract(self, engine: _Engine, sent: list[str], ok: bool) -> None:
         """Leave the session empty for the next case. After a failure the session may hold a
         half-taken action: it is given up (freed when that is safe) and a new one used.
 
@@ -448,22 +481,22 @@ class DurableEvaluator:
         """
         clean = not sent
         if sent:
-            sid = self._sid
+            sid = engine.sid
             ids = ", ".join(f'{{"id": "{gate_id}", "sid": "{sid}"}}' for gate_id in sent)
             # A failed cleanup must not hide the error that got us here.
             with contextlib.suppress(Exception):
-                code, _ = _dre.retract_facts(self._handle, f"[{ids}]")
+                code, _ = _dre.retract_facts(engine.handle, f"[{ids}]")
                 clean = code in (0, _NOT_HANDLED)
         if ok and clean:
             return
         if ok:
             raise EngineError("durable_rules failed retracting a case's facts")
-        if self._session_acted:
+        if engine.acted:
             # durable crashes deleting a session in which no action ever ran: only then.
             with contextlib.suppress(Exception):
-                _dre.delete_state(self._handle, self._sid)
-        self._sid = str(next(self._sessions))
-        self._session_acted = False
+                _dre.delete_state(engine.handle, engine.sid)
+        engine.sid = str(next(engine.sessions))
+        engine.acted = False
 
 
 def _json_scalar(value: FactValue) -> str:
