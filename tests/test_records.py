@@ -9,7 +9,7 @@ import multiprocessing
 import re
 import shutil
 import sqlite3
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +122,21 @@ def test_store_is_in_wal_mode_with_a_schema_version(tmp_path: Path) -> None:
         raw.close()
 
 
+def _at_once(target: Callable[..., None], arguments: list[tuple[Any, ...]]) -> list[Any]:
+    """Run ``target(*args, start, out)`` in a spawned process for each ``args``; ``start`` is a
+    barrier of them all, and each puts one result in ``out``. The results, in no given order."""
+    ctx = multiprocessing.get_context("spawn")
+    start, out = ctx.Barrier(len(arguments)), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, start, out)) for args in arguments]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    return results
+
+
 def _append_all(path: str, lines: list[str], start: Any, out: Any) -> None:
     records = [DecisionRecord.model_validate_json(line) for line in lines]
     start.wait()  # both processes create the store and append at the same moment
@@ -139,15 +154,7 @@ def test_two_processes_appending_lose_nothing_and_duplicate_nothing(
     shared = [variant("shared", i) for i in range(150)]
     own = {p: [variant(p, i) for i in range(150)] for p in ("a", "b")}
     path = str(tmp_path / "shared.sqlite3")  # not yet created: both race to create it
-    ctx = multiprocessing.get_context("spawn")
-    start, out = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_append_all, args=(path, shared + own[p], start, out)) for p in own]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
+    results = _at_once(_append_all, [(path, shared + own[p]) for p in own])
     # each shared record was new for exactly one of the two processes; own records always new
     for i in range(len(shared)):
         assert results[0][i] != results[1][i]
@@ -157,11 +164,11 @@ def test_two_processes_appending_lose_nothing_and_duplicate_nothing(
     assert len(ids) == len(set(ids)) == 150 + 2 * 150
 
 
-def _hold_exclusive_lock(path: Path) -> tuple[sqlite3.Connection, threading.Event]:
+def _hold_exclusive_lock(path: Path) -> sqlite3.Connection:
     """A new database file with another connection holding its exclusive lock."""
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
-    return other, threading.Event()
+    return other
 
 
 def _create_in_rounds(paths: list[str], start: Any, out: Any) -> None:
@@ -180,15 +187,7 @@ def test_processes_creating_the_same_new_store_at_once_all_succeed(tmp_path: Pat
     # needs; SQLite answers one of them "database is locked" at once instead of waiting for the
     # busy timeout. Without a retry about one round in seven failed like that.
     paths = [str(tmp_path / f"new-{i}.sqlite3") for i in range(40)]
-    ctx = multiprocessing.get_context("spawn")
-    start, out = ctx.Barrier(3), ctx.Queue()
-    procs = [ctx.Process(target=_create_in_rounds, args=(paths, start, out)) for _ in range(3)]
-    for p in procs:
-        p.start()
-    failures = [out.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
+    failures = _at_once(_create_in_rounds, [(paths,)] * 3)
     assert failures == [[], [], []]
     with SQLiteStore(paths[-1], create=False) as store:
         assert store.journal_mode() == "wal"
@@ -196,7 +195,7 @@ def test_processes_creating_the_same_new_store_at_once_all_succeed(tmp_path: Pat
 
 def test_a_lock_held_past_the_timeout_is_rc703_not_a_hang(tmp_path: Path) -> None:
     path = tmp_path / "held.sqlite3"
-    other, _ = _hold_exclusive_lock(path)
+    other = _hold_exclusive_lock(path)
     try:
         with pytest.raises(RecordError) as exc:
             SQLiteStore(path, timeout=0.2)
