@@ -268,6 +268,36 @@ def test_an_output_with_records_but_no_run_file_is_refused(tmp_path: Path) -> No
     assert summary.done == 2 and (tmp_path / "out.jsonl.run.json").is_file()
 
 
+def test_resuming_after_lines_of_the_input_changed_is_refused_but_appended_lines_run(
+    tmp_path: Path,
+) -> None:
+    # Keys of a JSON Lines input are line numbers: lines already read must stay as they were.
+    lines = [json_line(p) for p in WANZHOU[:4]]
+    source = tmp_path / "cases.jsonl"
+    source.write_text("\n".join(lines[:2]) + "\n", "utf-8")
+    output = tmp_path / "out.jsonl"
+    assert rongcuo.batch(source, "wanzhou", output=output, format="summary").done == 2
+    run = json.loads((tmp_path / "out.jsonl.run.json").read_text("utf-8"))
+    assert run["input"]["bytes"] == source.stat().st_size
+
+    source.write_text("\n".join(lines) + "\n", "utf-8")  # two lines added at the end
+    summary = rongcuo.batch(source, "wanzhou", output=output, format="summary")
+    assert (summary.skipped, summary.done) == (2, 2)
+
+    source.write_text("\n".join([lines[1], lines[0], *lines[2:]]) + "\n", "utf-8")  # reordered
+    written = output.read_bytes()
+    with pytest.raises(rongcuo.InputError) as caught:
+        rongcuo.batch(source, "wanzhou", output=output, format="summary")
+    (diag,) = caught.value.diagnostics
+    assert diag.code == "RC801" and diag.location.path == ("input",)
+    assert "keys are line numbers" in diag.message_en
+    assert output.read_bytes() == written
+
+    folder = copy_cases(tmp_path / "cases", WANZHOU[:1])  # another kind of input
+    with pytest.raises(rongcuo.InputError, match="kind of input differs"):
+        rongcuo.batch(folder, "wanzhou", output=output, format="summary")
+
+
 def generated_cases(folder: Path, count: int) -> dict[str, str]:
     """``count`` case files, the wanzhou examples again and again under new ids: name → the
     outcome expected."""

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict
 from tqdm import tqdm
 
 from ._api import Backend, Engine
-from ._batch_input import Cases, Item, open_input
+from ._batch_input import Cases, Item, lines_file, open_input
 from ._batch_output import ResultLog, check_run
 from ._case import Case, CaseSource, parse_case
 from ._decision import Decision
@@ -345,7 +345,7 @@ def drive(
     skipped, this_run = 0, 0
     tally: Counter[str | None] = Counter()
     with ResultLog(out) as log:
-        check_run(out, settings, bool(log.done))
+        check_run(out, settings, bool(log.done), lines_file(cases))
         todo = sum(1 for k, _ in entries() if k not in log.done) if finite else None
 
         def pending() -> Iterator[Item]:

@@ -65,6 +65,15 @@ def open_input(cases: Cases) -> tuple[Callable[[], Iterator[Entry]], bool]:
     )
 
 
+def lines_file(cases: Cases) -> Path | None:
+    """The JSON Lines file ``cases`` names, if it names one (not standard input)."""
+    if isinstance(cases, str | Path) and str(cases) != "-":
+        path = Path(cases)
+        if path.suffix in JSONL_SUFFIXES and path.is_file():
+            return path
+    return None
+
+
 def _files(files: list[tuple[str, Path]]) -> Iterator[Entry]:
     return ((key, functools.partial(_read_file, key, path)) for key, path in files)
 

@@ -5,6 +5,7 @@ re-runs, and the run file beside it that records the options the records were ma
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -127,18 +128,21 @@ def run_file_of(output: Path) -> Path:
     return output.with_name(output.name + RUN_SUFFIX)
 
 
-def check_run(output: Path, settings: dict[str, Any], has_records: bool) -> None:
-    """Hold a resumed batch to the options its output was started with.
+def check_run(
+    output: Path, settings: dict[str, Any], has_records: bool, lines: Path | None = None
+) -> None:
+    """Hold a resumed batch to the options and input its output was started with.
 
     ``settings`` are what decides a record: ruleset, ``as_of``, backend, format, and the hash of
-    every ruleset file that can be in force. An output without records gets a new run file; an
-    output with records must have one that says the same (RC801 names each difference, RC802
-    says the run file is missing or unreadable). Call with the output's lock held.
+    every ruleset file that can be in force. ``lines`` is the JSON Lines file read, if the input
+    is one: its keys are line numbers, so the lines already read must not change (lines added at
+    the end may). An output without records gets a new run file; an output with records must have
+    one that says the same (RC801 names each difference, RC802 says the run file is missing or
+    unreadable). Call with the output's lock held.
     """
     run = run_file_of(output)
     if not has_records:
-        _write_atomically(run, json.dumps({"rongcuo_batch_run": RUN_FORMAT, **settings},
-                                          ensure_ascii=False, indent=2) + "\n")  # fmt: skip
+        _write_run(run, settings, lines)
         return
     try:
         raw = run.read_bytes()
@@ -156,8 +160,70 @@ def check_run(output: Path, settings: dict[str, Any], has_records: bool) -> None
         for key, want in settings.items()
         if found.get(key) != want
     ]
+    was = found.get("input")
+    if not _still_starts(lines, was):
+        problems.append(_input_changed(run, output, loaded.positions.at(("input",)), was, lines))
     if problems:
         raise InputError(problems)
+    if lines is not None:  # the lines read from now on are those of the file as it is
+        _write_run(run, settings, lines)
+
+
+def _lines_print(path: Path, size: int | None = None) -> dict[str, Any]:
+    """Size and SHA-256 of the first ``size`` bytes of ``path`` (all of it by default)."""
+    digest = hashlib.sha256()
+    done = 0
+    with path.open("rb") as f:
+        while size is None or done < size:
+            block = f.read(1 << 20 if size is None else min(1 << 20, size - done))
+            if not block:
+                break
+            digest.update(block)
+            done += len(block)
+    return {"file": path.name, "bytes": done, "sha256": digest.hexdigest()}
+
+
+def _still_starts(lines: Path | None, was: Any) -> bool:
+    """Whether the input is of the kind it was and, for JSON Lines, still begins with the bytes
+    read before."""
+    if lines is None or was is None:
+        return lines is None and was is None
+    if not isinstance(was, dict) or not isinstance(was.get("bytes"), int):
+        return False
+    now = _lines_print(lines, was["bytes"])
+    return bool(now["bytes"] == was["bytes"] and now["sha256"] == was.get("sha256"))
+
+
+def _input_changed(
+    run: Path, output: Path, where: Location, was: Any, lines: Path | None
+) -> Diagnostic:
+    if lines is not None and was is not None:
+        zh = (
+            f"输入文件 {lines} 中已读过的行被改动（只可在末尾追加）；键是行号，改动后会指向别的案件"
+        )
+        en = (
+            f"the lines already read from {lines} have changed (lines may only be added at the "
+            "end); keys are line numbers, so they would now mean other cases"
+        )
+    else:
+        zh, en = "输入的种类与上次不同（JSON Lines 文件与其他输入）", "the kind of input differs"
+    return Diagnostic(
+        "RC801",
+        where,
+        f"续跑的输入与写出 {output} 中已有结果时不同：{zh}",
+        f"this run's input differs from the one that wrote the records in {output}: {en}",
+        f"恢复原来的输入，或换一个 -o；要全部重算，删去 {output} 与 {run.name} "
+        f"restore the input, or use another -o; to start over, delete both files",
+    )
+
+
+def _write_run(run: Path, settings: dict[str, Any], lines: Path | None) -> None:
+    content = {
+        "rongcuo_batch_run": RUN_FORMAT,
+        **settings,
+        "input": None if lines is None else _lines_print(lines),
+    }
+    _write_atomically(run, json.dumps(content, ensure_ascii=False, indent=2) + "\n")
 
 
 def _differs(run: Path, output: Path, where: Location, key: str, was: Any, now: Any) -> Diagnostic:
