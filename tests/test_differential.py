@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 import rongcuo
 from rongcuo import _compile
 from rongcuo._compile import compile_ruleset
-from rongcuo._decide import walk_outcomes
 from rongcuo._durable import DurableEvaluator
 from rongcuo._logic import Program, ReferenceEvaluator
 from rongcuo._model import Compare, FactDecl, FactValue, Ruleset, walk
+from rongcuo._walk import walk_outcomes
 
 ON = dt.date(2024, 6, 1)
 RULESETS = ("national", "wanzhou", "mianyang")

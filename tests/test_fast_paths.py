@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 import rongcuo
-from rongcuo import _decide, _decision
+from rongcuo import _decision, _missing
 from rongcuo._compile import compile_ruleset
 from rongcuo._decision import builder
 from rongcuo._durable import DurableEvaluator
@@ -163,14 +163,14 @@ def test_skipping_combinations_that_extend_a_settled_one_changes_no_decision(
     # The missing-fact analysis does not evaluate a pair of values when one of them alone
     # already settles the outcome. Every decision must be the same as when every pair is tried.
     skipped = [0]
-    real = _decide._Trials._implied
+    real = _missing._Trials._implied
 
-    def counted(self: _decide._Trials, key: Any) -> Any:
+    def counted(self: _missing._Trials, key: Any) -> Any:
         found = real(self, key)
         skipped[0] += found is not None
         return found
 
-    monkeypatch.setattr(_decide._Trials, "_implied", counted)
+    monkeypatch.setattr(_missing._Trials, "_implied", counted)
     prefix = "my-" if rid == "mianyang" else "wz-"
     bases = [yaml.safe_load(p.read_text("utf-8")) for p in EXAMPLES if p.name.startswith(prefix)]
     decisions: dict[bool, list[rongcuo.Decision]] = {}
@@ -178,7 +178,7 @@ def test_skipping_combinations_that_extend_a_settled_one_changes_no_decision(
         rs = engine.ruleset(rid, ON)
         declared, situations = rs.facts, {r.id for r in rs.rules_of("situation")}
         for prune in (False, True):
-            monkeypatch.setattr(_decide._Trials, "prune", prune)
+            monkeypatch.setattr(_missing._Trials, "prune", prune)
             rnd = random.Random(f"prune:{rid}")
             decisions[prune] = []
             for i in range(120):

@@ -1,24 +1,13 @@
-"""From rule values to a Decision: the decision order, the looks, the missing facts.
+"""From rule values to a Decision: the looks, the distinctions, the trace, the reasons.
 
-The decision order
-------------------
-Outcome rules carry a ``step``. Steps are walked in increasing order:
-
-* a step with a rule that holds decides (two rules of one step with different outcomes: the
-  ruleset cannot order them, so the case is referred);
-* a step whose rules are all ruled out passes on;
-* a step with an unknown rule leaves its outcome *possible* and the walk goes on.
-
-If only one outcome is possible at the end, that is the decision, even with facts missing. If
-several are, the decision is ``insufficient_facts`` and every missing fact on the way is tried with
-each value it could take, to say which value would give which outcome.
+The decision order is walked in ``_walk.py``; when it leaves the outcome open, ``_missing.py``
+says which unknown facts matter and what each of their values would decide.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from ._case import Case
@@ -32,11 +21,9 @@ from ._decision import (
     FactUse,
     LookFinding,
     MissingFact,
-    OutcomeId,
     RuleResult,
     RulesetRef,
     TraceStep,
-    ValueEffect,
     WalkStep,
     builder,
 )
@@ -46,11 +33,12 @@ from ._logic import (
     Program,
     Truth,
     fact_dependencies,
-    representative_values,
     rule_dependencies,
     truth_name,
 )
-from ._model import Compare, FactDecl, FactValue, Rule, Ruleset, walk
+from ._missing import MissingFacts
+from ._model import FactDecl, Rule, Ruleset, json_value
+from ._walk import Walk, walk_outcomes
 
 # Records are built from data this module made itself: no need to validate them again.
 _new_engine_ref = builder(EngineRef)
@@ -65,10 +53,6 @@ _new_look_finding = builder(LookFinding)
 _new_distinction_finding = builder(DistinctionFinding)
 _new_claim_check = builder(ClaimCheck)
 _new_walk_step = builder(WalkStep)
-_new_missing_fact = builder(MissingFact)
-_new_value_effect = builder(ValueEffect)
-
-_PAIR_LIMIT = 8  # missing facts beyond which joint effects are not enumerated
 _MAX_SHARED = 4096  # FactUse records kept for reuse by one Decider
 _SHAREABLE = frozenset({bool, int, float, str, dt.date, type(None)})
 _TRUTH = {True: "true", False: "false", None: "unknown"}  # truth_name, as a lookup
@@ -84,50 +68,6 @@ _SIDE_LABELS = {
     "not_applicable": "不涉及",
     "unknown": "事实不清",
 }
-
-
-@dataclass(frozen=True)
-class Walk:
-    """Where the decision order led."""
-
-    outcome: OutcomeId
-    deciding: Rule | None
-    possible: tuple[OutcomeId, ...]
-    steps: tuple[tuple[Rule, Truth], ...]
-    conflict: tuple[Rule, ...] = ()
-
-
-def walk_outcomes(program: Program, values: dict[str, bool]) -> Walk:
-    """Walk the decision order over the rule values of one case."""
-    possible: list[OutcomeId] = []
-    seen: list[tuple[Rule, Truth]] = []
-    decided: OutcomeId | None = None
-    deciding: Rule | None = None
-    conflict: tuple[Rule, ...] = ()
-    for rules in program.steps:
-        held = [r for r in rules if values.get(r.id) is True]
-        seen.extend((r, values.get(r.id)) for r in rules)
-        for r in rules:
-            if values.get(r.id) is None:
-                possible.append(r.outcome)  # type: ignore[arg-type]
-        if held:
-            outcomes = sorted({r.outcome for r in held})
-            if len(outcomes) > 1:
-                decided, conflict = "refer", tuple(held)
-            else:
-                decided, deciding = held[0].outcome, held[0]  # type: ignore[assignment]
-            break
-    if decided is None and not possible:
-        decided = "refer"  # no rule of the order applies: only the committee can decide
-    # When no step held but some were unknown, the open outcomes are those steps' outcomes: a
-    # complete decision order (one whose last steps cover every case, as the bundled ones do)
-    # cannot fall through once its unknown steps are settled.
-    if decided is not None:
-        possible.append(decided)
-    distinct = tuple(dict.fromkeys(possible))
-    if len(distinct) == 1:
-        return Walk(distinct[0], deciding, distinct, tuple(seen), conflict)
-    return Walk("insufficient_facts", None, distinct, tuple(seen), conflict)
 
 
 class Decider:
@@ -185,8 +125,6 @@ class Decider:
             d_id: _ranks(rules, ("intolerable", "tolerable"))
             for d_id, rules in self._distinctions.items()
         }
-        self._outcome_rules = frozenset(r.id for step in program.steps for r in step)
-        self._candidate_values: dict[str, list[FactValue]] = {}
         self._engine = _new_engine_ref(
             name=evaluator.name,
             version=evaluator.version,
@@ -194,13 +132,16 @@ class Decider:
         )
         self._uses: dict[tuple[str, type, object], FactUse] = {}
         self._records: dict[tuple[object, ...], tuple[RuleResult, TraceStep]] = {}
-        self._shared: dict[tuple[object, ...], Any] = {}  # walk steps, claim checks, effects
+        self._shared: dict[tuple[object, ...], Any] = {}  # walk steps, claim checks
+        self._missing = MissingFacts(
+            program, evaluator, self._fact_ids, self._rule_deps, self._outcome_label
+        )
 
     def decide(self, case: Case, facts: Facts, as_of: dt.date) -> Decision:
         claims = frozenset(case.claimed_situations)
         values = self.evaluator.rule_values(facts, claims)
         result = walk_outcomes(self.program, values)
-        missing = self._missing(result, values, facts, claims)
+        missing = self._missing.analyse(result, values, facts, claims)
         rs = self.rs
         uses = {fid: self._fact_use(decl, facts) for fid, decl in rs.facts.items()}
         rules = self._rule_records(values, uses)
@@ -275,8 +216,8 @@ class Decider:
             use = _new_fact_use(
                 id=decl.id,
                 label=decl.label,
-                value=_json_value(value),
-                display="未知" if value is None else _display(decl, value),
+                value=json_value(value),
+                display="未知" if value is None else decl.display(value),
             )
             if kind in _SHAREABLE:
                 if len(self._uses) >= _MAX_SHARED:  # numbers take any value: stay bounded
@@ -420,112 +361,6 @@ class Decider:
             )
         return found
 
-    # --- missing facts ----------------------------------------------------------------------
-
-    def _missing(
-        self, result: Walk, values: dict[str, bool], facts: Facts, claims: frozenset[str]
-    ) -> list[MissingFact]:
-        """Unknown facts behind the undecided rules of the walk, each tried with each value."""
-        readers: dict[str, list[str]] = {}
-        pending = [r.id for r, v in result.steps if v is None]
-        seen: set[str] = set()
-        while pending:
-            rid = pending.pop()
-            if rid in seen:
-                continue
-            seen.add(rid)
-            for fid in self._fact_ids[rid]:
-                if fid not in facts:
-                    readers.setdefault(fid, []).append(rid)
-            pending.extend(d for d in self._rule_deps[rid] if values.get(d) is None)
-        if not readers:
-            return []
-        ordered = sorted(readers, key=self._fact_index.__getitem__)
-        trials = _Trials(self, facts, claims, values)
-        singles = trials.outcomes(
-            [((fid, i),) for fid in ordered for i in range(len(self._candidates_of(fid)))]
-        )
-        effects = {
-            fid: [
-                self._effect(self.rs.facts[fid], i, value, singles[(fid, i),])
-                for i, value in enumerate(self._candidates_of(fid))
-            ]
-            for fid in ordered
-        }
-        alone = {fid: any(e.outcome != result.outcome for e in effects[fid]) for fid in ordered}
-        jointly = self._matter_with_another(
-            [fid for fid in ordered if not alone[fid]], ordered, trials
-        )
-        out = []
-        for fid in ordered:
-            decl = self.rs.facts[fid]
-            out.append(
-                _new_missing_fact(
-                    id=fid,
-                    label=decl.label,
-                    question=decl.question,
-                    looks=list(decl.looks),
-                    rules=sorted(set(readers[fid])),
-                    changes_outcome=alone[fid] or jointly[fid],
-                    effects=effects[fid],
-                )
-            )
-        return out
-
-    def _effect(self, decl: FactDecl, i: int, value: FactValue, outcome: OutcomeId) -> ValueEffect:
-        key = ("effect", decl.id, i, outcome)
-        found = self._shared.get(key)
-        if found is None:
-            found = self._shared[key] = _new_value_effect(
-                value=_json_value(value),
-                display=_display(decl, value),
-                outcome=outcome,
-                outcome_label=self._outcome_label(outcome),
-            )
-        return found
-
-    def _matter_with_another(
-        self, fids: list[str], missing: list[str], trials: _Trials
-    ) -> dict[str, bool]:
-        """For each of ``fids``: whether it changes the outcome once some other missing fact
-        is known.
-
-        A fact can matter only jointly (the loss recovered matters once a situation is known to
-        apply), which trying one fact at a time would miss. Pairs are tried for up to
-        ``_PAIR_LIMIT`` missing facts; past that, this says ``True`` rather than guess "no".
-        The pairs of all ``fids`` are tried in one batch.
-        """
-        if len(missing) > _PAIR_LIMIT:
-            return dict.fromkeys(fids, True)
-        groups = {
-            fid: [
-                [((other, j), (fid, i)) for i in range(len(self._candidates_of(fid)))]
-                for other in missing
-                if other != fid
-                for j in range(len(self._candidates_of(other)))
-            ]
-            for fid in fids
-        }
-        outcomes = trials.outcomes([t for gs in groups.values() for g in gs for t in g])
-        return {
-            fid: any(len({outcomes[t] for t in g}) > 1 for g in gs) for fid, gs in groups.items()
-        }
-
-    def _candidates_of(self, fid: str) -> list[FactValue]:
-        found = self._candidate_values.get(fid)
-        if found is None:
-            found = self._candidate_values[fid] = self._candidates_for(self.rs.facts[fid])
-        return found
-
-    def _candidates_for(self, decl: FactDecl) -> list[FactValue]:
-        """Values of a missing fact that reach every region the ruleset's comparisons carve out."""
-        consts: list[FactValue] = []
-        for rule in self.rs.rules.values():
-            for node in walk(rule.when) if rule.when is not None else ():
-                if isinstance(node, Compare) and node.fact == decl.id:
-                    consts.extend(node.value if isinstance(node.value, tuple) else (node.value,))
-        return representative_values(decl, consts)
-
     # --- reasons -----------------------------------------------------------------------------
 
     def _reason(self, result: Walk, missing: list[MissingFact], lang: str) -> str:
@@ -571,72 +406,6 @@ class Decider:
         return f"{title}{rule.cite.clause}"
 
 
-Trial = tuple[tuple[str, int], ...]  # (missing fact, index of its candidate value), sorted
-
-
-class _Trials:
-    """The outcome of one case with some missing facts given candidate values.
-
-    Each combination is evaluated once (a pair comes up again with its members swapped), and
-    the combinations asked for together go to the evaluator in one batch.
-
-    A combination that contains one already *settled* — decided by a rule that holds, every
-    other open step leading to the same outcome — is not evaluated: knowing more facts can
-    only turn unknown rule values into true or false, never change a value already known, so
-    the same rules still hold and no open step can lead elsewhere. Its outcome is the settled
-    one. (``tests/test_fast_paths.py`` holds this equal to evaluating every combination.)
-    """
-
-    prune = True  # False evaluates every combination (for the test that checks the shortcut)
-
-    def __init__(
-        self, decider: Decider, facts: Facts, claims: frozenset[str], values: dict[str, bool]
-    ) -> None:
-        self.decider = decider
-        self.facts = facts
-        self.claims = claims
-        self.values = values
-        self.known: dict[Trial, OutcomeId] = {}
-        self.settled: set[Trial] = set()
-
-    def outcomes(self, trials: list[Trial]) -> dict[Trial, OutcomeId]:
-        keys = [tuple(sorted(t)) for t in trials]
-        todo = []
-        for key in dict.fromkeys(k for k in keys if k not in self.known):
-            implied = self._implied(key)
-            if implied is None:
-                todo.append(key)
-            else:
-                self.known[key] = implied
-                self.settled.add(key)
-        if todo:
-            d = self.decider
-            changes = [{fid: d._candidates_of(fid)[i] for fid, i in key} for key in todo]
-            evaluator = d.evaluator
-            batch = getattr(evaluator, "trial_values", None)
-            if batch is not None:  # only the outcome rules' values are needed to walk
-                found = batch(self.facts, self.claims, self.values, changes, d._outcome_rules)
-            else:  # an evaluator without trials: evaluate each case in full
-                found = [evaluator.rule_values({**self.facts, **c}, self.claims) for c in changes]
-            for key, values in zip(todo, found, strict=True):
-                walked = walk_outcomes(d.program, values)
-                self.known[key] = walked.outcome
-                held = walked.deciding is not None or bool(walked.conflict)
-                if held and walked.outcome != "insufficient_facts":
-                    self.settled.add(key)
-        return {t: self.known[k] for t, k in zip(trials, keys, strict=True)}
-
-    def _implied(self, key: Trial) -> OutcomeId | None:
-        """The outcome of a settled combination ``key`` extends, if there is one."""
-        if not self.prune or len(key) < 2:
-            return None
-        for i in range(len(key)):
-            part = key[:i] + key[i + 1 :]
-            if part in self.settled:
-                return self.known[part]
-        return None
-
-
 def _ranking_key(rule: Rule) -> str:
     return rule.finding or rule.side
 
@@ -646,18 +415,3 @@ def _ranks(
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The ids of ``rules`` of each rank, strongest first."""
     return tuple((rank, tuple(r.id for r in rules if _ranking_key(r) == rank)) for rank in order)
-
-
-def _json_value(value: FactValue | None) -> bool | int | float | str | None:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _display(decl: FactDecl, value: FactValue) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = decl.value_label(value)
-    return f"{text}{decl.unit}" if decl.unit and decl.type == "number" else text

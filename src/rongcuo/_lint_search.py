@@ -45,7 +45,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ._check import _dnf, _Lit
-from ._decide import walk_outcomes
 from ._lint_cubes import Cube, _absorb, _cover, _key, _meet, _OutOfBudget, _solutions
 from ._logic import (
     Program,
@@ -70,6 +69,7 @@ from ._model import (
     Ruleset,
     walk,
 )
+from ._walk import walk_outcomes
 
 MAX_ENUMERATION = 20_000  # combinations enumerated exhaustively with the reference evaluator
 SEARCH_BUDGET = 200_000  # steps of the symbolic search before falling back to sampling

@@ -161,6 +161,16 @@ class FactDecl:
             return "是" if value else "否"
         return str(value)
 
+    def display(self, value: FactValue) -> str:
+        """A value of this fact as a memo prints it: the enum label, 是/否, a date in ISO form,
+        a whole number without ``.0``, and the unit of a number."""
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = self.value_label(value)
+        return f"{text}{self.unit}" if self.unit and self.type == "number" else text
+
 
 @dataclass(frozen=True)
 class Document:
@@ -352,3 +362,10 @@ class Ruleset:
     def aggregated(self, kind: RuleKind) -> list[Rule]:
         """Rules that ``any_rule`` / ``all_rules`` of ``kind`` range over."""
         return [r for r in self.rules.values() if r.kind == kind and not r.referral]
+
+
+def json_value(value: FactValue | None) -> bool | int | float | str | None:
+    """A fact value as JSON data (a date as its ISO text)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
