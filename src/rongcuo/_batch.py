@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict
 from tqdm import tqdm
 
 from ._api import Backend, Engine
-from ._batch_input import Cases, Item, lines_file, open_input
+from ._batch_input import Cases, Item, open_input
 from ._batch_output import ResultLog, check_run
 from ._case import Case, CaseSource, parse_case
 from ._decision import Decision
@@ -340,13 +340,14 @@ def drive(
     items and, when known, how many) and append each result. ``settings`` (:meth:`Job.settings`)
     must be those ``output`` was started with. Shared by every way of running."""
     start = time.perf_counter()
-    entries, finite = open_input(cases)
+    source = open_input(cases)
+    entries = source.entries
     out = Path(output)
     skipped, this_run = 0, 0
     tally: Counter[str | None] = Counter()
     with ResultLog(out) as log:
-        check_run(out, settings, bool(log.done), lines_file(cases))
-        todo = sum(1 for k, _ in entries() if k not in log.done) if finite else None
+        check_run(out, settings, bool(log.done), source.lines)
+        todo = sum(1 for k, _ in entries() if k not in log.done) if source.finite else None
 
         def pending() -> Iterator[Item]:
             nonlocal skipped

@@ -38,40 +38,38 @@ class Item(NamedTuple):
 Entry = tuple[str, Callable[[], Item]]  # a key, and how to read its case if it must run
 
 
-def open_input(cases: Cases) -> tuple[Callable[[], Iterator[Entry]], bool]:
-    """The entries of ``cases``, and whether they can be read twice (to count them first).
+class Input(NamedTuple):
+    """An opened input: its entries (a fresh iterator each call), whether they can be read twice
+    (to count them first), and the JSON Lines file it is, if it is one (not standard input)."""
 
-    A folder (case files found recursively, sorted; hidden ones skipped), one case file, a JSON
-    Lines file (``*.jsonl``, ``*.ndjson``), ``"-"`` for JSON Lines on standard input, or an
-    iterable of (key, case) pairs.
+    entries: Callable[[], Iterator[Entry]]
+    finite: bool
+    lines: Path | None = None
+
+
+def open_input(cases: Cases) -> Input:
+    """The entries of ``cases``: a folder (case files found recursively, sorted; hidden ones
+    skipped), one case file, a JSON Lines file (``*.jsonl``, ``*.ndjson``), ``"-"`` for JSON
+    Lines on standard input, or an iterable of (key, case) pairs.
     """
     if not isinstance(cases, str | Path):
-        return functools.partial(_pairs, cases), False
+        return Input(functools.partial(_pairs, cases), False)
     if str(cases) == "-":
-        return functools.partial(_lines, None), False
+        return Input(functools.partial(_lines, None), False)
     path = Path(cases)
     if path.is_dir():
         found = [p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES and p.is_file()]
         keyed = {p.relative_to(path).as_posix(): p for p in found}
         files = [(k, p) for k, p in sorted(keyed.items()) if not re.search(r"(^|/)\.", k)]
-        return functools.partial(_files, files), True
+        return Input(functools.partial(_files, files), True)
     if path.suffix in JSONL_SUFFIXES and path.is_file():
-        return functools.partial(_lines, path), True
+        return Input(functools.partial(_lines, path), True, path)
     if path.suffix in CASE_SUFFIXES and path.is_file():
-        return functools.partial(_files, [(path.name, path)]), True
+        return Input(functools.partial(_files, [(path.name, path)]), True)
     raise ValueError(
         f"{cases}：不是案件文件夹、案件文件或 JSON Lines 文件 not a folder, a case file "
         f"({', '.join(CASE_SUFFIXES)}) or a JSON Lines file ({', '.join(JSONL_SUFFIXES)})"
     )
-
-
-def lines_file(cases: Cases) -> Path | None:
-    """The JSON Lines file ``cases`` names, if it names one (not standard input)."""
-    if isinstance(cases, str | Path) and str(cases) != "-":
-        path = Path(cases)
-        if path.suffix in JSONL_SUFFIXES and path.is_file():
-            return path
-    return None
 
 
 def _files(files: list[tuple[str, Path]]) -> Iterator[Entry]:

@@ -142,7 +142,7 @@ def check_run(
     """
     run = run_file_of(output)
     if not has_records:
-        _write_run(run, settings, lines)
+        _write_run(run, settings, None if lines is None else _lines_print(lines)[0])
         return
     try:
         raw = run.read_bytes()
@@ -161,37 +161,38 @@ def check_run(
         if found.get(key) != want
     ]
     was = found.get("input")
-    if not _still_starts(lines, was):
+    read = was.get("bytes") if isinstance(was, dict) else None
+    now, head = (None, None) if lines is None else _lines_print(lines, read)
+    if not _still_starts(lines, was, head):
         problems.append(_input_changed(run, output, loaded.positions.at(("input",)), was, lines))
     if problems:
         raise InputError(problems)
-    if lines is not None:  # the lines read from now on are those of the file as it is
-        _write_run(run, settings, lines)
+    if now is not None:  # the lines read from now on are those of the file as it is
+        _write_run(run, settings, now)
 
 
-def _lines_print(path: Path, size: int | None = None) -> dict[str, Any]:
-    """Size and SHA-256 of the first ``size`` bytes of ``path`` (all of it by default)."""
+def _lines_print(path: Path, prefix: object = None) -> tuple[dict[str, Any], str | None]:
+    """Size and SHA-256 of ``path``, and, in the same pass, the SHA-256 of its first ``prefix``
+    bytes (None when ``prefix`` is not a byte count or the file is shorter)."""
     digest = hashlib.sha256()
     done = 0
+    stop = prefix if isinstance(prefix, int) and not isinstance(prefix, bool) else -1
+    head = digest.hexdigest() if stop == 0 else None
     with path.open("rb") as f:
-        while size is None or done < size:
-            block = f.read(1 << 20 if size is None else min(1 << 20, size - done))
-            if not block:
-                break
+        while block := f.read(min(1 << 20, stop - done) if done < stop else 1 << 20):
             digest.update(block)
             done += len(block)
-    return {"file": path.name, "bytes": done, "sha256": digest.hexdigest()}
+            if done == stop:
+                head = digest.hexdigest()
+    return {"file": path.name, "bytes": done, "sha256": digest.hexdigest()}, head
 
 
-def _still_starts(lines: Path | None, was: Any) -> bool:
+def _still_starts(lines: Path | None, was: Any, head: str | None) -> bool:
     """Whether the input is of the kind it was and, for JSON Lines, still begins with the bytes
-    read before."""
+    read before (``head``: the hash of as many bytes of it now)."""
     if lines is None or was is None:
         return lines is None and was is None
-    if not isinstance(was, dict) or not isinstance(was.get("bytes"), int):
-        return False
-    now = _lines_print(lines, was["bytes"])
-    return bool(now["bytes"] == was["bytes"] and now["sha256"] == was.get("sha256"))
+    return head is not None and isinstance(was, dict) and head == was.get("sha256")
 
 
 def _input_changed(
@@ -217,12 +218,8 @@ def _input_changed(
     )
 
 
-def _write_run(run: Path, settings: dict[str, Any], lines: Path | None) -> None:
-    content = {
-        "rongcuo_batch_run": RUN_FORMAT,
-        **settings,
-        "input": None if lines is None else _lines_print(lines),
-    }
+def _write_run(run: Path, settings: dict[str, Any], lines: dict[str, Any] | None) -> None:
+    content = {"rongcuo_batch_run": RUN_FORMAT, **settings, "input": lines}
     _write_atomically(run, json.dumps(content, ensure_ascii=False, indent=2) + "\n")
 
 
