@@ -212,7 +212,6 @@ class DurableEvaluator:
             {k: v for k, v in compiled.definition.items() if not k.endswith(TRIAL_SUFFIX)},
         )
         self._trials: _Engine | None = None
-        self._closed = False
 
     def close(self) -> None:
         """Free the engine's copies of the ruleset; the evaluator cannot be used afterwards."""
@@ -220,11 +219,10 @@ class DurableEvaluator:
             if engine is not None:
                 engine.close()
         self._base = self._trials = None
-        self._closed = True
 
     def _trial_engine(self) -> _Engine:
         if self._trials is None:
-            if self._closed:
+            if self._base is None:
                 raise EngineError("this evaluator was closed")
             self._trials = _Engine(
                 self._host,
