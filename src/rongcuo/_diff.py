@@ -28,6 +28,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import get_args
 
 from ._api import Backend, Engine
 from ._decision import Decision, TraceStep
@@ -58,19 +59,8 @@ from ._revision import RulesetSource as RulesetSource
 from ._revision import open_revision as open_revision
 from ._rule_edits import rule_edits
 
-#: The order reasons are ranked in: the most decisive first.
-GROUP_ORDER: tuple[Group, ...] = (
-    "deciding",
-    "exclusion",
-    "situation",
-    "precondition",
-    "ground",
-    "look",
-    "distinction",
-    "outcome",
-    "missing_fact",
-    "claim",
-)
+#: The order reasons are ranked in, the most decisive first: the order ``Group`` lists them.
+GROUP_ORDER: tuple[Group, ...] = get_args(Group)
 _GROUP_OF_KIND: dict[str, Group] = {
     "situation": "situation",
     "exclusion": "exclusion",
