@@ -153,18 +153,27 @@ def check(rulesets: Sequence[str], fmt: str) -> None:
     """List every problem in RULESETS (ids or folders), each with file:line and a fix hint."""
 
     def action() -> int:
-        diags: list[Diagnostic] = []
-        for spec in rulesets:
-            rid, paths = _split_ruleset(spec)
-            diags += Engine(paths, backend="reference").check(rid)
-        diags = sort_diagnostics(diags)
-        if fmt == "json":
-            click.echo(json.dumps([d.to_dict() for d in diags], ensure_ascii=False, indent=2))
-        else:
-            click.echo(format_diagnostics(diags))
+        diags = _print_diagnostics(rulesets, fmt, Engine.check)
         return 1 if any(d.severity == "error" for d in diags) else 0
 
     _run(action)
+
+
+def _print_diagnostics(
+    rulesets: Sequence[str], fmt: str, find: Callable[[Engine, str], list[Diagnostic]]
+) -> list[Diagnostic]:
+    """Print, as text or JSON, what ``find`` (``Engine.check``, ``Engine.lint``) reports on each
+    of ``rulesets`` (ids or folders), all sorted together; return it."""
+    diags: list[Diagnostic] = []
+    for spec in rulesets:
+        rid, paths = _split_ruleset(spec)
+        diags += find(Engine(paths, backend="reference"), rid)
+    diags = sort_diagnostics(diags)
+    if fmt == "json":
+        click.echo(json.dumps([d.to_dict() for d in diags], ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_diagnostics(diags))
+    return diags
 
 
 @main.command()
@@ -178,15 +187,7 @@ def lint(rulesets: Sequence[str], fmt: str, strict: bool) -> None:
     shadowed exclusions, gaps, unread facts, rules without a citation (docs/lint.md)."""
 
     def action() -> int:
-        diags: list[Diagnostic] = []
-        for spec in rulesets:
-            rid, paths = _split_ruleset(spec)
-            diags += Engine(paths, backend="reference").lint(rid)
-        diags = sort_diagnostics(diags)
-        if fmt == "json":
-            click.echo(json.dumps([d.to_dict() for d in diags], ensure_ascii=False, indent=2))
-        else:
-            click.echo(format_diagnostics(diags))
+        diags = _print_diagnostics(rulesets, fmt, Engine.lint)
         if any(d.severity == "error" for d in diags):
             return 1
         return 1 if strict and diags else 0
