@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from rongcuo._decision import builder
 from rongcuo._durable import DurableEvaluator
 from rongcuo._logic import Program, ReferenceEvaluator
 
-from .conftest import EXAMPLES, ruleset_of
+from .conftest import EXAMPLES, WriteRuleset, ruleset_of
 from .test_differential import ON, domain
 
 CITATION = {"doc": "d", "doc_title": "《文件》", "clause": "第一条", "text": "原文"}
@@ -157,20 +158,27 @@ def test_trials_leave_the_durable_session_empty() -> None:
 
 @pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])
 @pytest.mark.parametrize("backend", ["durable", "reference"])
-def test_skipping_combinations_that_extend_a_settled_one_changes_no_decision(
+def test_skipping_combinations_that_cannot_change_the_outcome_changes_no_decision(
     rid: str, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The missing-fact analysis does not evaluate a pair of values when one of them alone
-    # already settles the outcome. Every decision must be the same as when every pair is tried.
-    skipped = [0]
-    real = _missing._Trials._implied
+    # The missing-fact analysis evaluates one of two values no unknown rule tells apart, and
+    # does not pair a fact with a value of another that leaves nothing it reaches unknown.
+    # Every decision must be the same as when every value and every pair is tried.
+    skipped = {"inert": 0, "same": 0}
+    real_inert, real_same = _missing._Trials.inert, _missing.MissingFacts._same_as
 
-    def counted(self: _missing._Trials, key: Any) -> Any:
-        found = real(self, key)
-        skipped[0] += found is not None
+    def inert(self: _missing._Trials, trial: Any, reach: Any) -> bool:
+        found = real_inert(self, trial, reach)
+        skipped["inert"] += found
         return found
 
-    monkeypatch.setattr(_missing._Trials, "_implied", counted)
+    def same_as(self: _missing.MissingFacts, fid: str, values: Any) -> Any:
+        found = real_same(self, fid, values)
+        skipped["same"] += found is not None
+        return found
+
+    monkeypatch.setattr(_missing._Trials, "inert", inert)
+    monkeypatch.setattr(_missing.MissingFacts, "_same_as", same_as)
     prefix = "my-" if rid == "mianyang" else "wz-"
     bases = [yaml.safe_load(p.read_text("utf-8")) for p in EXAMPLES if p.name.startswith(prefix)]
     decisions: dict[bool, list[rongcuo.Decision]] = {}
@@ -197,7 +205,7 @@ def test_skipping_combinations_that_extend_a_settled_one_changes_no_decision(
                     facts=facts,
                 )
                 decisions[prune].append(engine.evaluate(case, ruleset=rid))
-    assert skipped[0] > 0  # the shortcut was taken
+    assert skipped["inert"] > 0 and skipped["same"] > 0  # both shortcuts were taken
     assert sum(d.outcome == "insufficient_facts" for d in decisions[True]) >= 10
     assert [d.to_json() for d in decisions[True]] == [d.to_json() for d in decisions[False]]
 
@@ -230,3 +238,77 @@ def test_rule_records_are_immutable_and_shared_only_between_equal_reads() -> Non
         else:
             assert s is by_rule[s.rule]
     assert first.to_json() == again.to_json()
+
+
+KNOWN_RULESET = """
+id: asks
+title: 问是否查明的规则集
+version: "1"
+effective_from: 2020-01-01
+outcomes:
+  - {id: tolerate, label: 予以容错}
+  - {id: mitigate, label: 从轻减轻}
+  - {id: not_tolerate, label: 不予容错}
+  - {id: insufficient_facts, label: 事实不清}
+  - {id: refer, label: 提请集体研究}
+facts:
+  - {id: loss, type: number, min: 0, label: 损失}
+  - {id: bribe, type: bool, label: 受贿}
+rules:
+  - id: small_or_unassessed
+    kind: situation
+    label: 损失小或尚未评估
+    when:
+      any:
+        - {fact: loss, known: false}
+        - {fact: loss, lt: 100}
+  - id: bribery
+    kind: exclusion
+    label: 受贿
+    when: {fact: bribe, eq: true}
+  - id: huge_loss
+    kind: exclusion
+    label: 损失特别巨大
+    when: {fact: loss, ge: 1000000}
+  - id: order_exclusion
+    kind: outcome
+    step: 1
+    outcome: not_tolerate
+    label: 存在不予容错情形
+    when: {any_rule: exclusion}
+  - id: order_tolerate
+    kind: outcome
+    step: 2
+    outcome: tolerate
+    label: 符合容错情形
+    when: {any_rule: situation}
+  - id: order_none
+    kind: outcome
+    step: 3
+    outcome: not_tolerate
+    label: 不符合容错情形
+    when:
+      not: {any_rule: situation}
+"""
+
+
+@pytest.mark.parametrize("backend", ["durable", "reference"])
+def test_no_shortcut_is_taken_for_a_fact_a_rule_asks_known_about(
+    backend: str, write_ruleset: WriteRuleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # small_or_unassessed holds while the loss is unknown, so it is not among the unknown
+    # rules; yet knowing the loss can turn it false. A loss of 50 and one of 500,050 are alike for
+    # every unknown rule (huge_loss), but not for the outcome: the shortcuts must stay off.
+    write_ruleset("asks", "1", KNOWN_RULESET)
+    case = {"id": "K-1", "title": "损失未评估", "incident_date": "2024-01-01", "facts": {}}
+    decisions = {}
+    for prune in (True, False):
+        monkeypatch.setattr(_missing._Trials, "prune", prune)
+        with rongcuo.Engine([tmp_path / "rulesets"], backend=backend) as engine:  # type: ignore[arg-type]
+            decisions[prune] = engine.evaluate(case, ruleset="asks")
+    decision = decisions[True]
+    assert decision.outcome == "insufficient_facts"
+    loss = next(m for m in decision.missing_facts if m.id == "loss")
+    effects = {e.value: e.outcome for e in loss.effects}
+    assert effects[50] == "insufficient_facts" and effects[500050] == "not_tolerate"
+    assert decision.to_json() == decisions[False].to_json()

@@ -4,8 +4,9 @@ When the decision order leaves the outcome open (``insufficient_facts``), every 
 behind an undecided rule of the walk is tried with each value it could take — values reaching
 every region the ruleset's comparisons carve out — alone, to say which value gives which outcome,
 and, for a fact that changes nothing alone, in pairs with another missing fact, to say whether it
-matters once the other is known. The trials of a case go to the evaluator in batches and are
-pruned where the outcome is already settled (``_Trials``).
+matters once the other is known. The trials of a case go to the evaluator in batches; values no
+rule still unknown tells apart share one trial, and pairs that cannot change the outcome are not
+tried (``_Trials``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._decision import MissingFact, OutcomeId, ValueEffect, builder
-from ._logic import Evaluator, Facts, Program, representative_values
-from ._model import Compare, FactDecl, FactValue, json_value, walk
+from ._logic import Evaluator, Facts, Program, compare, representative_values, upstream_rules
+from ._model import Compare, FactDecl, FactValue, Known, json_value, walk
 from ._walk import Walk, walk_outcomes
 
 _new_missing_fact = builder(MissingFact)
@@ -44,6 +45,27 @@ class MissingFacts:
         self._fact_index = {f: i for i, f in enumerate(self.rs.facts)}
         #: the rules the walk reads: all a trial needs the values of
         self.outcome_rules = frozenset(r.id for step in program.steps for r in step)
+        #: facts some rule asks whether they are known: knowing one can turn a rule that held
+        #: false, so the shortcuts that rely on more facts only settling rules are off for them
+        self.known_read = frozenset(
+            node.fact
+            for rule in self.rs.rules.values()
+            if rule.when is not None
+            for node in walk(rule.when)
+            if isinstance(node, Known)
+        )
+        self._reaches: dict[str, frozenset[str]] = {}
+        #: per fact, the comparisons on it in rules the walk reads (directly or not):
+        #: (rule, operator, operand)
+        self._compares: dict[str, list[tuple[str, str, FactValue | tuple[FactValue, ...]]]] = {}
+        walked = upstream_rules(self.outcome_rules, program.reads)
+        for rule in program.order:
+            if rule.id in walked and rule.when is not None:
+                for node in walk(rule.when):
+                    if isinstance(node, Compare):
+                        self._compares.setdefault(node.fact, []).append(
+                            (rule.id, node.op, node.value)
+                        )
         self._candidate_values: dict[str, list[FactValue]] = {}
         self._effects: dict[tuple[str, int, str], ValueEffect] = {}
 
@@ -66,7 +88,9 @@ class MissingFacts:
         if not readers:
             return []
         ordered = sorted(readers, key=self._fact_index.__getitem__)
-        trials = _Trials(self, facts, claims, values)
+        monotone = self.known_read.isdisjoint(ordered)
+        same = {fid: self._same_as(fid, values) if monotone else None for fid in ordered}
+        trials = _Trials(self, facts, claims, values, monotone, same)
         singles = trials.outcomes(
             [((fid, i),) for fid in ordered for i in range(len(self.candidates_of(fid)))]
         )
@@ -118,7 +142,8 @@ class MissingFacts:
         A fact can matter only jointly (the loss recovered matters once a situation is known to
         apply), which trying one fact at a time would miss. Pairs are tried for up to
         ``_PAIR_LIMIT`` missing facts; past that, this says ``True`` rather than guess "no".
-        The pairs of all ``fids`` are tried in one batch.
+        A value of the other fact that leaves unknown no outcome rule the fact can reach is
+        not tried (``_Trials.inert``). The pairs of all ``fids`` are tried in one batch.
         """
         if len(missing) > _PAIR_LIMIT:
             return dict.fromkeys(fids, True)
@@ -128,6 +153,7 @@ class MissingFacts:
                 for other in missing
                 if other != fid
                 for j in range(len(self.candidates_of(other)))
+                if not trials.inert(((other, j),), self.reaches(fid))
             ]
             for fid in fids
         }
@@ -135,6 +161,29 @@ class MissingFacts:
         return {
             fid: any(len({outcomes[t] for t in g}) > 1 for g in gs) for fid, gs in groups.items()
         }
+
+    def _same_as(self, fid: str, values: dict[str, bool]) -> list[int] | None:
+        """For each candidate value of ``fid``, the first candidate it cannot be told apart
+        from in this case; ``None`` when all differ.
+
+        Knowing ``fid`` can change only the rules still unknown, so two values that every
+        comparison on ``fid`` in those rules answers alike give the same rule values, and one
+        trial serves both.
+        """
+        tests = [(op, ref) for rid, op, ref in self._compares.get(fid, ()) if rid not in values]
+        firsts: dict[tuple[bool, ...], int] = {}
+        same = [
+            firsts.setdefault(tuple([compare(v, op, ref) for op, ref in tests]), i)
+            for i, v in enumerate(self.candidates_of(fid))
+        ]
+        return same if len(firsts) < len(same) else None
+
+    def reaches(self, fid: str) -> frozenset[str]:
+        """The outcome rules whose value can depend on fact ``fid``."""
+        found = self._reaches.get(fid)
+        if found is None:
+            found = self._reaches[fid] = self.program.downstream[fid] & self.outcome_rules
+        return found
 
     def candidates_of(self, fid: str) -> list[FactValue]:
         found = self._candidate_values.get(fid)
@@ -161,35 +210,54 @@ class _Trials:
     Each combination is evaluated once (a pair comes up again with its members swapped), and
     the combinations asked for together go to the evaluator in one batch.
 
-    A combination that contains one already *settled* — decided by a rule that holds, every
-    other open step leading to the same outcome — is not evaluated: knowing more facts can
-    only turn unknown rule values into true or false, never change a value already known, so
-    the same rules still hold and no open step can lead elsewhere. Its outcome is the settled
-    one. (``tests/test_fast_paths.py`` holds this equal to evaluating every combination.)
+    Two shortcuts rest on one fact: knowing one more fact can only turn unknown rule values
+    into true or false, never change a value already known. (That is so for every fact no rule
+    asks ``known:`` about; with such a fact missing, neither shortcut is taken.)
+
+    * Two values of a fact that every comparison on it in the rules still unknown answers alike
+      give the same rule values: one is evaluated for both (``same``).
+    * A fact cannot change the outcome of a combination in which none of the outcome rules it
+      reaches is still unknown, or whose outcome is *settled* — decided by a rule that holds,
+      every other open step leading to the same outcome (``inert``): its pairs with that
+      combination are not tried.
+
+    (``tests/test_fast_paths.py`` holds the decisions equal to evaluating every combination.)
     """
 
-    prune = True  # False evaluates every combination (for the test that checks the shortcut)
+    prune = True  # False evaluates every combination (for the test that checks the shortcuts)
 
     def __init__(
-        self, analysis: MissingFacts, facts: Facts, claims: frozenset[str], values: dict[str, bool]
+        self,
+        analysis: MissingFacts,
+        facts: Facts,
+        claims: frozenset[str],
+        values: dict[str, bool],
+        monotone: bool,
+        same: dict[str, list[int] | None],
     ) -> None:
         self.analysis = analysis
         self.facts = facts
         self.claims = claims
         self.values = values
+        self.monotone = monotone and self.prune
+        self.same = same if self.monotone else {}
         self.known: dict[Trial, OutcomeId] = {}
         self.settled: set[Trial] = set()
+        self.open: dict[Trial, frozenset[str]] = {}  # outcome rules still unknown in a trial
+
+    def key(self, trial: Trial) -> Trial:
+        """The combination evaluated for ``trial``: each value replaced by the first candidate
+        it cannot be told apart from, sorted."""
+        same = self.same
+        out = []
+        for fid, i in trial:
+            firsts = same.get(fid)
+            out.append((fid, i if firsts is None else firsts[i]))
+        return tuple(sorted(out))
 
     def outcomes(self, trials: list[Trial]) -> dict[Trial, OutcomeId]:
-        keys = [tuple(sorted(t)) for t in trials]
-        todo = []
-        for key in dict.fromkeys(k for k in keys if k not in self.known):
-            implied = self._implied(key)
-            if implied is None:
-                todo.append(key)
-            else:
-                self.known[key] = implied
-                self.settled.add(key)
+        keys = [self.key(t) for t in trials]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.known))
         if todo:
             d = self.analysis
             changes = [{fid: d.candidates_of(fid)[i] for fid, i in key} for key in todo]
@@ -199,20 +267,20 @@ class _Trials:
                 found = batch(self.facts, self.claims, self.values, changes, d.outcome_rules)
             else:  # an evaluator without trials: evaluate each case in full
                 found = [evaluator.rule_values({**self.facts, **c}, self.claims) for c in changes]
+            outcome_rules = d.outcome_rules
             for key, values in zip(todo, found, strict=True):
                 walked = walk_outcomes(d.program, values)
                 self.known[key] = walked.outcome
+                self.open[key] = outcome_rules.difference(values)
                 held = walked.deciding is not None or bool(walked.conflict)
                 if held and walked.outcome != "insufficient_facts":
                     self.settled.add(key)
         return {t: self.known[k] for t, k in zip(trials, keys, strict=True)}
 
-    def _implied(self, key: Trial) -> OutcomeId | None:
-        """The outcome of a settled combination ``key`` extends, if there is one."""
-        if not self.prune or len(key) < 2:
-            return None
-        for i in range(len(key)):
-            part = key[:i] + key[i + 1 :]
-            if part in self.settled:
-                return self.known[part]
-        return None
+    def inert(self, trial: Trial, reach: frozenset[str]) -> bool:
+        """Whether a fact that reaches only the outcome rules ``reach`` leaves the outcome of
+        the evaluated combination ``trial`` as it is, whatever its value."""
+        if not self.monotone:
+            return False
+        key = self.key(trial)
+        return key in self.settled or self.open[key].isdisjoint(reach)
