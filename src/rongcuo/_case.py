@@ -250,7 +250,7 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
             continue
         assert checked is not None
         facts[key] = checked
-    situations = {r.id for r in rs.rules_of("situation")}
+    situations = {r.id for r in rs.rules_of("situation")} if case.claimed_situations else set()
     for i, sid in enumerate(case.claimed_situations):
         if sid not in situations:
             diags.append(

@@ -241,11 +241,11 @@ class Decider:
         out = {}
         get = values.get
         for seq, rid, kind, label, cite, deps, reads in self._trace_rows:
-            read = tuple([uses[f] for f in deps])
             value = get(rid)
-            key = (rid, value, *map(id, read))
+            key = (rid, value, *[id(uses[f]) for f in deps])
             pair = cache.get(key)
             if pair is None:
+                read = tuple([uses[f] for f in deps])
                 truth = _TRUTH[value]
                 pair = cache[key] = (
                     _new_rule_result(

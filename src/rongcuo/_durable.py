@@ -497,6 +497,9 @@ class DurableEvaluator:
         engine.acted = False
 
 
+_SCALARS: dict[tuple[type, object], str] = {}  # text, floats and dates already written
+
+
 def _json_scalar(value: FactValue) -> str:
     """A fact value as JSON, as the engine sees it (dates as day numbers, so they order)."""
     kind = type(value)
@@ -504,7 +507,13 @@ def _json_scalar(value: FactValue) -> str:
         return "true" if value else "false"
     if kind is int:
         return int.__repr__(value)
-    return json.dumps(encode_value(value))
+    key = (kind, value)
+    found = _SCALARS.get(key)
+    if found is None:
+        if len(_SCALARS) >= 4096:  # numbers take any value: stay bounded
+            _SCALARS.clear()
+        found = _SCALARS[key] = json.dumps(encode_value(value))
+    return found
 
 
 _FRAME = '{"g":{"id": "'  # how each match in an action message starts
