@@ -52,6 +52,23 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "facts": (_decision.FactUse(**USE),),
         "reads_rules": ("a", "b"),
     },
+    "LookFinding": {
+        "id": "motive",
+        "label": "看动机态度",
+        "finding": "unknown",
+        "finding_label": "事实不清",
+        "rules": (),
+        "facts": (_decision.FactUse(**USE),),
+    },
+    "DistinctionFinding": {
+        "id": "d",
+        "label": "区分",
+        "side": "tolerable",
+        "side_label": "属可容的一侧",
+        "tolerable": "探索",
+        "intolerable": "谋私",
+        "rules": (),
+    },
     "ClaimCheck": {"id": "s", "label": "情形", "status": "unknown"},
     "ValueEffect": {"value": -0.0, "display": "0", "outcome": "refer", "outcome_label": "提请"},
     "MissingFact": {
@@ -210,7 +227,7 @@ def test_skipping_combinations_that_cannot_change_the_outcome_changes_no_decisio
     assert [d.to_json() for d in decisions[True]] == [d.to_json() for d in decisions[False]]
 
 
-def test_rule_records_are_immutable_and_shared_only_between_equal_reads() -> None:
+def test_records_are_immutable_and_shared_only_between_equal_reads() -> None:
     # A RuleResult and a TraceStep are made once for a rule, its value and the facts it reads,
     # and then serve every decision with the same three: they must not be changeable.
     path = next(p for p in EXAMPLES if p.name.startswith("wz-01"))
@@ -222,6 +239,20 @@ def test_rule_records_are_immutable_and_shared_only_between_equal_reads() -> Non
         other = engine.evaluate(data, ruleset="wanzhou")
     assert all(a is b for a, b in zip(first.trace, again.trace, strict=True))
     assert first.situations[0] is again.situations[0]
+    assert all(a is b for a, b in zip(first.looks, again.looks, strict=True))
+    assert all(a is b for a, b in zip(first.distinctions, again.distinctions, strict=True))
+    # a look is the same record exactly when it shows the same rule records and fact uses
+    shared = [
+        look is mine
+        for look, mine in zip(other.looks, first.looks, strict=True)
+        if (look is mine)
+        == (
+            len(look.rules) == len(mine.rules)
+            and all(a is b for a, b in zip(look.rules, mine.rules, strict=False))
+            and all(a is b for a, b in zip(look.facts, mine.facts, strict=True))
+        )
+    ]
+    assert len(shared) == len(first.looks) and True in shared and False in shared
     step = first.trace[0]
     assert isinstance(step.facts, tuple) and isinstance(step.reads_rules, tuple)
     with pytest.raises(AttributeError):

@@ -303,35 +303,59 @@ class Decider:
         uses: dict[str, FactUse],
         results: Callable[[Rule], RuleResult],
     ) -> LookFinding:
-        look = self.rs.looks[look_id]
         rules, decls = self._looks[look_id]
-        found = self._ranked(self._look_ranks[look_id], values)
-        finding = "unknown" if found is None else (found or "neutral")
-        return _new_look_finding(
-            id=look_id,
-            label=look.label,
-            finding=finding,
-            finding_label=_FINDING_LABELS[finding],
-            rules=[results(r) for r in rules if values.get(r.id) is not False],
-            facts=[uses[f.id] for f in decls],
-        )
+        shown = tuple([results(r) for r in rules if values.get(r.id) is not False])
+        facts = tuple([uses[f.id] for f in decls])
+        # One record a look, its rule records and its fact uses, shared like those (and
+        # kept alive with them by the records it holds).
+        key = ("look", look_id, *map(id, shown), None, *map(id, facts))
+        found = self._shared.get(key)
+        if found is None:
+            ranked = self._ranked(self._look_ranks[look_id], values)
+            finding = "unknown" if ranked is None else (ranked or "neutral")
+            found = self._share(
+                key,
+                _new_look_finding(
+                    id=look_id,
+                    label=self.rs.looks[look_id].label,
+                    finding=finding,
+                    finding_label=_FINDING_LABELS[finding],
+                    rules=shown,
+                    facts=facts,
+                ),
+            )
+        return found  # type: ignore[no-any-return]
 
     def _distinction(
         self, d_id: str, values: dict[str, bool], results: Callable[[Rule], RuleResult]
     ) -> DistinctionFinding:
-        d = self.rs.distinctions[d_id]
-        rules = self._distinctions[d_id]
-        found = self._ranked(self._distinction_ranks[d_id], values)
-        side = "unknown" if found is None else (found or "not_applicable")
-        return _new_distinction_finding(
-            id=d_id,
-            label=d.label,
-            side=side,
-            side_label=_SIDE_LABELS[side],
-            tolerable=d.tolerable,
-            intolerable=d.intolerable,
-            rules=[results(r) for r in rules],
-        )
+        shown = tuple([results(r) for r in self._distinctions[d_id]])
+        key = ("distinction", d_id, *map(id, shown))
+        found = self._shared.get(key)
+        if found is None:
+            d = self.rs.distinctions[d_id]
+            ranked = self._ranked(self._distinction_ranks[d_id], values)
+            side = "unknown" if ranked is None else (ranked or "not_applicable")
+            found = self._share(
+                key,
+                _new_distinction_finding(
+                    id=d_id,
+                    label=d.label,
+                    side=side,
+                    side_label=_SIDE_LABELS[side],
+                    tolerable=d.tolerable,
+                    intolerable=d.intolerable,
+                    rules=shown,
+                ),
+            )
+        return found  # type: ignore[no-any-return]
+
+    def _share(self, key: tuple[object, ...], record: Any) -> Any:
+        """Keep ``record`` for reuse under ``key``, within the bound of the cache."""
+        if len(self._shared) >= _MAX_SHARED:
+            self._shared.clear()
+        self._shared[key] = record
+        return record
 
     def _claim(self, sid: str, values: dict[str, bool]) -> ClaimCheck:
         rule = self.rs.rules[sid]

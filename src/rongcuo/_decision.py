@@ -107,6 +107,7 @@ class RuleResult(_Model):
     note: str = ""
 
 
+# Immutable all through (tuples, not lists): one record may serve several decisions.
 class LookFinding(_Model):
     """The finding for one of the six looks."""
 
@@ -114,10 +115,11 @@ class LookFinding(_Model):
     label: str
     finding: Literal["favourable", "unfavourable", "neutral", "unknown"]
     finding_label: str
-    rules: list[RuleResult] = Field(description="the look's rules that hold or are unknown")
-    facts: list[FactUse] = Field(description="the facts declared to inform this look")
+    rules: tuple[RuleResult, ...] = Field(description="the look's rules that hold or are unknown")
+    facts: tuple[FactUse, ...] = Field(description="the facts declared to inform this look")
 
 
+# Immutable all through (tuples, not lists): one record may serve several decisions.
 class DistinctionFinding(_Model):
     """Which side of one of the three distinctions the conduct falls on."""
 
@@ -127,7 +129,7 @@ class DistinctionFinding(_Model):
     side_label: str
     tolerable: str
     intolerable: str
-    rules: list[RuleResult]
+    rules: tuple[RuleResult, ...]
 
 
 class ClaimCheck(_Model):
