@@ -16,7 +16,7 @@ from collections.abc import Callable
 from ._decision import MissingFact, OutcomeId, ValueEffect, builder
 from ._logic import Evaluator, Facts, Program, compare, representative_values, upstream_rules
 from ._model import Compare, FactDecl, FactValue, Known, json_value, walk
-from ._walk import Walk, walk_outcomes
+from ._walk import Walk, outcome_of
 
 _new_missing_fact = builder(MissingFact)
 _new_value_effect = builder(ValueEffect)
@@ -269,11 +269,9 @@ class _Trials:
                 found = [evaluator.rule_values({**self.facts, **c}, self.claims) for c in changes]
             outcome_rules = d.outcome_rules
             for key, values in zip(todo, found, strict=True):
-                walked = walk_outcomes(d.program, values)
-                self.known[key] = walked.outcome
+                self.known[key], settled = outcome_of(d.program, values)
                 self.open[key] = outcome_rules.difference(values)
-                held = walked.deciding is not None or bool(walked.conflict)
-                if held and walked.outcome != "insufficient_facts":
+                if settled:
                     self.settled.add(key)
         return {t: self.known[k] for t, k in zip(trials, keys, strict=True)}
 

@@ -36,23 +36,46 @@ class Walk:
 
 def walk_outcomes(program: Program, values: dict[str, bool]) -> Walk:
     """Walk the decision order over the rule values of one case."""
+    possible, held, conflicting, walked = _walk(program, values)
+    seen = tuple((r, values.get(r.id)) for rules in program.steps[:walked] for r in rules)
+    conflict = tuple(held) if conflicting else ()
+    deciding = held[0] if held and not conflicting else None
+    if len(possible) == 1:
+        return Walk(possible[0], deciding, possible, seen, conflict)
+    return Walk("insufficient_facts", None, possible, seen, conflict)
+
+
+def outcome_of(program: Program, values: dict[str, bool]) -> tuple[OutcomeId, bool]:
+    """Where the walk leads, and whether that is *settled*: a rule of the order holds and no
+    step before it is left open towards another outcome. (``walk_outcomes`` without the
+    record of the steps, for the many trials of missing facts.)"""
+    possible, held, _, _ = _walk(program, values)
+    if len(possible) == 1:
+        return possible[0], bool(held)
+    return "insufficient_facts", False
+
+
+def _walk(
+    program: Program, values: dict[str, bool]
+) -> tuple[tuple[OutcomeId, ...], list[Rule], bool, int]:
+    """The outcomes left possible (the one decided last), the rules that hold at the step that
+    decided, whether they conflict, and how many steps were walked."""
     possible: list[OutcomeId] = []
-    seen: list[tuple[Rule, Truth]] = []
     decided: OutcomeId | None = None
-    deciding: Rule | None = None
-    conflict: tuple[Rule, ...] = ()
+    held: list[Rule] = []
+    conflicting = False
+    walked = 0
     for rules in program.steps:
-        held = [r for r in rules if values.get(r.id) is True]
-        seen.extend((r, values.get(r.id)) for r in rules)
+        walked += 1
         for r in rules:
-            if values.get(r.id) is None:
+            value = values.get(r.id)
+            if value is None:
                 possible.append(r.outcome)  # type: ignore[arg-type]
+            elif value:
+                held.append(r)
         if held:
-            outcomes = sorted({r.outcome for r in held})
-            if len(outcomes) > 1:
-                decided, conflict = "refer", tuple(held)
-            else:
-                decided, deciding = held[0].outcome, held[0]  # type: ignore[assignment]
+            conflicting = len({r.outcome for r in held}) > 1
+            decided = "refer" if conflicting else held[0].outcome  # type: ignore[assignment]
             break
     if decided is None and not possible:
         decided = "refer"  # no rule of the order applies: only the committee can decide
@@ -61,7 +84,4 @@ def walk_outcomes(program: Program, values: dict[str, bool]) -> Walk:
     # cannot fall through once its unknown steps are settled.
     if decided is not None:
         possible.append(decided)
-    distinct = tuple(dict.fromkeys(possible))
-    if len(distinct) == 1:
-        return Walk(distinct[0], deciding, distinct, tuple(seen), conflict)
-    return Walk("insufficient_facts", None, distinct, tuple(seen), conflict)
+    return tuple(dict.fromkeys(possible)), held, conflicting, walked
