@@ -220,13 +220,12 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
     diags: list[Diagnostic] = []
     facts: dict[str, FactValue] = {}
     for key, value in case.facts.items():
-        path: DocPath = ("facts", key)
         decl = rs.facts.get(key)
         if decl is None:
             diags.append(
                 Diagnostic(
                     "RC202",
-                    source.at(path, key=True),
+                    source.at(("facts", key), key=True),
                     f"规则集 {rs.id} 没有声明事实 {key!r}",
                     f"ruleset {rs.id} declares no fact {key!r}",
                     did_you_mean(key, rs.facts),
@@ -241,7 +240,7 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
             diags.append(
                 Diagnostic(
                     "RC204" if decl.type == "enum" and isinstance(value, str) else "RC203",
-                    source.at(path),
+                    source.at(("facts", key)),
                     f"事实 {key}（{decl.label}）{problem[0]}，实际是{zh}",
                     f"fact {key} ({decl.type}) {problem[1]}, got {en}",
                     problem[2],
