@@ -31,11 +31,11 @@ from ._compile import (
     encode_value,
     fact_attr,
     rule_attr,
-    select_attr,
 )
 from ._errors import EngineError
-from ._logic import Facts, upstream_rules
+from ._logic import Facts
 from ._model import FactValue, Ruleset
+from ._trial_gates import TrialGates, TrialPlan
 
 # durable.engine calls datetime.utcfromtimestamp on every action (deprecated on 3.12).
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"durable\.engine")
@@ -116,22 +116,6 @@ class _Engine:
         _dre.delete_ruleset(self.handle)
 
 
-# A trial gate's shape in one stratum: facts, pinned rules, claims it carries, the rules it
-# selects, and their selections as gate entries.
-_Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """The gates of the trials that change one set of facts: per stratum, the facts its
-    selected rules read and the rest of the gate (claims, pinned values, selections), or
-    ``None`` when no rule of that stratum is selected; and the values the trials keep."""
-
-    strata: list[tuple[tuple[str, ...], str] | None]
-    own: list[tuple[str, ...]]  # per stratum: the selected rules
-    kept: dict[str, bool]
-
-
 class DurableEvaluator:
     """Evaluates a compiled ruleset on durable_rules.
 
@@ -157,7 +141,6 @@ class DurableEvaluator:
             for rid in compiled.stratum_of
             for v in (True, False)
         }
-        self._select_json = {rid: f', "{select_attr(rid)}": 1' for rid in compiled.stratum_of}
         self._every_json = f', "{EVERY_RULE}": 1'
         self._fact_keys = {f: json.dumps(fact_attr(f)) for g in compiled.gates for f in g.facts}
         self._claim_json = {
@@ -187,19 +170,7 @@ class DurableEvaluator:
         self._reads = [frozenset(g.reads) for g in compiled.gates]
         self._settles = compiled.false_unless_proved
         self._own = [tuple(r for r in g.own if r in self._settles) for g in compiled.gates]
-        # A rule both of whose rails can never hold (always false) has no engine rule.
-        none: tuple[str, ...] = ()
-        self._rule_reads = dict.fromkeys(compiled.stratum_of, none)
-        self._rule_facts = dict.fromkeys(compiled.stratum_of, none)
-        self._rule_claims = dict.fromkeys(compiled.stratum_of, none)
-        for r in compiled.rules:
-            self._rule_reads[r.proves[0]] = r.reads
-            self._rule_facts[r.proves[0]] = r.facts
-            self._rule_claims[r.proves[0]] = r.claims
-        self._needs: dict[frozenset[str], frozenset[str]] = {}
-        self._selections: dict[
-            tuple[frozenset[str], frozenset[str] | None], tuple[frozenset[str], list[_Shape | None]]
-        ] = {}
+        self._gates = TrialGates(compiled, self._value_json, self._claim_json, self._settles)
         self._batches = itertools.count(1)
         self._host = _QuietHost()
         self._name = name
@@ -264,12 +235,12 @@ class DurableEvaluator:
         """
         frag = self._fragments(facts)
         runs: list[_Run] = []
-        plans: dict[frozenset[str], _Plan] = {}
+        plans: dict[frozenset[str], TrialPlan] = {}
         for change in changes:
             changed = frozenset(change)
             plan = plans.get(changed)
             if plan is None:
-                plan = plans[changed] = self._plan(changed, base, claims, needed)
+                plan = plans[changed] = self._gates.plan(changed, base, claims, needed)
             extra = self._fragments(change)
             gates: list[str | None] = [
                 None
@@ -288,77 +259,6 @@ class DurableEvaluator:
         """``', "f_x": <value>'`` for each fact some rule reads."""
         keys = self._fact_keys
         return {f: f", {keys[f]}: {_json_scalar(v)}" for f, v in facts.items() if f in keys}
-
-    def _plan(
-        self,
-        changed: frozenset[str],
-        base: Mapping[str, bool],
-        claims: frozenset[str],
-        needed: frozenset[str] | None,
-    ) -> _Plan:
-        """How to try a change of ``changed``: the gates that select the rules to evaluate
-        again and pin what else those read to its base value, and the values the others keep."""
-        selected, shapes = self._selection(changed, needed)
-        kept = {rid: v for rid, v in base.items() if rid not in selected}
-        strata: list[tuple[tuple[str, ...], str] | None] = []
-        own: list[tuple[str, ...]] = []
-        for shape in shapes:
-            if shape is None:
-                strata.append(None)
-                own.append(())
-                continue
-            facts, reads, held, mine, selects = shape
-            # an unknown value is left off the gate, as in the case itself
-            pins = "".join(self._value_json[d, base[d]] for d in reads if d in base)
-            claimed = "".join(self._claim_json[c, c in claims] for c in held)
-            strata.append((facts, claimed + pins + selects))
-            own.append(tuple(r for r in mine if r in self._settles))
-        return _Plan(strata, own, kept)
-
-    def _selection(
-        self, changed: frozenset[str], needed: frozenset[str] | None
-    ) -> tuple[frozenset[str], list[_Shape | None]]:
-        """The rules a change of ``changed`` selects, and for each stratum what its trial gate
-        carries: the facts, the unselected rules' values and the claims its selected rules
-        read, and the selections — ``None`` when it selects nothing. The same for every case."""
-        key = (changed, needed)
-        found = self._selections.get(key)
-        if found is not None:
-            return found
-        downstream = self.compiled.downstream
-        selected = frozenset().union(*(downstream.get(f, frozenset()) for f in changed))
-        if needed is not None:
-            selected &= self._upstream(needed)
-        shapes: list[_Shape | None] = []
-        for gate in self.compiled.gates:
-            mine = [rid for rid in gate.own if rid in selected]
-            if not mine:
-                shapes.append(None)
-                continue
-            facts = {f for rid in mine for f in self._rule_facts[rid]}
-            reads = {d for rid in mine for d in self._rule_reads[rid] if d not in selected}
-            held = {c for rid in mine for c in self._rule_claims[rid]}
-            shapes.append(
-                (
-                    tuple(f for f in gate.facts if f in facts),
-                    tuple(d for d in gate.reads if d in reads),
-                    tuple(c for c in gate.claims if c in held),
-                    tuple(mine),
-                    "".join(self._select_json[rid] for rid in mine),
-                )
-            )
-        if len(self._selections) >= 4096:  # a ruleset has few facts; stay bounded anyway
-            self._selections.clear()
-        found = self._selections[key] = (selected, shapes)
-        return found
-
-    def _upstream(self, needed: frozenset[str]) -> frozenset[str]:
-        found = self._needs.get(needed)
-        if found is None:
-            if len(self._needs) >= 64:
-                self._needs.clear()
-            found = self._needs[needed] = upstream_rules(needed, self._rule_reads)
-        return found
 
     # --- the engine -------------------------------------------------------------------------
 
