@@ -1,6 +1,7 @@
 """rongcuo's benchmark, run on demand (never in the test suite).
 
     python bench/run.py [--quick] [--cases N] [--write-docs] [--json FILE] [--baseline FILE]
+    python bench/run.py --report FILE [--baseline FILE] [--write-docs]
 
 Measures, on the bundled rulesets and a generated corpus of realistic cases (``bench/corpus.py``):
 
@@ -16,7 +17,8 @@ Measures, on the bundled rulesets and a generated corpus of realistic cases (``b
 
 Then prints the machine, the tables and each target with ✓ or ✗. ``--write-docs`` puts the same
 tables into ``docs/performance.md`` (between its ``bench`` markers); ``--json`` saves the figures
-and ``--baseline`` adds a column from such a file (a run on the code before a change).
+and ``--baseline`` adds a column from such a file (a run on the code before a change);
+``--report`` prints (and with ``--write-docs`` writes) the tables of a saved run again.
 """
 
 from __future__ import annotations
@@ -583,7 +585,17 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", type=Path, help="figures of an earlier run (--json) to compare with"
     )
     p.add_argument("--only", help="comma-separated parts: case,load,memo,batch,memory")
+    p.add_argument(
+        "--report", type=Path, help="report the figures of a saved run (--json); measure nothing"
+    )
     args = p.parse_args(argv)
+    if args.report:
+        base = json.loads(args.baseline.read_text()) if args.baseline else None
+        text = report(json.loads(args.report.read_text()), base)
+        print(text)
+        if args.write_docs:
+            write_docs(text)
+        return 0
     quick = args.quick
     n = args.cases or (500 if quick else 2000)
     parts = set((args.only or "case,load,memo,batch,memory").split(","))
