@@ -4,11 +4,13 @@ Policy staff write rulesets in YAML; :func:`check` lists every mistake in one; :
 turns a case file into a :class:`Decision` — the proposed outcome, the situations, exclusions and
 preconditions, the six looks, the three distinctions, the facts still missing, and a reasoning
 trace in which every step names a rule and the clause it encodes. :meth:`Engine.memo` renders
-that Decision as a memo (Markdown, HTML, DOCX or PDF) from sandboxed templates; :meth:`Engine.lint`
-finds weak spots in a ruleset's logic, and :func:`diff` says what an edit to a ruleset changes in
-past decisions, and why. :func:`batch` decides a folder or a JSON Lines stream of cases in
-parallel into a resumable, exactly-once JSON Lines output. :meth:`Engine.record` keeps a
-reproducible :class:`DecisionRecord` of an evaluation in a :class:`RecordStore` (:class:`SQLiteStore`),
+that Decision as a memo (Markdown, HTML, DOCX or PDF) from sandboxed templates, counting its
+deadlines on an :class:`OfficialCalendar` (a :class:`CalendarSupplement` file extends it to years
+chinese-calendar does not cover yet); :meth:`Engine.lint` finds weak spots in a ruleset's logic,
+and :func:`diff` says what an edit to a ruleset changes in past decisions, and why.
+:func:`batch` decides a folder or a JSON Lines stream of cases in parallel into a resumable,
+exactly-once JSON Lines output. :meth:`Engine.record` keeps a reproducible
+:class:`DecisionRecord` of an evaluation in a :class:`RecordStore` (:class:`SQLiteStore`),
 and :func:`replay` checks that it still holds.
 
 >>> import rongcuo
@@ -19,7 +21,13 @@ and :func:`replay` checks that it still holds.
 
 from ._api import Backend, Engine, Memo, __version__, check, evaluate
 from ._batch import BatchSummary, batch, batch_on_dask
-from ._calendar import CalendarError, OfficialCalendar
+from ._calendar import (
+    CalendarError,
+    CalendarSupplement,
+    HolidayRange,
+    OfficialCalendar,
+    SupplementYear,
+)
 from ._case import Cadre, Case, Correction, Evidence, ProcedureDates, load_case
 from ._decision import (
     CitationRef,
@@ -57,6 +65,7 @@ __all__ = [
     "BatchSummary",
     "Cadre",
     "CalendarError",
+    "CalendarSupplement",
     "Case",
     "CaseError",
     "CitationRef",
@@ -72,6 +81,7 @@ __all__ = [
     "Evidence",
     "FactUse",
     "Format",
+    "HolidayRange",
     "InputError",
     "Location",
     "LookFinding",
@@ -91,6 +101,7 @@ __all__ = [
     "RulesetError",
     "RulesetNotFound",
     "SQLiteStore",
+    "SupplementYear",
     "TemplateError",
     "TraceStep",
     "ValueEffect",

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from ._api import Engine, __version__
+from ._calendar import OfficialCalendar
 from ._case import Case, load_case
 from ._decision import Decision
 from ._errors import (
@@ -615,6 +616,14 @@ _SUFFIX = {"md": ".md", "html": ".html", "docx": ".docx", "pdf": ".pdf"}
     callback=_date,
     help="Date of the memo (YYYY-MM-DD); deadlines count from it. Defaults to the incident date.",
 )
+@click.option(
+    "--calendar",
+    "calendars",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Calendar supplement (YAML): the holidays and make-up workdays of years chinese-calendar "
+    "does not cover yet, from the State Council's notice (repeatable; see docs/memo.md).",
+)
 @_backend_option
 def memo(
     case: str,
@@ -626,12 +635,14 @@ def memo(
     doc_number: str,
     issuer: str,
     as_of: dt.date | None,
+    calendars: tuple[str, ...],
     backend: str,
 ) -> None:
     """Evaluate CASE (a case file, or a folder of them) and render its memo.
 
     The memo is the bundled one for the decision's outcome (容错免责认定意见、从轻减轻问责意见、
     不予容错告知、补充调查通知、提请集体研究) unless --template or --template-dir says otherwise.
+    Deadlines count working days on chinese-calendar, extended by any --calendar supplement.
     """
     out = Path(output) if output else None
     chosen = fmt or (out.suffix.lstrip(".") if out and out.suffix else "md")
@@ -657,9 +668,16 @@ def memo(
         "issuer": issuer,
     }
 
+    def with_calendar() -> dict[str, Any]:
+        # Read inside _run, so a bad supplement prints its located diagnostics (exit 1).
+        if not calendars:
+            return options
+        return {**options, "calendar": OfficialCalendar.with_supplements(*calendars)}
+
     def one() -> int:
+        settings = with_calendar()
         with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
-            rendered = engine.memo(case, **options)
+            rendered = engine.memo(case, **settings)
         if out is None:
             click.echo(rendered.data.decode(), nl=False)
         else:
@@ -672,6 +690,7 @@ def memo(
 
     def many() -> int:
         assert out is not None
+        settings = with_calendar()
         files = sorted(
             p
             for p in Path(case).iterdir()
@@ -685,7 +704,7 @@ def memo(
         with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
             for path in tqdm(files, desc="认定意见书 memos", unit="件", file=sys.stderr):
                 try:
-                    rendered = engine.memo(path, **options)
+                    rendered = engine.memo(path, **settings)
                 except InputError as exc:
                     failed.append(format_diagnostics(exc.diagnostics))
                     continue
