@@ -375,9 +375,6 @@ class Compiled:
     #: rules with rails T and U: false when neither fires (the others have T and F: unknown)
     false_unless_proved: frozenset[str] = frozenset()
 
-    def rule_names(self) -> dict[str, EngineRule]:
-        return {r.name: r for r in self.rules}
-
     @property
     def strata(self) -> int:
         return len(self.gates)

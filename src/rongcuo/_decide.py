@@ -110,7 +110,6 @@ class Decider:
             d_id: tuple(r for r in self._kinds.get("distinction", ()) if r.distinction == d_id)
             for d_id in rs.distinctions
         }
-        self._fact_index = {f: i for i, f in enumerate(rs.facts)}
         # The unchanging part of each trace step: (seq, rule, kind, label, citation, facts it
         # reads, rules it reads).
         self._trace_rows = tuple(

@@ -261,13 +261,10 @@ class _Trials:
         if todo:
             d = self.analysis
             changes = [{fid: d.candidates_of(fid)[i] for fid, i in key} for key in todo]
-            evaluator = d.evaluator
-            batch = getattr(evaluator, "trial_values", None)
-            if batch is not None:  # only the outcome rules' values are needed to walk
-                found = batch(self.facts, self.claims, self.values, changes, d.outcome_rules)
-            else:  # an evaluator without trials: evaluate each case in full
-                found = [evaluator.rule_values({**self.facts, **c}, self.claims) for c in changes]
-            outcome_rules = d.outcome_rules
+            outcome_rules = d.outcome_rules  # all a walk reads
+            found = d.evaluator.trial_values(
+                self.facts, self.claims, self.values, changes, outcome_rules
+            )
             for key, values in zip(todo, found, strict=True):
                 self.known[key], settled = outcome_of(d.program, values)
                 self.open[key] = outcome_rules.difference(values)
