@@ -237,17 +237,9 @@ def downstream_rules(
             readers.setdefault(dep, set()).add(rid)
         for fid in fact_dependencies(cond):
             direct.setdefault(fid, set()).add(rid)
-    out: dict[str, frozenset[str]] = {}
-    for fid in ruleset.facts:
-        found = set(direct.get(fid, ()))
-        todo = list(found)
-        while todo:
-            for rid in readers.get(todo.pop(), ()):
-                if rid not in found:
-                    found.add(rid)
-                    todo.append(rid)
-        out[fid] = frozenset(found)
-    return out
+    # the rules reading it directly, and every rule that reads those: the same closure as
+    # upstream_rules, taken along "is read by" instead of "reads"
+    return {fid: upstream_rules(direct.get(fid, ()), readers) for fid in ruleset.facts}
 
 
 def rule_dependencies(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> set[str]:
