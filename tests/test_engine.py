@@ -45,6 +45,40 @@ def test_engine_failures_are_raised_as_engine_error(monkeypatch: pytest.MonkeyPa
         evaluator.close()
 
 
+@pytest.mark.parametrize(
+    ("message", "error"),
+    [
+        ('{"nope#T":[{"g":{"id": "0.1.0"}}]}', "unknown rule 'nope#T'"),
+        ("[1, 2]", "unexpected shape"),
+        ('{"a\\"b": 1}', "unexpected shape"),
+    ],
+)
+def test_an_action_message_of_no_rule_or_another_shape_is_an_engine_error(
+    monkeypatch: pytest.MonkeyPatch, message: str, error: str
+) -> None:
+    rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", dt.date(2024, 1, 1))
+    evaluator = _durable.DurableEvaluator(compile_ruleset(rs), "garbled")
+
+    class Garbled:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def start_action_for_state(self, *args: Any) -> Any:
+            # a real action is started (the session must hold one to be given up safely), and
+            # reported with the message under test
+            state, _ = real.start_action_for_state(*args)
+            return (state, message)
+
+    real = _durable._dre
+    monkeypatch.setattr(_durable, "_dre", Garbled())
+    try:
+        with pytest.raises(rongcuo.EngineError, match=error):
+            evaluator.rule_values({"motive": "public"}, frozenset())
+    finally:
+        monkeypatch.undo()
+        evaluator.close()
+
+
 def test_registered_python_actions_never_run() -> None:
     action = _durable._QuietHost().get_action("x#T#0")
     with pytest.raises(rongcuo.EngineError, match="x#T#0"):
@@ -97,8 +131,9 @@ def test_unknown_and_false_rails_give_the_same_values() -> None:
     pair = Pair("wanzhou")
     pair.durable.close()
     compiled = compile_ruleset(pair.rs)
-    settled = compiled.false_unless_proved
+    settled = compiled.unless_proved
     assert 0 < len(settled) < len(compiled.stratum_of)  # both kinds are present
+    assert set(settled.values()) == {False}  # false unless proved, when no default is given
     names = {r.name.rstrip("~").rpartition("#")[2] for r in compiled.rules}
     assert names == {"T", "U", "F"}
     only_false = compile_ruleset(pair.rs, max_unknown_tests=0)

@@ -2,16 +2,22 @@
 
 Three-valued logic on a two-valued engine: two rails
 ----------------------------------------------------
-Each rule ``R`` becomes two engine rules, its rails: ``R#T`` fires when the condition is
-established and ``R#U`` when it is unknown; when neither fires, ``R`` is false. Both are positive
-patterns: negation is pushed down to the leaves, where it has an exact positive dual (``eq`` ↔
-``$neq``, ``lt`` ↔ ``$gte``, known ↔ ``$nex``), and "unknown" is built from absent attributes
-(``$nex``) and the true and false forms of the items (see :func:`unknown`). An absent attribute
-matches neither side of a comparison — exactly the language's "unknown". The engine therefore
-never evaluates a ``$not`` pattern, and its stale negation cannot bite. Most rules are false in
-most cases, so these rails fire much less than a true and a false rail would. A rule whose
-unknown rail is too large for the engine (``MAX_UNKNOWN_TESTS``) gets the false rail ``R#F``
-instead; for it, neither firing means unknown (``Compiled.false_unless_proved`` tells which).
+Each rule ``R`` becomes two engine rules, its rails, for two of its three values: ``R#T`` fires
+when the condition is established, ``R#F`` when it is ruled out and ``R#U`` when it is unknown;
+when neither fires, ``R`` has the third value. All are positive patterns: negation is pushed down
+to the leaves, where it has an exact positive dual (``eq`` ↔ ``$neq``, ``lt`` ↔ ``$gte``, known
+↔ ``$nex``), and "unknown" is built from absent attributes (``$nex``) and the true and false
+forms of the items (see :func:`unknown`). An absent attribute matches neither side of a
+comparison — exactly the language's "unknown". The engine therefore never evaluates a ``$not``
+pattern, and its stale negation cannot bite.
+
+Every rail that fires costs an engine action, the largest part of an evaluation, so the value
+left to elimination should be the one a rule usually has: ``compile_ruleset(defaults=...)``
+takes it per rule (false when not given: most rules are false in most cases), and the evaluator
+picks it from the values it has seen (``_durable``). The third value needs the unknown rail
+unless it is unknown itself; a rule whose unknown rail is too large for the engine
+(``MAX_UNKNOWN_TESTS``) gets the true and false rails, and is unknown when neither fires.
+``Compiled.unless_proved`` tells each rule's third value.
 
 One fact per stratum: the gate
 ------------------------------
@@ -37,6 +43,7 @@ unknown one left off, as in the case), so it evaluates only those rules.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -372,8 +379,9 @@ class Compiled:
     consumed: frozenset[str]  # rules some engine rule reads (only these go on later gates)
     downstream: dict[str, frozenset[str]]  # fact id -> rules whose value can depend on it
     stratum_of: dict[str, int]  # rule id -> stratum
-    #: rules with rails T and U: false when neither fires (the others have T and F: unknown)
-    false_unless_proved: frozenset[str] = frozenset()
+    #: a rule's value when neither of its rails fires; a rule left out has the true and false
+    #: rails, and is unknown then
+    unless_proved: dict[str, bool] = field(default_factory=dict)
 
     @property
     def strata(self) -> int:
@@ -385,12 +393,18 @@ class Compiled:
         return max((g.width for g in self.gates), default=len(_GATE_KEYS))
 
 
-def compile_ruleset(rs: Ruleset, *, max_unknown_tests: int | None = None) -> Compiled:
+def compile_ruleset(
+    rs: Ruleset,
+    *,
+    max_unknown_tests: int | None = None,
+    defaults: Mapping[str, bool | None] | None = None,
+) -> Compiled:
     """Compile every evaluable rule of ``rs`` (checked, acyclic) into durable definitions.
 
-    A rule whose unknown rail is larger than ``max_unknown_tests`` (default
-    ``MAX_UNKNOWN_TESTS``) gets a false rail instead; 0 gives every rule that can be unknown
-    a false rail.
+    ``defaults`` gives, per rule, the value to leave to elimination (its two rails are for the
+    other two values); a rule not given is false unless proved. A rule whose unknown rail is
+    larger than ``max_unknown_tests`` (default ``MAX_UNKNOWN_TESTS``) gets the true and false
+    rails instead, whatever its default; 0 gives every rule that can be unknown those two.
     """
     limit = MAX_UNKNOWN_TESTS if max_unknown_tests is None else max_unknown_tests
     members = _members(rs)
@@ -398,17 +412,19 @@ def compile_ruleset(rs: Ruleset, *, max_unknown_tests: int | None = None) -> Com
     reads = {rid: sorted(rule_dependencies(c, members) & conds.keys()) for rid, c in conds.items()}
     strata = _strata(reads)
     rules: list[EngineRule] = []
-    settles_false: set[str] = set()
+    unless_proved: dict[str, bool] = {}
     for rid, cond in conds.items():
         reads_facts = tuple(fact_dependencies(cond))
         reads_claims = tuple(sorted(_claims(cond)))
-        second: bool | None = None  # the rail besides T: U, or F when U is too large
         unsettled = _simplify(unknown(cond, members))
-        if not isinstance(unsettled, _Const) and _size(_gate_expr(unsettled)) > limit:
-            second = False
+        third = (defaults or {}).get(rid, False)  # the value no rail proves
+        if third is not None and (
+            isinstance(unsettled, _Const) or _size(_gate_expr(unsettled)) <= limit
+        ):
+            unless_proved[rid] = third
         else:
-            settles_false.add(rid)
-        for rail in (True, second):
+            third = None
+        for rail in (r for r in (True, False, None) if r is not third):
             node = unsettled if rail is None else _simplify(positive(cond, rail, members))
             if isinstance(node, _Const) and not node.value:
                 continue  # this rail can never hold
@@ -446,7 +462,7 @@ def compile_ruleset(rs: Ruleset, *, max_unknown_tests: int | None = None) -> Com
         consumed=frozenset(d for ds in reads.values() for d in ds),
         downstream=downstream_rules(rs, members),
         stratum_of=strata,
-        false_unless_proved=frozenset(settles_false),
+        unless_proved=unless_proved,
     )
 
 

@@ -3,7 +3,9 @@
 It owns one ``Host`` per compiled ruleset version (its timer threads disabled: they segfault)
 with two durable rulesets: the engine rules, registered at once, and their trial copies,
 registered when the first what-if trial needs them. Each keeps one session that every evaluation
-uses in turn and leaves empty. It asserts one gate fact per stratum, and turns every engine
+uses in turn and leaves empty. After its first ``ADAPT_AFTER`` cases, an evaluator registers the
+rules again with, for each rule, the value it had most often left to elimination (one fewer
+engine action each time a rule has it), and deletes the first ones. It asserts one gate fact per stratum, and turns every engine
 failure — a raised error, an error code, a message of the wrong shape — into
 :class:`~rongcuo._errors.EngineError`.
 """
@@ -35,7 +37,7 @@ from ._compile import (
 from ._errors import EngineError
 from ._logic import Facts
 from ._model import FactValue, Ruleset
-from ._trial_gates import TrialGates, TrialPlan
+from ._trial_gates import Settled, TrialGates, TrialPlan
 
 # durable.engine calls datetime.utcfromtimestamp on every action (deprecated on 3.12).
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"durable\.engine")
@@ -45,6 +47,8 @@ from durable.engine import Host as _Host  # noqa: E402
 
 _NOT_HANDLED = 1  # durable's code for "no rule pattern takes this fact": normal for us
 _EXPRESSION_LIMIT = 113  # durable's code for a rule of 32 or more expressions in a sequence
+#: Cases an evaluator tallies before it chooses each rule's rails from their values (once).
+ADAPT_AFTER = 256
 
 try:
     DURABLE_VERSION = version("durable_rules")
@@ -57,13 +61,20 @@ class TooWide(EngineError):
 
 
 def durable_evaluator(rs: Ruleset, name: str) -> DurableEvaluator:
-    """An evaluator of ``rs``. Should durable refuse an unknown rail as too large (the compiler's
-    bound is measured, not durable's own rule), the ruleset is compiled again with false rails
-    wherever a rule can be unknown, as durable has always taken them."""
+    """An evaluator of ``rs`` that chooses its rails from the values it sees. Should durable
+    refuse an unknown rail as too large (the compiler's bound is measured, not durable's own
+    rule), the ruleset is compiled again with true and false rails wherever a rule can be
+    unknown, as durable has always taken them."""
+
+    def rails(limit: int | None) -> Callable[[Mapping[str, bool | None]], Compiled]:
+        return lambda defaults: compile_ruleset(rs, max_unknown_tests=limit, defaults=defaults)
+
     try:
-        return DurableEvaluator(compile_ruleset(rs), name)
+        recompile = rails(None)
+        return DurableEvaluator(recompile({}), name, recompile=recompile)
     except TooWide:
-        return DurableEvaluator(compile_ruleset(rs, max_unknown_tests=0), name)
+        recompile = rails(0)
+        return DurableEvaluator(recompile({}), name, recompile=recompile)
 
 
 class _QuietHost(_Host):  # type: ignore[misc]
@@ -90,7 +101,7 @@ class _Run:
     unknown rule is left out), and the entries later gates carry."""
 
     gates: list[str | None]  # per stratum: ', "f_x": 1, "c_y": true, …' — facts, claims, pins
-    own: Sequence[tuple[str, ...]]  # per stratum: the rules its gate evaluates
+    own: Sequence[tuple[Settled, ...]]  # per stratum: its rules settled by elimination
     values: dict[str, bool] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)  # rule id -> gate entry
     unknown: set[str] = field(default_factory=set)  # rules whose unknown rail fired
@@ -125,7 +136,31 @@ class DurableEvaluator:
     name = "durable_rules"
     version = DURABLE_VERSION
 
-    def __init__(self, compiled: Compiled, name: str) -> None:
+    def __init__(
+        self,
+        compiled: Compiled,
+        name: str,
+        *,
+        recompile: Callable[[Mapping[str, bool | None]], Compiled] | None = None,
+    ) -> None:
+        """``recompile`` compiles the ruleset again with given defaults (see
+        :func:`~rongcuo._compile.compile_ruleset`); with it, the evaluator tallies the rule values
+        of its first ``ADAPT_AFTER`` cases and then leaves to elimination, for each rule, the
+        value it had most often, so that fewer rails fire."""
+        self._host = _QuietHost()
+        self._name = name
+        self._batches = itertools.count(1)
+        self._generations = itertools.count(1)
+        self._recompile = recompile
+        self._seen = 0
+        self._counts: dict[str, list[int]] = {}  # rule id -> [times false, times true]
+        self._base: _Engine | None = None
+        self._trials: _Engine | None = None
+        self._use(compiled, name)
+
+    def _use(self, compiled: Compiled, name: str) -> None:
+        """Register ``compiled`` under ``name`` and evaluate with it from now on; the rulesets
+        used until now are deleted. Nothing changes if durable refuses it."""
         if compiled.width > MAX_FACT_PROPERTIES:
             widest = max(compiled.gates, key=lambda g: g.width)
             raise EngineError(
@@ -134,6 +169,16 @@ class DurableEvaluator:
                 f"{len(widest.reads) + len(widest.own)} rules); durable_rules handles at most "
                 f"{MAX_FACT_PROPERTIES}"
             )
+        # The rules every case is evaluated with, registered now; their trial copies, which only
+        # cases with missing facts need, as a second ruleset on first use (half the engine rules,
+        # so half of durable's registration time is only spent when trials are made).
+        base = _Engine(
+            self._host,
+            name,
+            {k: v for k, v in compiled.definition.items() if not k.endswith(TRIAL_SUFFIX)},
+        )
+        self.close()
+        self._base, self._trials, self._trials_name = base, None, name + TRIAL_SUFFIX
         self.compiled = compiled
         # The JSON of every entry a gate can carry, made once.
         self._value_json = {
@@ -162,27 +207,14 @@ class DurableEvaluator:
             )
             for r in compiled.rules
         }
-        # What a gate carries for a rule that neither rail proved: false.
-        self._false_entry = {
-            rid: self._value_json[rid, False] if rid in consumed else ""
-            for rid in compiled.stratum_of
-        }
         self._reads = [frozenset(g.reads) for g in compiled.gates]
-        self._settles = compiled.false_unless_proved
-        self._own = [tuple(r for r in g.own if r in self._settles) for g in compiled.gates]
-        self._gates = TrialGates(compiled, self._value_json, self._claim_json, self._settles)
-        self._batches = itertools.count(1)
-        self._host = _QuietHost()
-        self._name = name
-        # The rules every case is evaluated with, registered now; their trial copies, which only
-        # cases with missing facts need, as a second ruleset on first use (half the engine rules,
-        # so half of durable's registration time is only spent when trials are made).
-        self._base: _Engine | None = _Engine(
-            self._host,
-            name,
-            {k: v for k, v in compiled.definition.items() if not k.endswith(TRIAL_SUFFIX)},
-        )
-        self._trials: _Engine | None = None
+        # The rules a gate settles by elimination: the value each has when neither rail fires.
+        settles: dict[str, Settled] = {
+            rid: (rid, value, self._value_json[rid, value] if rid in consumed else "")
+            for rid, value in compiled.unless_proved.items()
+        }
+        self._own = [tuple(settles[r] for r in g.own if r in settles) for g in compiled.gates]
+        self._gates = TrialGates(compiled, self._value_json, self._claim_json, settles)
 
     def close(self) -> None:
         """Free the engine's copies of the ruleset; the evaluator cannot be used afterwards."""
@@ -197,10 +229,46 @@ class DurableEvaluator:
                 raise EngineError("this evaluator was closed")
             self._trials = _Engine(
                 self._host,
-                self._name + TRIAL_SUFFIX,
+                self._trials_name,
                 {k: v for k, v in self.compiled.definition.items() if k.endswith(TRIAL_SUFFIX)},
             )
         return self._trials
+
+    # --- rails chosen from the values seen --------------------------------------------------
+
+    def _tally(self, values: dict[str, bool]) -> None:
+        counts = self._counts
+        for rid, value in values.items():
+            found = counts.get(rid)
+            if found is None:
+                found = counts[rid] = [0, 0]
+            found[value] += 1
+        self._seen += 1
+        if self._seen >= ADAPT_AFTER:
+            self._adapt()
+
+    def defaults_seen(self) -> dict[str, bool | None]:
+        """Each rule's most frequent value in the cases tallied so far (false on a tie, then
+        true): the value best left to elimination."""
+        seen = self._seen
+        out: dict[str, bool | None] = {}
+        for rid in self.compiled.stratum_of:
+            f, t = self._counts.get(rid, (0, 0))
+            out[rid] = max((f, 2, False), (t, 1, True), (seen - f - t, 0, None))[2]
+        return out
+
+    def _adapt(self) -> None:
+        """Compile the ruleset again with the rails the values seen call for, and use it (once:
+        the tally stops here). The values the rules get do not depend on the rails."""
+        recompile, self._recompile = self._recompile, None
+        if recompile is None or self._base is None:
+            return
+        compiled = recompile(self.defaults_seen())
+        if compiled.unless_proved == self.compiled.unless_proved:
+            return
+        name = f"{self._name}.{next(self._generations)}"
+        with contextlib.suppress(EngineError):  # refused: keep the rails in use
+            self._use(compiled, name)
 
     def rule_values(self, facts: Facts, claims: frozenset[str]) -> dict[str, bool]:
         frag = self._fragments(facts)
@@ -214,6 +282,8 @@ class DurableEvaluator:
         ]
         run = _Run(gates, self._own)
         self._evaluate(self._base, [run])
+        if self._recompile is not None:
+            self._tally(run.values)
         return run.values
 
     def trial_values(
@@ -315,15 +385,15 @@ class DurableEvaluator:
         except Exception as exc:
             raise EngineError(f"durable_rules failed running stratum {stratum}: {exc}") from exc
 
-    def _settle(self, stratum: int, runs: list[_Run]) -> None:
-        """After a stratum: each rule it evaluated that neither rail proved is false."""
-        false_entry = self._false_entry
+    @staticmethod
+    def _settle(stratum: int, runs: list[_Run]) -> None:
+        """After a stratum: each rule it evaluated that neither rail proved has the value its
+        rails leave to elimination."""
         for run in runs:
             values, unknown, derived = run.values, run.unknown, run.derived
-            for rid in run.own[stratum]:
+            for rid, value, entry in run.own[stratum]:
                 if rid not in values and rid not in unknown:
-                    values[rid] = False
-                    entry = false_entry[rid]
+                    values[rid] = value
                     if entry:
                         derived[rid] = entry
 
@@ -342,11 +412,16 @@ class DurableEvaluator:
         complete = _dre.complete_and_start_action
         started = _dre.start_action_for_state(handle, offset)
         message = started[1] if started else None
-        while message:
+        if message:
             engine.acted = True
-            name, indices = _action_of(message, batched)
+        while message:
+            if batched:
+                name, indices = _action_of(message, True)
+            else:  # the rule name, checked below, is all a single run's action says
+                name, indices = message[2 : message.find('"', 2)], _ONLY_RUN
             hit = hits.get(name)
-            if hit is None:
+            if hit is None or not message.startswith('{"'):
+                name, _ = _action_of(message, batched)  # raises on a message of another shape
                 raise EngineError(f"durable_rules fired an unknown rule {name!r}")
             rid, value, entry = hit
             for i in indices:

@@ -18,9 +18,13 @@ from dataclasses import dataclass
 from ._compile import Compiled, select_attr
 from ._logic import upstream_rules
 
+#: A rule settled by elimination: its id, its value when neither rail fires, and the entry
+#: later gates carry for that value ("" when no rule reads it).
+Settled = tuple[str, bool, str]
+
 # A trial gate's shape in one stratum: facts, pinned rules, claims it carries, the rules it
-# selects, and their selections as gate entries.
-_Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
+# selects that are settled by elimination, and the selections as gate entries.
+_Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[Settled, ...], str]
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class TrialPlan:
     ``None`` when no rule of that stratum is selected; and the values the trials keep."""
 
     strata: list[tuple[tuple[str, ...], str] | None]
-    own: list[tuple[str, ...]]  # per stratum: the selected rules settled by elimination
+    own: list[tuple[Settled, ...]]  # per stratum: the selected rules settled by elimination
     kept: dict[str, bool]
 
 
@@ -42,10 +46,10 @@ class TrialGates:
         compiled: Compiled,
         value_json: Mapping[tuple[str, bool], str],
         claim_json: Mapping[tuple[str, bool], str],
-        settles: frozenset[str],
+        settles: Mapping[str, Settled],
     ) -> None:
         """``value_json`` and ``claim_json``: the gate entry of a rule value and of a claim;
-        ``settles``: the rules found false when neither of their rails fires."""
+        ``settles``: the rules given a value when neither of their rails fires."""
         self.compiled = compiled
         self._value_json = value_json
         self._claim_json = claim_json
@@ -77,18 +81,18 @@ class TrialGates:
         selected, shapes = self._selection(changed, needed)
         kept = {rid: v for rid, v in base.items() if rid not in selected}
         strata: list[tuple[tuple[str, ...], str] | None] = []
-        own: list[tuple[str, ...]] = []
+        own: list[tuple[Settled, ...]] = []
         for shape in shapes:
             if shape is None:
                 strata.append(None)
                 own.append(())
                 continue
-            facts, reads, held, mine, selects = shape
+            facts, reads, held, settled, selects = shape
             # an unknown value is left off the gate, as in the case itself
             pins = "".join(self._value_json[d, base[d]] for d in reads if d in base)
             claimed = "".join(self._claim_json[c, c in claims] for c in held)
             strata.append((facts, claimed + pins + selects))
-            own.append(tuple(r for r in mine if r in self._settles))
+            own.append(settled)
         return TrialPlan(strata, own, kept)
 
     def _selection(
@@ -119,7 +123,7 @@ class TrialGates:
                     tuple(f for f in gate.facts if f in facts),
                     tuple(d for d in gate.reads if d in reads),
                     tuple(c for c in gate.claims if c in held),
-                    tuple(mine),
+                    tuple(self._settles[rid] for rid in mine if rid in self._settles),
                     "".join(self._select_json[rid] for rid in mine),
                 )
             )
