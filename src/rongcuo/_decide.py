@@ -7,6 +7,7 @@ says which unknown facts matter and what each of their values would decide.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -54,6 +55,15 @@ _new_distinction_finding = builder(DistinctionFinding)
 _new_claim_check = builder(ClaimCheck)
 _new_walk_step = builder(WalkStep)
 _MAX_SHARED = 4096  # FactUse records kept for reuse by one Decider
+
+
+def _picker(keys: tuple[str, ...]) -> Callable[[dict[str, int]], object]:
+    """A function taking the entries of ``keys`` from a dict, as one hashable value."""
+    if not keys:
+        return lambda d: ()
+    return operator.itemgetter(*keys)
+
+
 _SHAREABLE = frozenset({bool, int, float, str, dt.date, type(None)})
 _TRUTH = {True: "true", False: "false", None: "unknown"}  # truth_name, as a lookup
 _FINDING_LABELS = {
@@ -99,6 +109,18 @@ class Decider:
         for r in rs.rules.values():
             self._kinds[r.kind] = (*self._kinds.get(r.kind, ()), r)
         self._situations = tuple(r for r in self._kinds.get("situation", ()) if not r.referral)
+        # The rules each list of a Decision shows, by id, in order.
+        self._kind_ids = {
+            "situation": tuple(r.id for r in self._situations),
+            **{
+                kind: tuple(r.id for r in self._kinds.get(kind, ()))
+                for kind in ("exclusion", "precondition")
+            },
+            "grounds": tuple(
+                r.id for kind in ("mitigating", "aggravating") for r in self._kinds.get(kind, ())
+            ),
+        }
+        self._decls = tuple(rs.facts.items())
         self._looks = {
             look_id: (
                 tuple(r for r in self._kinds.get("look", ()) if r.look == look_id),
@@ -113,7 +135,16 @@ class Decider:
         # The unchanging part of each trace step: (seq, rule, kind, label, citation, facts it
         # reads, rules it reads).
         self._trace_rows = tuple(
-            (i, r.id, r.kind, r.label, self._cites[r.id], self._fact_ids[r.id], self._reads[r.id])
+            (
+                i,
+                r.id,
+                r.kind,
+                r.label,
+                self._cites[r.id],
+                self._fact_ids[r.id],
+                self._reads[r.id],
+                _picker(self._fact_ids[r.id]),
+            )
             for i, r in enumerate(program.order, start=1)
         )
         self._look_ranks = {
@@ -142,9 +173,9 @@ class Decider:
         result = walk_outcomes(self.program, values)
         missing = self._missing.analyse(result, values, facts, claims)
         rs = self.rs
-        uses = {fid: self._fact_use(decl, facts) for fid, decl in rs.facts.items()}
+        uses = self._fact_uses(facts)
         rules = self._rule_records(values, uses)
-        results = self._results_of(rules)
+        kinds = self._kind_ids
         return _new_decision(
             outcome=result.outcome,
             outcome_label=self._outcome_label(result.outcome),
@@ -171,13 +202,12 @@ class Decider:
                 ],
             ),
             engine=self._engine,
-            situations=[results(r) for r in self._situations],
-            exclusions=[results(r) for r in self._kinds.get("exclusion", ())],
-            preconditions=[results(r) for r in self._kinds.get("precondition", ())],
-            grounds=[results(r) for r in self._kinds.get("mitigating", ())]
-            + [results(r) for r in self._kinds.get("aggravating", ())],
-            looks=[self._look(look_id, values, uses, results) for look_id in rs.looks],
-            distinctions=[self._distinction(d_id, values, results) for d_id in rs.distinctions],
+            situations=[rules[rid][0] for rid in kinds["situation"]],
+            exclusions=[rules[rid][0] for rid in kinds["exclusion"]],
+            preconditions=[rules[rid][0] for rid in kinds["precondition"]],
+            grounds=[rules[rid][0] for rid in kinds["grounds"]],
+            looks=[self._look(look_id, values, uses, rules) for look_id in rs.looks],
+            distinctions=[self._distinction(d_id, values, rules) for d_id in rs.distinctions],
             claimed_situations=[
                 self._claim(sid, values) for sid in dict.fromkeys(case.claimed_situations)
             ],
@@ -202,6 +232,22 @@ class Decider:
             clause=rule.cite.clause,
             text=rule.cite.text,
         )
+
+    def _fact_uses(self, facts: Facts) -> dict[str, FactUse]:
+        """Each declared fact's FactUse in this case (``_fact_use``, with its cache looked up
+        here first)."""
+        shared = self._uses.get
+        out = {}
+        for fid, decl in self._decls:
+            value = facts.get(fid)
+            kind = type(value)
+            use = (
+                shared((fid, kind, repr(value) if kind is float else value))
+                if kind in _SHAREABLE
+                else None
+            )
+            out[fid] = self._fact_use(decl, facts) if use is None else use
+        return out
 
     def _fact_use(self, decl: FactDecl, facts: Facts) -> FactUse:
         value = facts.get(decl.id)
@@ -239,9 +285,10 @@ class Decider:
             cache.clear()
         out = {}
         get = values.get
-        for seq, rid, kind, label, cite, deps, reads in self._trace_rows:
+        ids = {fid: id(use) for fid, use in uses.items()}
+        for seq, rid, kind, label, cite, deps, reads, pick in self._trace_rows:
             value = get(rid)
-            key = (rid, value, *[id(uses[f]) for f in deps])
+            key = (rid, value, pick(ids))
             pair = cache.get(key)
             if pair is None:
                 read = tuple([uses[f] for f in deps])
@@ -272,17 +319,6 @@ class Decider:
         return out
 
     @staticmethod
-    def _results_of(
-        rules: dict[str, tuple[RuleResult, TraceStep]],
-    ) -> Callable[[Rule], RuleResult]:
-        """One case's RuleResult of a rule."""
-
-        def result(rule: Rule) -> RuleResult:
-            return rules[rule.id][0]
-
-        return result
-
-    @staticmethod
     def _ranked(
         ranks: tuple[tuple[str, tuple[str, ...]], ...], values: dict[str, bool]
     ) -> str | None:
@@ -300,10 +336,10 @@ class Decider:
         look_id: str,
         values: dict[str, bool],
         uses: dict[str, FactUse],
-        results: Callable[[Rule], RuleResult],
+        rules: dict[str, tuple[RuleResult, TraceStep]],
     ) -> LookFinding:
-        rules, decls = self._looks[look_id]
-        shown = tuple([results(r) for r in rules if values.get(r.id) is not False])
+        look_rules, decls = self._looks[look_id]
+        shown = tuple([rules[r.id][0] for r in look_rules if values.get(r.id) is not False])
         facts = tuple([uses[f.id] for f in decls])
         # One record a look, its rule records and its fact uses, shared like those (and
         # kept alive with them by the records it holds).
@@ -326,9 +362,12 @@ class Decider:
         return found  # type: ignore[no-any-return]
 
     def _distinction(
-        self, d_id: str, values: dict[str, bool], results: Callable[[Rule], RuleResult]
+        self,
+        d_id: str,
+        values: dict[str, bool],
+        rules: dict[str, tuple[RuleResult, TraceStep]],
     ) -> DistinctionFinding:
-        shown = tuple([results(r) for r in self._distinctions[d_id]])
+        shown = tuple([rules[r.id][0] for r in self._distinctions[d_id]])
         key = ("distinction", d_id, *map(id, shown))
         found = self._shared.get(key)
         if found is None:

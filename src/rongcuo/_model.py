@@ -151,6 +151,11 @@ class FactDecl:
     looks: tuple[str, ...] = ()
     question: str = ""
     src: Location = field(default=NOWHERE, compare=False)
+    #: the enum values, to check a case's value against
+    keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", frozenset(k for k, _ in self.values))
 
     def value_label(self, value: object) -> str:
         """The Chinese label of an enum value, or the value itself as text."""
