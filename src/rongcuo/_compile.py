@@ -31,6 +31,8 @@ kept between asserts, no helper rules, no engine limit on the rules a condition 
 fires only once every rule it reads has settled, and a fact of an earlier case can never take
 part in a match (it is not re-examined once asserted). ``cap`` hands every match of a rule that
 one assert makes (each gate of a batch, each ``$or`` branch that holds) over as one action.
+Unknown rails, the largest, also test ``u: 1``, which a case's gate carries only when some fact
+or rule value its rules read is unknown: in the other cases the engine tries none of them.
 
 Trial copies
 ------------
@@ -319,7 +321,10 @@ def _members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
 #: (measured: 255 properties segfault, 306 give a garbage action offset), so we refuse earlier.
 MAX_FACT_PROPERTIES = 254
 EVERY_RULE = "a"  # on a gate, every rule of its stratum is evaluated
-_GATE_KEYS = ("id", "sid", "t", "k", EVERY_RULE)
+#: on a gate of a case, some fact or rule value its rules read is unknown: only then are the
+#: unknown rails evaluated (trial gates always carry it)
+MAYBE_UNKNOWN = "u"
+_GATE_KEYS = ("id", "sid", "t", "k", EVERY_RULE, MAYBE_UNKNOWN)
 TRIAL_SUFFIX = "~"  # the copy of an engine rule that a trial's gate selects
 #: The largest unknown rail compiled (by ``_size``); a wider one is replaced by the false rail.
 #: durable_rules refuses a rule whose expression sequence reaches 32 entries (error 113):
@@ -504,11 +509,10 @@ def _size(expr: Expr) -> int:
 
 def _definition(r: EngineRule) -> dict[str, Any]:
     tests: list[Expr] = [{"t": GATE_TYPE}, {"k": r.stratum}]
-    if r.name.endswith(TRIAL_SUFFIX):
-        tests.append({select_attr(r.proves[0]): 1})
-    else:
-        tests.append({EVERY_RULE: 1})
+    tests.append({select_attr(r.proves[0]) if r.name.endswith(TRIAL_SUFFIX) else EVERY_RULE: 1})
     if r.test is not None:
+        if r.proves[1] is None:
+            tests.append({MAYBE_UNKNOWN: 1})
         tests.append(r.test)
     # ``cap``: every match of the rule that one assert makes (for each gate of a batch, and for
     # each branch of an ``$or`` that holds) comes in one action, not one action a match.

@@ -26,6 +26,7 @@ from ._compile import (
     EVERY_RULE,
     GATE_TYPE,
     MAX_FACT_PROPERTIES,
+    MAYBE_UNKNOWN,
     TRIAL_SUFFIX,
     Compiled,
     claim_attr,
@@ -105,6 +106,10 @@ class _Run:
     values: dict[str, bool] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)  # rule id -> gate entry
     unknown: set[str] = field(default_factory=set)  # rules whose unknown rail fired
+    #: per stratum, whether its gate states every fact its rules read (then, with every rule
+    #: value they read known, it leaves out ``u`` and no unknown rail is tried); ``None``: a
+    #: trial, whose gates always carry ``u``
+    complete: list[bool] | None = None
 
 
 class _Engine:
@@ -274,13 +279,15 @@ class DurableEvaluator:
         frag = self._fragments(facts)
         claim_json = self._claim_json
         every = self._every_json
-        gates: list[str | None] = [
-            "".join(frag[f] for f in gate.facts if f in frag)
-            + "".join(claim_json[c, c in claims] for c in gate.claims)
-            + every
-            for gate in self.compiled.gates
-        ]
-        run = _Run(gates, self._own)
+        gates: list[str | None] = []
+        complete = []
+        for gate in self.compiled.gates:
+            stated = [frag[f] for f in gate.facts if f in frag]
+            gates.append(
+                "".join(stated) + "".join(claim_json[c, c in claims] for c in gate.claims) + every
+            )
+            complete.append(len(stated) == len(gate.facts))
+        run = _Run(gates, self._own, complete=complete)
         self._evaluate(self._base, [run])
         if self._recompile is not None:
             self._tally(run.values)
@@ -347,17 +354,23 @@ class DurableEvaluator:
                 if not taking:
                     continue
                 ids = [f"{i}.{batch}.{stratum}" for i, _ in taking]
-                facts = [
-                    f'{{"id": "{gate_id}", "sid": "{sid}", "t": "{GATE_TYPE}", '
-                    f'"k": {stratum}{run.gates[stratum]}'
-                    + (
-                        "".join(e for r, e in run.derived.items() if r in reads)
+                facts = []
+                for gate_id, (_, run) in zip(ids, taking, strict=True):
+                    entries = (
+                        [e for r, e in run.derived.items() if r in reads]
                         if reads and run.derived
-                        else ""
+                        else []
                     )
-                    + "}"
-                    for gate_id, (_, run) in zip(ids, taking, strict=True)
-                ]
+                    settled = (
+                        run.complete is not None
+                        and run.complete[stratum]
+                        and len(entries) == len(reads)
+                    )
+                    facts.append(
+                        f'{{"id": "{gate_id}", "sid": "{sid}", "t": "{GATE_TYPE}", '
+                        f'"k": {stratum}{run.gates[stratum]}{"".join(entries)}'
+                        + ("}" if settled else _MAYBE_UNKNOWN_JSON)
+                    )
                 sent.extend(ids)
                 self._assert(engine, facts, stratum, runs)
                 self._settle(stratum, [run for _, run in taking])
@@ -472,6 +485,7 @@ class DurableEvaluator:
         engine.acted = False
 
 
+_MAYBE_UNKNOWN_JSON = f', "{MAYBE_UNKNOWN}": 1}}'  # the end of a gate whose unknown rails run
 _SCALARS: dict[tuple[type, object], str] = {}  # text, floats and dates already written
 
 
