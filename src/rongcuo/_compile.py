@@ -31,8 +31,9 @@ kept between asserts, no helper rules, no engine limit on the rules a condition 
 fires only once every rule it reads has settled, and a fact of an earlier case can never take
 part in a match (it is not re-examined once asserted). ``cap`` hands every match of a rule that
 one assert makes (each gate of a batch, each ``$or`` branch that holds) over as one action.
-Unknown rails, the largest, also test ``u: 1``, which a case's gate carries only when some fact
-or rule value its rules read is unknown: in the other cases the engine tries none of them.
+Unknown rails, the largest, also test ``u_<rule>: 1``, which a case's gate carries only when some
+fact or rule value that rule reads is unknown (a trial's gate: ``u: 1``, for all of them), so the
+engine tries only the unknown rails that can hold.
 
 Trial copies
 ------------
@@ -321,8 +322,8 @@ def _members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
 #: (measured: 255 properties segfault, 306 give a garbage action offset), so we refuse earlier.
 MAX_FACT_PROPERTIES = 254
 EVERY_RULE = "a"  # on a gate, every rule of its stratum is evaluated
-#: on a gate of a case, some fact or rule value its rules read is unknown: only then are the
-#: unknown rails evaluated (trial gates always carry it)
+#: on a trial's gate: its unknown rails are evaluated (a case's gate names each rule whose
+#: unknown rail it needs evaluated instead, ``unknown_attr``)
 MAYBE_UNKNOWN = "u"
 _GATE_KEYS = ("id", "sid", "t", "k", EVERY_RULE, MAYBE_UNKNOWN)
 TRIAL_SUFFIX = "~"  # the copy of an engine rule that a trial's gate selects
@@ -337,6 +338,12 @@ ACTION_CAP = 10_000  # matches delivered in one action at most (more come in fur
 def select_attr(rule_id: str) -> str:
     """The attribute of a trial's gate that selects a rule for evaluation."""
     return "x_" + rule_id
+
+
+def unknown_attr(rule_id: str) -> str:
+    """The attribute of a case's gate on which a rule's unknown rail is evaluated: it carries it
+    when some fact or rule value the rule reads is unknown."""
+    return "u_" + rule_id
 
 
 def rule_attr(rule_id: str) -> str:
@@ -509,10 +516,11 @@ def _size(expr: Expr) -> int:
 
 def _definition(r: EngineRule) -> dict[str, Any]:
     tests: list[Expr] = [{"t": GATE_TYPE}, {"k": r.stratum}]
-    tests.append({select_attr(r.proves[0]) if r.name.endswith(TRIAL_SUFFIX) else EVERY_RULE: 1})
+    trial = r.name.endswith(TRIAL_SUFFIX)
+    tests.append({select_attr(r.proves[0]) if trial else EVERY_RULE: 1})
     if r.test is not None:
         if r.proves[1] is None:
-            tests.append({MAYBE_UNKNOWN: 1})
+            tests.append({MAYBE_UNKNOWN if trial else unknown_attr(r.proves[0]): 1})
         tests.append(r.test)
     # ``cap``: every match of the rule that one assert makes (for each gate of a batch, and for
     # each branch of an ``$or`` that holds) comes in one action, not one action a match.

@@ -34,6 +34,7 @@ from ._compile import (
     encode_value,
     fact_attr,
     rule_attr,
+    unknown_attr,
 )
 from ._errors import EngineError
 from ._logic import Facts
@@ -106,10 +107,10 @@ class _Run:
     values: dict[str, bool] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)  # rule id -> gate entry
     unknown: set[str] = field(default_factory=set)  # rules whose unknown rail fired
-    #: per stratum, whether its gate states every fact its rules read (then, with every rule
-    #: value they read known, it leaves out ``u`` and no unknown rail is tried); ``None``: a
-    #: trial, whose gates always carry ``u``
-    complete: list[bool] | None = None
+    #: per stratum, the rules whose unknown rail its gate names (``u_<rule>``) for the facts it
+    #: lacks; those for the rule values it lacks are added when it is asserted. ``None``: a
+    #: trial, whose gates carry ``u`` for every unknown rail instead.
+    maybe: list[dict[str, str]] | None = None
 
 
 class _Engine:
@@ -212,7 +213,25 @@ class DurableEvaluator:
             )
             for r in compiled.rules
         }
-        self._reads = [frozenset(g.reads) for g in compiled.gates]
+        self._reads = [g.reads for g in compiled.gates]
+        # Per stratum, the rules with an unknown rail that each fact and each rule value read
+        # by that stratum reaches, and the gate entry that has the rail evaluated.
+        self._maybe_json = {
+            r.proves[0]: f', "{unknown_attr(r.proves[0])}": 1'
+            for r in compiled.rules
+            if r.proves[1] is None and not r.name.endswith(TRIAL_SUFFIX)
+        }
+        self._maybe_of_fact: list[dict[str, tuple[str, ...]]] = []
+        self._maybe_of_read: list[dict[str, tuple[str, ...]]] = []
+        for gate in compiled.gates:
+            rules = [r for r in compiled.rules if r.proves[0] in gate.own and r.proves[1] is None]
+            rules = [r for r in rules if not r.name.endswith(TRIAL_SUFFIX)]
+            self._maybe_of_fact.append(
+                {f: tuple(r.proves[0] for r in rules if f in r.facts) for f in gate.facts}
+            )
+            self._maybe_of_read.append(
+                {d: tuple(r.proves[0] for r in rules if d in r.reads) for d in gate.reads}
+            )
         # The rules a gate settles by elimination: the value each has when neither rail fires.
         settles: dict[str, Settled] = {
             rid: (rid, value, self._value_json[rid, value] if rid in consumed else "")
@@ -279,15 +298,24 @@ class DurableEvaluator:
         frag = self._fragments(facts)
         claim_json = self._claim_json
         every = self._every_json
+        maybe_json = self._maybe_json
         gates: list[str | None] = []
-        complete = []
-        for gate in self.compiled.gates:
-            stated = [frag[f] for f in gate.facts if f in frag]
+        maybe = []
+        for gate, of_fact in zip(self.compiled.gates, self._maybe_of_fact, strict=True):
+            stated = []
+            lacking: dict[str, str] = {}
+            for f in gate.facts:
+                found = frag.get(f)
+                if found is None:
+                    for rid in of_fact[f]:
+                        lacking[rid] = maybe_json[rid]
+                else:
+                    stated.append(found)
             gates.append(
                 "".join(stated) + "".join(claim_json[c, c in claims] for c in gate.claims) + every
             )
-            complete.append(len(stated) == len(gate.facts))
-        run = _Run(gates, self._own, complete=complete)
+            maybe.append(lacking)
+        run = _Run(gates, self._own, maybe=maybe)
         self._evaluate(self._base, [run])
         if self._recompile is not None:
             self._tally(run.values)
@@ -354,22 +382,24 @@ class DurableEvaluator:
                 if not taking:
                     continue
                 ids = [f"{i}.{batch}.{stratum}" for i, _ in taking]
+                of_read = self._maybe_of_read[stratum]
                 facts = []
                 for gate_id, (_, run) in zip(ids, taking, strict=True):
-                    entries = (
-                        [e for r, e in run.derived.items() if r in reads]
-                        if reads and run.derived
-                        else []
-                    )
-                    settled = (
-                        run.complete is not None
-                        and run.complete[stratum]
-                        and len(entries) == len(reads)
-                    )
+                    derived = run.derived
+                    entries = []
+                    lacking = None if run.maybe is None else run.maybe[stratum]
+                    for r in reads:
+                        entry = derived.get(r)
+                        if entry is not None:
+                            entries.append(entry)
+                        elif lacking is not None:
+                            for rid in of_read[r]:
+                                lacking[rid] = self._maybe_json[rid]
                     facts.append(
                         f'{{"id": "{gate_id}", "sid": "{sid}", "t": "{GATE_TYPE}", '
                         f'"k": {stratum}{run.gates[stratum]}{"".join(entries)}'
-                        + ("}" if settled else _MAYBE_UNKNOWN_JSON)
+                        + (_MAYBE_UNKNOWN_JSON if lacking is None else "".join(lacking.values()))
+                        + "}"
                     )
                 sent.extend(ids)
                 self._assert(engine, facts, stratum, runs)
@@ -485,7 +515,7 @@ class DurableEvaluator:
         engine.acted = False
 
 
-_MAYBE_UNKNOWN_JSON = f', "{MAYBE_UNKNOWN}": 1}}'  # the end of a gate whose unknown rails run
+_MAYBE_UNKNOWN_JSON = f', "{MAYBE_UNKNOWN}": 1'  # on a trial's gate: its unknown rails run
 _SCALARS: dict[tuple[type, object], str] = {}  # text, floats and dates already written
 
 
