@@ -31,9 +31,9 @@ kept between asserts, no helper rules, no engine limit on the rules a condition 
 fires only once every rule it reads has settled, and a fact of an earlier case can never take
 part in a match (it is not re-examined once asserted). ``cap`` hands every match of a rule that
 one assert makes (each gate of a batch, each ``$or`` branch that holds) over as one action.
-Unknown rails, the largest, also test ``u_<rule>: 1``, which a case's gate carries only when some
-fact or rule value that rule reads is unknown (a trial's gate: ``u: 1``, for all of them), so the
-engine tries only the unknown rails that can hold.
+Unknown rails, the largest, also test ``u_<rule>: 1``, which a gate carries only when some fact
+or rule value that rule reads is unknown, so the engine tries only the unknown rails that can
+hold.
 
 Trial copies
 ------------
@@ -322,10 +322,7 @@ def _members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
 #: (measured: 255 properties segfault, 306 give a garbage action offset), so we refuse earlier.
 MAX_FACT_PROPERTIES = 254
 EVERY_RULE = "a"  # on a gate, every rule of its stratum is evaluated
-#: on a trial's gate: its unknown rails are evaluated (a case's gate names each rule whose
-#: unknown rail it needs evaluated instead, ``unknown_attr``)
-MAYBE_UNKNOWN = "u"
-_GATE_KEYS = ("id", "sid", "t", "k", EVERY_RULE, MAYBE_UNKNOWN)
+_GATE_KEYS = ("id", "sid", "t", "k", EVERY_RULE)
 TRIAL_SUFFIX = "~"  # the copy of an engine rule that a trial's gate selects
 #: The largest unknown rail compiled (by ``_size``); a wider one is replaced by the false rail.
 #: durable_rules refuses a rule whose expression sequence reaches 32 entries (error 113):
@@ -341,8 +338,8 @@ def select_attr(rule_id: str) -> str:
 
 
 def unknown_attr(rule_id: str) -> str:
-    """The attribute of a case's gate on which a rule's unknown rail is evaluated: it carries it
-    when some fact or rule value the rule reads is unknown."""
+    """The attribute of a gate on which a rule's unknown rail is evaluated: it carries it when
+    some fact or rule value the rule reads is unknown."""
     return "u_" + rule_id
 
 
@@ -371,13 +368,18 @@ class Gate:
     facts: tuple[str, ...]  # fact ids its rules read
     claims: tuple[str, ...]  # situations whose claim status its rules read
     reads: tuple[str, ...]  # rules whose value its rules read (of lower strata)
-    own: tuple[str, ...]  # its rules (a trial's gate may pin their values)
+    own: tuple[str, ...]  # its rules
 
     @property
     def width(self) -> int:
-        """Properties of this gate at most."""
+        """Properties of this gate at most: a trial's gate may select each of its rules and
+        have each one's unknown rail evaluated."""
         return (
-            len(_GATE_KEYS) + len(self.facts) + len(self.claims) + len(self.reads) + len(self.own)
+            len(_GATE_KEYS)
+            + len(self.facts)
+            + len(self.claims)
+            + len(self.reads)
+            + 2 * len(self.own)
         )
 
 
@@ -520,7 +522,7 @@ def _definition(r: EngineRule) -> dict[str, Any]:
     tests.append({select_attr(r.proves[0]) if trial else EVERY_RULE: 1})
     if r.test is not None:
         if r.proves[1] is None:
-            tests.append({MAYBE_UNKNOWN if trial else unknown_attr(r.proves[0]): 1})
+            tests.append({unknown_attr(r.proves[0]): 1})
         tests.append(r.test)
     # ``cap``: every match of the rule that one assert makes (for each gate of a batch, and for
     # each branch of an ``$or`` that holds) comes in one action, not one action a match.

@@ -26,7 +26,6 @@ from ._compile import (
     EVERY_RULE,
     GATE_TYPE,
     MAX_FACT_PROPERTIES,
-    MAYBE_UNKNOWN,
     TRIAL_SUFFIX,
     Compiled,
     claim_attr,
@@ -104,13 +103,12 @@ class _Run:
 
     gates: list[str | None]  # per stratum: ', "f_x": 1, "c_y": true, …' — facts, claims, pins
     own: Sequence[tuple[Settled, ...]]  # per stratum: its rules settled by elimination
+    #: per stratum, the rules whose unknown rail its gate names (``u_<rule>``, with its entry)
+    #: for the facts it lacks; those for the rule values it lacks are added as it is asserted
+    maybe: list[dict[str, str]]
     values: dict[str, bool] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)  # rule id -> gate entry
     unknown: set[str] = field(default_factory=set)  # rules whose unknown rail fired
-    #: per stratum, the rules whose unknown rail its gate names (``u_<rule>``) for the facts it
-    #: lacks; those for the rule values it lacks are added when it is asserted. ``None``: a
-    #: trial, whose gates carry ``u`` for every unknown rail instead.
-    maybe: list[dict[str, str]] | None = None
 
 
 class _Engine:
@@ -219,13 +217,18 @@ class DurableEvaluator:
         self._maybe_json = {
             r.proves[0]: f', "{unknown_attr(r.proves[0])}": 1'
             for r in compiled.rules
-            if r.proves[1] is None and not r.name.endswith(TRIAL_SUFFIX)
+            if r.proves[1] is None
         }
         self._maybe_of_fact: list[dict[str, tuple[str, ...]]] = []
         self._maybe_of_read: list[dict[str, tuple[str, ...]]] = []
         for gate in compiled.gates:
-            rules = [r for r in compiled.rules if r.proves[0] in gate.own and r.proves[1] is None]
-            rules = [r for r in rules if not r.name.endswith(TRIAL_SUFFIX)]
+            rules = [
+                r
+                for r in compiled.rules
+                if r.proves[0] in gate.own
+                and r.proves[1] is None
+                and not r.name.endswith(TRIAL_SUFFIX)
+            ]
             self._maybe_of_fact.append(
                 {f: tuple(r.proves[0] for r in rules if f in r.facts) for f in gate.facts}
             )
@@ -315,7 +318,7 @@ class DurableEvaluator:
                 "".join(stated) + "".join(claim_json[c, c in claims] for c in gate.claims) + every
             )
             maybe.append(lacking)
-        run = _Run(gates, self._own, maybe=maybe)
+        run = _Run(gates, self._own, maybe)
         self._evaluate(self._base, [run])
         if self._recompile is not None:
             self._tally(run.values)
@@ -347,13 +350,24 @@ class DurableEvaluator:
             if plan is None:
                 plan = plans[changed] = self._gates.plan(changed, base, claims, needed)
             extra = self._fragments(change)
-            gates: list[str | None] = [
-                None
-                if part is None
-                else "".join(extra.get(f) or frag.get(f, "") for f in part[0]) + part[1]
-                for part in plan.strata
-            ]
-            runs.append(_Run(gates, plan.own, dict(plan.kept)))
+            gates: list[str | None] = []
+            maybe = []
+            for part, of_fact in zip(plan.strata, self._maybe_of_fact, strict=True):
+                lacking: dict[str, str] = {}
+                maybe.append(lacking)
+                if part is None:
+                    gates.append(None)
+                    continue
+                stated = []
+                for f in part[0]:
+                    found = extra.get(f) or frag.get(f)
+                    if found is None:
+                        for rid in of_fact[f]:
+                            lacking[rid] = self._maybe_json[rid]
+                    else:
+                        stated.append(found)
+                gates.append("".join(stated) + part[1])
+            runs.append(_Run(gates, plan.own, maybe, dict(plan.kept)))
         if runs:
             self._evaluate(self._trial_engine(), runs)
         return [r.values for r in runs]
@@ -385,21 +399,20 @@ class DurableEvaluator:
                 of_read = self._maybe_of_read[stratum]
                 facts = []
                 for gate_id, (_, run) in zip(ids, taking, strict=True):
-                    derived = run.derived
+                    derived, values = run.derived, run.values
                     entries = []
-                    lacking = None if run.maybe is None else run.maybe[stratum]
+                    lacking = run.maybe[stratum]
                     for r in reads:
                         entry = derived.get(r)
                         if entry is not None:
                             entries.append(entry)
-                        elif lacking is not None:
+                        elif r not in values:  # unknown (a trial states its pinned values)
                             for rid in of_read[r]:
                                 lacking[rid] = self._maybe_json[rid]
                     facts.append(
                         f'{{"id": "{gate_id}", "sid": "{sid}", "t": "{GATE_TYPE}", '
                         f'"k": {stratum}{run.gates[stratum]}{"".join(entries)}'
-                        + (_MAYBE_UNKNOWN_JSON if lacking is None else "".join(lacking.values()))
-                        + "}"
+                        f"{''.join(lacking.values())}}}"
                     )
                 sent.extend(ids)
                 self._assert(engine, facts, stratum, runs)
@@ -515,7 +528,6 @@ class DurableEvaluator:
         engine.acted = False
 
 
-_MAYBE_UNKNOWN_JSON = f', "{MAYBE_UNKNOWN}": 1'  # on a trial's gate: its unknown rails run
 _SCALARS: dict[tuple[type, object], str] = {}  # text, floats and dates already written
 
 
