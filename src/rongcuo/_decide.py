@@ -38,7 +38,7 @@ from ._logic import (
     truth_name,
 )
 from ._missing import MissingFacts
-from ._model import FactDecl, Rule, Ruleset, json_value
+from ._model import Rule, Ruleset, json_value
 from ._walk import Walk, walk_outcomes
 
 # Records are built from data this module made itself: no need to validate them again.
@@ -234,41 +234,32 @@ class Decider:
         )
 
     def _fact_uses(self, facts: Facts) -> dict[str, FactUse]:
-        """Each declared fact's FactUse in this case (``_fact_use``, with its cache looked up
-        here first)."""
-        shared = self._uses.get
+        """Each declared fact's FactUse in this case.
+
+        One FactUse a (fact, value), shared: it holds no list, and nothing can change it.
+        Floats are told apart by their text (0.0 and -0.0 are equal but print differently);
+        values of other types (datetime, with its time zones) are never shared.
+        """
+        shared = self._uses
         out = {}
         for fid, decl in self._decls:
             value = facts.get(fid)
             kind = type(value)
-            use = (
-                shared((fid, kind, repr(value) if kind is float else value))
-                if kind in _SHAREABLE
-                else None
-            )
-            out[fid] = self._fact_use(decl, facts) if use is None else use
+            key = (fid, kind, repr(value) if kind is float else value)
+            use = shared.get(key) if kind in _SHAREABLE else None
+            if use is None:
+                use = _new_fact_use(
+                    id=fid,
+                    label=decl.label,
+                    value=json_value(value),
+                    display="未知" if value is None else decl.display(value),
+                )
+                if kind in _SHAREABLE:
+                    if len(shared) >= _MAX_SHARED:  # numbers take any value: stay bounded
+                        shared.clear()
+                    shared[key] = use
+            out[fid] = use
         return out
-
-    def _fact_use(self, decl: FactDecl, facts: Facts) -> FactUse:
-        value = facts.get(decl.id)
-        # One FactUse a (fact, value), shared: it holds no list, and nothing can change it.
-        # Floats are told apart by their text (0.0 and -0.0 are equal but print differently);
-        # values of other types (datetime, with its time zones) are never shared.
-        kind = type(value)
-        key = (decl.id, kind, repr(value) if kind is float else value)
-        use = self._uses.get(key) if kind in _SHAREABLE else None
-        if use is None:
-            use = _new_fact_use(
-                id=decl.id,
-                label=decl.label,
-                value=json_value(value),
-                display="未知" if value is None else decl.display(value),
-            )
-            if kind in _SHAREABLE:
-                if len(self._uses) >= _MAX_SHARED:  # numbers take any value: stay bounded
-                    self._uses.clear()
-                self._uses[key] = use
-        return use
 
     def _rule_records(
         self, values: dict[str, bool], uses: dict[str, FactUse]
