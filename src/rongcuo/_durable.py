@@ -5,9 +5,9 @@ with two durable rulesets: the engine rules, registered at once, and their trial
 registered when the first what-if trial needs them. Each keeps one session that every evaluation
 uses in turn and leaves empty. After its first ``ADAPT_AFTER`` cases, an evaluator registers the
 rules again with, for each rule, the value it had most often left to elimination (one fewer
-engine action each time a rule has it), and deletes the first ones. It asserts one gate fact per stratum, and turns every engine
-failure — a raised error, an error code, a message of the wrong shape — into
-:class:`~rongcuo._errors.EngineError`.
+engine action each time a rule has it), and deletes the first ones. It asserts one gate fact per
+stratum, and turns every engine failure — a raised error, an error code, a message of the wrong
+shape — into :class:`~rongcuo._errors.EngineError`.
 """
 
 from __future__ import annotations
@@ -214,21 +214,16 @@ class DurableEvaluator:
         self._reads = [g.reads for g in compiled.gates]
         # Per stratum, the rules with an unknown rail that each fact and each rule value read
         # by that stratum reaches, and the gate entry that has the rail evaluated.
+        unknown_rails = [
+            r for r in compiled.rules if r.proves[1] is None and not r.name.endswith(TRIAL_SUFFIX)
+        ]
         self._maybe_json = {
-            r.proves[0]: f', "{unknown_attr(r.proves[0])}": 1'
-            for r in compiled.rules
-            if r.proves[1] is None
+            r.proves[0]: f', "{unknown_attr(r.proves[0])}": 1' for r in unknown_rails
         }
         self._maybe_of_fact: list[dict[str, tuple[str, ...]]] = []
         self._maybe_of_read: list[dict[str, tuple[str, ...]]] = []
         for gate in compiled.gates:
-            rules = [
-                r
-                for r in compiled.rules
-                if r.proves[0] in gate.own
-                and r.proves[1] is None
-                and not r.name.endswith(TRIAL_SUFFIX)
-            ]
+            rules = [r for r in unknown_rails if r.proves[0] in gate.own]
             self._maybe_of_fact.append(
                 {f: tuple(r.proves[0] for r in rules if f in r.facts) for f in gate.facts}
             )
@@ -301,21 +296,14 @@ class DurableEvaluator:
         frag = self._fragments(facts)
         claim_json = self._claim_json
         every = self._every_json
-        maybe_json = self._maybe_json
         gates: list[str | None] = []
         maybe = []
         for gate, of_fact in zip(self.compiled.gates, self._maybe_of_fact, strict=True):
-            stated = []
             lacking: dict[str, str] = {}
-            for f in gate.facts:
-                found = frag.get(f)
-                if found is None:
-                    for rid in of_fact[f]:
-                        lacking[rid] = maybe_json[rid]
-                else:
-                    stated.append(found)
             gates.append(
-                "".join(stated) + "".join(claim_json[c, c in claims] for c in gate.claims) + every
+                self._stated(gate.facts, frag, of_fact, lacking)
+                + "".join(claim_json[c, c in claims] for c in gate.claims)
+                + every
             )
             maybe.append(lacking)
         run = _Run(gates, self._own, maybe)
@@ -349,30 +337,43 @@ class DurableEvaluator:
             plan = plans.get(changed)
             if plan is None:
                 plan = plans[changed] = self._gates.plan(changed, base, claims, needed)
-            extra = self._fragments(change)
+            changed_frag = frag | self._fragments(change)
             gates: list[str | None] = []
             maybe = []
             for part, of_fact in zip(plan.strata, self._maybe_of_fact, strict=True):
                 lacking: dict[str, str] = {}
                 maybe.append(lacking)
-                if part is None:
-                    gates.append(None)
-                    continue
-                stated = []
-                for f in part[0]:
-                    found = extra.get(f) or frag.get(f)
-                    if found is None:
-                        for rid in of_fact[f]:
-                            lacking[rid] = self._maybe_json[rid]
-                    else:
-                        stated.append(found)
-                gates.append("".join(stated) + part[1])
+                gates.append(
+                    None
+                    if part is None
+                    else self._stated(part[0], changed_frag, of_fact, lacking) + part[1]
+                )
             runs.append(_Run(gates, plan.own, maybe, dict(plan.kept)))
         if runs:
             self._evaluate(self._trial_engine(), runs)
         return [r.values for r in runs]
 
     # --- gates ------------------------------------------------------------------------------
+
+    def _stated(
+        self,
+        fact_ids: tuple[str, ...],
+        frag: dict[str, str],
+        of_fact: dict[str, tuple[str, ...]],
+        lacking: dict[str, str],
+    ) -> str:
+        """The facts ``fact_ids`` of a gate that ``frag`` states; for each it lacks, the rules
+        whose unknown rail that reaches go into ``lacking`` (rule id -> gate entry)."""
+        maybe_json = self._maybe_json
+        stated = []
+        for f in fact_ids:
+            found = frag.get(f)
+            if found is None:
+                for rid in of_fact[f]:
+                    lacking[rid] = maybe_json[rid]
+            else:
+                stated.append(found)
+        return "".join(stated)
 
     def _fragments(self, facts: Facts) -> dict[str, str]:
         """``', "f_x": <value>'`` for each fact some rule reads."""
