@@ -234,13 +234,7 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
             continue
         if value is None:
             continue  # explicitly unknown
-        kind, ftype = type(value), decl.type
-        if (kind is bool and ftype == "bool") or (
-            kind is str and ftype == "enum" and value in decl.keys
-        ):
-            facts[key] = value  # as it is (what ``_coerce`` would find, without the call)
-            continue
-        checked, problem = _coerce(ftype, value, decl)
+        checked, problem = _coerce(decl.type, value, decl)
         if problem:
             zh, en = describe(value)
             diags.append(
@@ -314,9 +308,9 @@ def _coerce(
             return value, None
         return None, ("应为数字", "must be a number", "不加引号 unquoted, e.g. 120000")
     if ftype == "enum":
-        allowed = dict(decl.values)
         if isinstance(value, str) and value in decl.keys:
             return value, None
+        allowed = dict(decl.values)
         options = ", ".join(f"{k}（{v}）" for k, v in decl.values)
         hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
         return None, (f"应为以下之一：{options}", f"must be one of {', '.join(allowed)}", hint)

@@ -37,7 +37,7 @@ hold.
 
 Trial copies
 ------------
-Each engine rule has a copy, ``R#T~`` / ``R#F~``, that matches a gate naming it (``x_R: 1``)
+Each engine rule has a copy (``R#T~``, ``R#F~``, ``R#U~``) that matches a gate naming it (``x_R: 1``)
 instead of one carrying ``a: 1``. A what-if trial of a missing fact asserts gates that select
 just the rules the change can reach and state the base values of the others they read (an
 unknown one left off, as in the case), so it evaluates only those rules.
@@ -518,8 +518,7 @@ def _size(expr: Expr) -> int:
 
 def _definition(r: EngineRule) -> dict[str, Any]:
     tests: list[Expr] = [{"t": GATE_TYPE}, {"k": r.stratum}]
-    trial = r.name.endswith(TRIAL_SUFFIX)
-    tests.append({select_attr(r.proves[0]) if trial else EVERY_RULE: 1})
+    tests.append({select_attr(r.proves[0]) if r.name.endswith(TRIAL_SUFFIX) else EVERY_RULE: 1})
     if r.test is not None:
         if r.proves[1] is None:
             tests.append({unknown_attr(r.proves[0]): 1})
