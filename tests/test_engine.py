@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from rongcuo import _durable
 from rongcuo._compile import compile_ruleset
 
 from .conftest import EXAMPLES
+
+REAL_DRE = _durable._dre
 
 
 def test_public_api_is_exactly_all() -> None:
@@ -24,25 +27,33 @@ def test_public_api_is_exactly_all() -> None:
             assert obj.__doc__, f"{name} has no docstring"
 
 
-def test_engine_failures_are_raised_as_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def assert_engine_error(
+    monkeypatch: pytest.MonkeyPatch, function: str, replacement: Callable[..., Any], match: str
+) -> None:
+    """Evaluating a case with one function of durable's C core replaced raises EngineError."""
     rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", dt.date(2024, 1, 1))
-    evaluator = _durable.DurableEvaluator(compile_ruleset(rs), "failing")
+    evaluator = _durable.DurableEvaluator(compile_ruleset(rs), f"patched_{function}")
 
-    class Failing:
+    class Patched:
         def __getattr__(self, name: str) -> Any:
-            return getattr(real, name)
+            return getattr(REAL_DRE, name)
 
-        def complete_and_start_action(self, *args: Any) -> Any:
-            raise RuntimeError("boom in the C core")
-
-    real = _durable._dre
-    monkeypatch.setattr(_durable, "_dre", Failing())
+    patched = Patched()
+    setattr(patched, function, replacement)
+    monkeypatch.setattr(_durable, "_dre", patched)
     try:
-        with pytest.raises(rongcuo.EngineError, match="boom in the C core"):
+        with pytest.raises(rongcuo.EngineError, match=match):
             evaluator.rule_values({"motive": "public"}, frozenset())
     finally:
         monkeypatch.undo()
         evaluator.close()
+
+
+def test_engine_failures_are_raised_as_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: Any) -> Any:
+        raise RuntimeError("boom in the C core")
+
+    assert_engine_error(monkeypatch, "complete_and_start_action", boom, "boom in the C core")
 
 
 @pytest.mark.parametrize(
@@ -56,27 +67,13 @@ def test_engine_failures_are_raised_as_engine_error(monkeypatch: pytest.MonkeyPa
 def test_an_action_message_of_no_rule_or_another_shape_is_an_engine_error(
     monkeypatch: pytest.MonkeyPatch, message: str, error: str
 ) -> None:
-    rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", dt.date(2024, 1, 1))
-    evaluator = _durable.DurableEvaluator(compile_ruleset(rs), "garbled")
+    def garbled(*args: Any) -> Any:
+        # a real action is started (the session must hold one to be given up safely), and
+        # reported with the message under test
+        state, _ = REAL_DRE.start_action_for_state(*args)
+        return (state, message)
 
-    class Garbled:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real, name)
-
-        def start_action_for_state(self, *args: Any) -> Any:
-            # a real action is started (the session must hold one to be given up safely), and
-            # reported with the message under test
-            state, _ = real.start_action_for_state(*args)
-            return (state, message)
-
-    real = _durable._dre
-    monkeypatch.setattr(_durable, "_dre", Garbled())
-    try:
-        with pytest.raises(rongcuo.EngineError, match=error):
-            evaluator.rule_values({"motive": "public"}, frozenset())
-    finally:
-        monkeypatch.undo()
-        evaluator.close()
+    assert_engine_error(monkeypatch, "start_action_for_state", garbled, error)
 
 
 def test_registered_python_actions_never_run() -> None:
