@@ -348,7 +348,10 @@ class DurableEvaluator:
                     if part is None
                     else self._stated(part[0], changed_frag, of_fact, lacking) + part[1]
                 )
-            runs.append(_Run(gates, plan.own, maybe, dict(plan.kept)))
+            kept = dict(base)  # the rules not selected keep their base values
+            for rid in plan.selected:
+                kept.pop(rid, None)
+            runs.append(_Run(gates, plan.own, maybe, kept))
         if runs:
             self._evaluate(self._trial_engine(), runs)
         return [r.values for r in runs]

@@ -31,11 +31,12 @@ _Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[Settled,
 class TrialPlan:
     """The gates of the trials that change one set of facts: per stratum, the facts its
     selected rules read and the rest of the gate (claims, pinned values, selections), or
-    ``None`` when no rule of that stratum is selected; and the values the trials keep."""
+    ``None`` when no rule of that stratum is selected; and the rules evaluated again (every
+    other keeps its base value)."""
 
     strata: list[tuple[tuple[str, ...], str] | None]
     own: list[tuple[Settled, ...]]  # per stratum: the selected rules settled by elimination
-    kept: dict[str, bool]
+    selected: frozenset[str]
 
 
 class TrialGates:
@@ -77,9 +78,8 @@ class TrialGates:
         needed: frozenset[str] | None,
     ) -> TrialPlan:
         """How to try a change of ``changed``: the gates that select the rules to evaluate
-        again and pin what else those read to its base value, and the values the others keep."""
+        again and pin what else those read to its base value."""
         selected, shapes = self._selection(changed, needed)
-        kept = {rid: v for rid, v in base.items() if rid not in selected}
         strata: list[tuple[tuple[str, ...], str] | None] = []
         own: list[tuple[Settled, ...]] = []
         for shape in shapes:
@@ -93,7 +93,7 @@ class TrialGates:
             claimed = "".join(self._claim_json[c, c in claims] for c in held)
             strata.append((facts, claimed + pins + selects))
             own.append(settled)
-        return TrialPlan(strata, own, kept)
+        return TrialPlan(strata, own, selected)
 
     def _selection(
         self, changed: frozenset[str], needed: frozenset[str] | None
