@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -30,6 +31,16 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 Backend = Literal["durable", "reference"]
 
 
+def durable_installed() -> bool:
+    """Whether the durable_rules backend can be used here (it builds on CPython 3.11 and 3.12
+    only; elsewhere rongcuo runs on its reference evaluator)."""
+    try:
+        import durable_rules_engine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Memo:
     """A rendered memo: its bytes, and what it was rendered from."""
@@ -53,7 +64,9 @@ class Engine:
 
     ``paths`` are extra folders of rulesets searched before the bundled ones. ``backend``
     chooses durable_rules (the default) or the pure-Python reference evaluator; both give the
-    same decisions. An Engine is not thread-safe: use one per thread or process.
+    same decisions. An Engine may be shared by threads: each gets the decision it would get
+    alone (evaluations on one compiled ruleset take turns, as durable's C core needs; the
+    GIL serialises them anyway). Do not ``close`` it while another thread evaluates.
 
     >>> engine = Engine()
     >>> decision = engine.evaluate("examples/wz-01-pilot-tolerate.yaml", ruleset="wanzhou")
@@ -69,6 +82,9 @@ class Engine:
         self._deciders: dict[str, Decider] = {}
         self._closers: list[Any] = []
         self._renderers: dict[tuple[str, ...], Renderer] = {}
+        # Guards the library's caches and the compiled rulesets while they are built; an
+        # evaluator guards its own evaluations (see DurableEvaluator).
+        self._lock = threading.RLock()
 
     def __enter__(self) -> Engine:
         return self
@@ -78,18 +94,21 @@ class Engine:
 
     def close(self) -> None:
         """Free the engine's compiled rulesets."""
-        for evaluator in self._closers:
-            evaluator.close()
-        self._closers.clear()
-        self._deciders.clear()
+        with self._lock:
+            for evaluator in self._closers:
+                evaluator.close()
+            self._closers.clear()
+            self._deciders.clear()
 
     def ruleset(self, ruleset_id: str, on: dt.date) -> Ruleset:
         """The effective ruleset ``ruleset_id`` in force on ``on``, checked."""
-        return self.library.resolve(ruleset_id, on)
+        with self._lock:
+            return self.library.resolve(ruleset_id, on)
 
     def check(self, ruleset_id: str) -> list[Diagnostic]:
         """Every problem in every version of a ruleset, sorted (warnings included)."""
-        return sort_diagnostics(self.library.check(ruleset_id))
+        with self._lock:
+            return sort_diagnostics(self.library.check(ruleset_id))
 
     def lint(self, ruleset_id: str) -> list[Diagnostic]:
         """Weaknesses of the logic of every version of a ruleset (warnings RC501–RC506), sorted;
@@ -98,7 +117,9 @@ class Engine:
         checked = self.check(ruleset_id)
         if any(d.severity == "error" for d in checked):
             return checked
-        found = [d for rs in self.library.effective_rulesets(ruleset_id) for d in lint_ruleset(rs)]
+        with self._lock:
+            effective = self.library.effective_rulesets(ruleset_id)
+        found = [d for rs in effective for d in lint_ruleset(rs)]
         return sort_diagnostics(found)
 
     def load_case(self, case: CaseInput) -> tuple[Case, CaseSource]:
@@ -180,9 +201,10 @@ class Engine:
 
     def _renderer(self, template_dirs: Sequence[Path | str]) -> Renderer:
         key = tuple(str(d) for d in template_dirs)
-        if key not in self._renderers:
-            self._renderers[key] = Renderer(template_dirs)
-        return self._renderers[key]
+        with self._lock:
+            if key not in self._renderers:
+                self._renderers[key] = Renderer(template_dirs)
+            return self._renderers[key]
 
     def _evaluate(
         self, model: Case, source: CaseSource, ruleset: str, as_of: dt.date | None
@@ -201,7 +223,7 @@ class Engine:
                 ]
             )
         try:
-            rs = self.library.resolve(ruleset, model.incident_date)
+            rs = self.ruleset(ruleset, model.incident_date)
         except RulesetNotFound as exc:
             raise RulesetNotFound(f"{source.name}: {exc}") from None
         decider = self._decider(rs)
@@ -213,6 +235,13 @@ class Engine:
         return self._decider(ruleset).evaluator
 
     def _decider(self, rs: Ruleset) -> Decider:
+        found = self._deciders.get(rs.content_hash)
+        if found is not None:
+            return found
+        with self._lock:  # two threads must not compile (and register) one ruleset twice
+            return self._new_decider(rs)
+
+    def _new_decider(self, rs: Ruleset) -> Decider:
         found = self._deciders.get(rs.content_hash)
         if found is None:
             program = Program.build(rs)

@@ -16,6 +16,7 @@ import contextlib
 import itertools
 import json
 import re
+import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -134,7 +135,12 @@ class _Engine:
 class DurableEvaluator:
     """Evaluates a compiled ruleset on durable_rules.
 
-    Not thread-safe (neither is the engine's C core): use one evaluator per thread or process.
+    Safe to share between threads: durable's C core has no locks (two threads in one session
+    corrupt its memory), and the evaluator keeps a session, counters and a tally of rule values
+    between cases, so one lock serialises every evaluation, the re-registration after
+    ``ADAPT_AFTER`` cases and ``close``. The C core never releases the GIL, so threads could not
+    run in it side by side anyway (docs/performance.md measures the lock against an evaluator
+    per thread).
     """
 
     name = "durable_rules"
@@ -151,6 +157,7 @@ class DurableEvaluator:
         :func:`~rongcuo._compile.compile_ruleset`); with it, the evaluator tallies the rule values
         of its first ``ADAPT_AFTER`` cases and then leaves to elimination, for each rule, the
         value it had most often, so that fewer rails fire."""
+        self._lock = threading.Lock()
         self._host = _QuietHost()
         self._name = name
         self._batches = itertools.count(1)
@@ -181,7 +188,7 @@ class DurableEvaluator:
             name,
             {k: v for k, v in compiled.definition.items() if not k.endswith(TRIAL_SUFFIX)},
         )
-        self.close()
+        self._close()
         self._base, self._trials, self._trials_name = base, None, name + TRIAL_SUFFIX
         self.compiled = compiled
         # The JSON of every entry a gate can carry, made once.
@@ -240,6 +247,10 @@ class DurableEvaluator:
 
     def close(self) -> None:
         """Free the engine's copies of the ruleset; the evaluator cannot be used afterwards."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         for engine in (self._base, self._trials):
             if engine is not None:
                 engine.close()
@@ -293,6 +304,12 @@ class DurableEvaluator:
             self._use(compiled, name)
 
     def rule_values(self, facts: Facts, claims: frozenset[str]) -> dict[str, bool]:
+        """Every rule established (``True``) or ruled out (``False``); an unknown one is left
+        out."""
+        with self._lock:
+            return self._rule_values(facts, claims)
+
+    def _rule_values(self, facts: Facts, claims: frozenset[str]) -> dict[str, bool]:
         frag = self._fragments(facts)
         claim_json = self._claim_json
         every = self._every_json
@@ -329,6 +346,17 @@ class DurableEvaluator:
         read. Every other rule keeps its base value, as it would when evaluated again: it reads
         exactly what it read in the base case.
         """
+        with self._lock:
+            return self._trial_values(facts, claims, base, changes, needed)
+
+    def _trial_values(
+        self,
+        facts: Facts,
+        claims: frozenset[str],
+        base: Mapping[str, bool],
+        changes: Sequence[Mapping[str, FactValue]],
+        needed: frozenset[str] | None,
+    ) -> list[dict[str, bool]]:
         frag = self._fragments(facts)
         runs: list[_Run] = []
         plans: dict[frozenset[str], TrialPlan] = {}
