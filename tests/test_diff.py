@@ -116,7 +116,8 @@ CASES: dict[str, dict[str, Any]] = {
     "a-emergency": {"emergency": True},
     # mitigate both ways, on other grounds: order_mitigate → order_art18
     "b-emergency-partial": {"emergency": True, "loss_yuan": 100000, "loss_recovered_ratio": 0.5},
-    # tolerate both ways; only the pilot situation's clause changed
+    # tolerate both ways; only the pilot situation's clause changed: the memo cites another
+    # clause for the situation it rests on, a change of grounds
     "c-pilot": {"in_reform_or_pilot": True},
     # tolerate → not_tolerate: the new exclusion
     "d-big-loss": {"in_reform_or_pilot": True, "loss_yuan": 600000},
@@ -172,8 +173,8 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_counts_and_transitions(report: DiffReport) -> None:
-    assert report.summary() == "共 6 件，结论变化 2 件，理由变化 1 件，出错 2 件"
-    assert report.counts.unchanged == 1
+    assert report.summary() == "共 6 件，结论变化 2 件，理由变化 2 件，出错 2 件"
+    assert report.counts.unchanged == 0
     assert [(t.before, t.after, t.count) for t in report.transitions] == [
         ("tolerate", "mitigate", 1),
         ("tolerate", "not_tolerate", 1),
@@ -182,7 +183,7 @@ def test_counts_and_transitions(report: DiffReport) -> None:
     assert status == {
         "A-EMERGENCY": "outcome_changed",
         "B-EMERGENCY-PARTIAL": "grounds_changed",
-        "C-PILOT": "unchanged",
+        "C-PILOT": "grounds_changed",
         "D-BIG-LOSS": "outcome_changed",
         "E-FLAGGED": "error",
         "f-broken": "error",
@@ -263,11 +264,22 @@ def test_same_outcome_different_grounds(report: DiffReport) -> None:
     assert case.reasons[1].id == "local_emergency"
 
 
-def test_unchanged_case_still_notes_the_edited_clause(report: DiffReport) -> None:
+def test_new_clause_of_a_held_situation_is_a_change_of_grounds(report: DiffReport) -> None:
     case = by_id(report)["C-PILOT"]
     assert case.before.outcome == case.after.outcome == "tolerate"
+    assert case.before.deciding_rule == case.after.deciding_rule == "order_tolerate"
+    assert case.status == "grounds_changed"
     pilot = next(r for r in case.rules if r.id == "local_pilot")
-    assert (pilot.before, pilot.after, pilot.edits) == ("true", "true", ["citation"])
+    assert (pilot.before, pilot.after, pilot.edits, pilot.in_memo) == (
+        "true",
+        "true",
+        ["citation"],
+        True,
+    )
+    assert [r.text for r in case.reasons if r.id == "local_pilot"] == [
+        "容错情形 local_pilot「改革试点」：成立（未变）"
+        "〔已修改：条款 《测试办法》第二条 → 《测试办法》第三条〕"
+    ]
     assert (pilot.citation_before, pilot.citation_after) == (
         "《测试办法》第二条",
         "《测试办法》第三条",
@@ -336,7 +348,7 @@ def test_cli_text(setup: tuple[Path, Path, Path]) -> None:
         "diff", "--base", str(base / "local"), "--head", str(head / "local"), str(cases)
     )
     assert code == 0
-    assert "共 6 件，结论变化 2 件，理由变化 1 件，出错 2 件" in out
+    assert "共 6 件，结论变化 2 件，理由变化 2 件，出错 2 件" in out
     assert "予以容错免责（不予或免予问责） → 从轻、减轻问责: 1" in out
     assert "  ~ 修改 容错情形 local_emergency「应急处置」：条件、条款" in out
     assert (
@@ -382,10 +394,12 @@ def test_cli_json_is_stable(setup: tuple[Path, Path, Path]) -> None:
     assert list(data) == sorted(data)
     assert data["counts"] == {
         "errors": 2,
-        "grounds_changed": 1,
+        "grounds_changed": 2,
         "outcome_changed": 2,
         "total": 6,
-        "unchanged": 1,
+        "unchanged": 0,
+        "other_jurisdiction": 0,
+        "jurisdiction_not_told": 0,
     }
     assert [c["case_id"] for c in data["cases"]][:2] == ["A-EMERGENCY", "B-EMERGENCY-PARTIAL"]
     assert data["cases"][0]["reasons"][1]["id"] == "local_emergency"
@@ -415,6 +429,7 @@ def test_cli_csv(setup: tuple[Path, Path, Path], tmp_path: Path) -> None:
     assert [(r["case_id"], r["status"], r["before"], r["after"]) for r in rows] == [
         ("A-EMERGENCY", "outcome_changed", "tolerate", "mitigate"),
         ("B-EMERGENCY-PARTIAL", "grounds_changed", "mitigate", "mitigate"),
+        ("C-PILOT", "grounds_changed", "tolerate", "tolerate"),
         ("D-BIG-LOSS", "outcome_changed", "tolerate", "not_tolerate"),
         ("E-FLAGGED", "error", "tolerate", "error"),
         ("f-broken", "error", "error", "error"),
@@ -427,7 +442,8 @@ def test_cli_csv(setup: tuple[Path, Path, Path], tmp_path: Path) -> None:
     assert a["top_reason"].startswith("容错情形 local_emergency「应急处置」：成立 → 不成立")
     assert a["changed_rules"].split(";")[:1] == ["local_emergency"]
     assert "art19_obstruction" in a["changed_rules"].split(";")
-    assert rows[2]["top_reason"].startswith("不予容错情形 local_big_loss")
+    assert rows[3]["top_reason"].startswith("不予容错情形 local_big_loss")
+    assert {r["scope"] for r in rows} == {"unchecked"}  # the test ruleset names no jurisdiction
 
 
 def test_cli_broken_head_exits_1_with_located_errors(setup: tuple[Path, Path, Path]) -> None:
@@ -512,7 +528,7 @@ def test_git_revision_as_base(setup: tuple[Path, Path, Path], tmp_path: Path) ->
     code, out, _ = run("diff", "--base", f"{folder}@HEAD~1", "--head", str(folder), *common)
     assert code == 0
     assert f"基准（修改前）：{folder}@HEAD~1" in out
-    assert "共 2 件，结论变化 1 件，理由变化 0 件，出错 0 件" in out
+    assert "共 2 件，结论变化 1 件，理由变化 1 件，出错 0 件" in out
     assert (
         "  + 新增 不予容错情形 local_big_loss「造成五十万元以上损失」（《测试办法》第五条）" in out
     )
@@ -590,3 +606,235 @@ def test_smoke_on_wanzhou_examples(tmp_path: Path) -> None:
             assert ("emergency_ad_hoc_decision" in ids) == (was != now or "true" in (was, now))
             if case.status in ("outcome_changed", "grounds_changed"):
                 assert "emergency_ad_hoc_decision" in ids
+
+
+# --- item 17: a changed finding is a changed reason; a case of another jurisdiction is said so --
+
+
+def _wanzhou_copy(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the bundled rulesets with one edit to wanzhou/2018.yaml."""
+    copy = tmp_path / "rulesets"
+    shutil.copytree(ROOT / "rulesets", copy, ignore=shutil.ignore_patterns("scenarios"))
+    path = copy / "wanzhou" / "2018.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy
+
+
+# legacy_problem_resolution now also needs a loss under 100,000 yuan: wz-03 (800,000 yuan lost)
+# claimed it and no longer meets it, but another situation keeps its outcome mitigate.
+LEGACY_OLD = "    when: {fact: legacy_problem, eq: true}\n"
+LEGACY_NEW = (
+    "    when:\n      all:\n        - {fact: legacy_problem, eq: true}\n"
+    "        - {fact: loss_yuan, lt: 100000}\n"
+)
+LEGACY_REASON = (
+    "容错情形 legacy_problem_resolution「破解历史遗留问题中大胆探索出现失误」：成立 → 不成立"
+    "〔已修改：条件〕（《万州区容错纠错实施办法》第五条第（七）项）"
+)
+
+
+def test_claimed_situation_that_stops_holding_is_a_changed_reason(tmp_path: Path) -> None:
+    copy = _wanzhou_copy(tmp_path, LEGACY_OLD, LEGACY_NEW)
+    wz03 = ROOT / "examples" / "wz-03-legacy-partial-mitigate.yaml"
+    report = diff([ROOT / "rulesets"], [copy], "wanzhou", [wz03], backend="reference")
+    (case,) = report.cases
+    assert (case.before.outcome, case.after.outcome) == ("mitigate", "mitigate")
+    assert case.before.deciding_rule == case.after.deciding_rule == "order_mitigate"
+    assert case.status == "grounds_changed"
+    assert report.summary() == "共 1 件，结论变化 0 件，理由变化 1 件，出错 0 件"
+    assert [(r.group, r.text) for r in case.reasons] == [
+        ("situation", LEGACY_REASON),
+        (
+            "claim",
+            "援引的情形 legacy_problem_resolution「破解历史遗留问题中大胆探索出现失误」：成立 → 不成立",
+        ),
+    ]
+    (rule,) = case.rules
+    assert (rule.id, rule.before, rule.after, rule.in_memo) == (
+        "legacy_problem_resolution",
+        "true",
+        "false",
+        True,
+    )
+    assert case.scope == "same" and case.unit == "万州区某镇"
+    # the text view lists it among the changed grounds, with the reason
+    text = report.to_text()
+    assert "二、结论不变、理由变化的案件（1 件）\n【WZ-2024-031】" in text
+    assert f"    1. {LEGACY_REASON}\n" in text
+    # the JSON and CSV views carry the same reason
+    data = json.loads(report.to_json())
+    (jcase,) = data["cases"]
+    assert jcase["status"] == "grounds_changed"
+    assert jcase["reasons"][0] == {
+        "group": "situation",
+        "id": "legacy_problem_resolution",
+        "text": LEGACY_REASON,
+    }
+    assert jcase["rules"][0]["in_memo"] is True
+    assert jcase["claims"][0]["before"] == "established"
+    (row,) = csv.DictReader(io.StringIO(report.to_csv()))
+    assert (row["status"], row["top_reason"], row["changed_rules"], row["scope"]) == (
+        "grounds_changed",
+        LEGACY_REASON,
+        "legacy_problem_resolution",
+        "same",
+    )
+
+
+def test_open_situation_that_is_settled_is_a_changed_reason(tmp_path: Path) -> None:
+    # wz-04 does not say whether it was a legacy problem: the situation was open (the
+    # not_tolerate memo names it among those it could not decide); its 900,000 yuan loss now
+    # rules it out.
+    copy = _wanzhou_copy(tmp_path, LEGACY_OLD, LEGACY_NEW)
+    wz04 = ROOT / "examples" / "wz-04-private-gain-not-tolerate.yaml"
+    (case,) = diff([ROOT / "rulesets"], [copy], "wanzhou", [wz04], backend="reference").cases
+    assert case.before.outcome == case.after.outcome == "not_tolerate"
+    assert case.status == "grounds_changed"
+    assert [r.text for r in case.reasons] == [
+        "容错情形 legacy_problem_resolution「破解历史遗留问题中大胆探索出现失误」：不明 → 不成立"
+        "〔已修改：条件〕（《万州区容错纠错实施办法》第五条第（七）项）"
+    ]
+
+
+def test_open_situation_with_a_new_condition_still_open_is_unchanged(tmp_path: Path) -> None:
+    # wz-01: the situation stays open; what is still to find is no finding of the memo.
+    copy = _wanzhou_copy(tmp_path, LEGACY_OLD, LEGACY_NEW)
+    wz01 = ROOT / "examples" / "wz-01-pilot-tolerate.yaml"
+    (case,) = diff([ROOT / "rulesets"], [copy], "wanzhou", [wz01], backend="reference").cases
+    assert (case.status, case.rules, case.reasons) == ("unchanged", [], [])
+
+
+def test_cases_of_another_jurisdiction_are_listed_apart(tmp_path: Path) -> None:
+    copy = _wanzhou_copy(tmp_path, LEGACY_OLD, LEGACY_NEW)
+    report = diff([ROOT / "rulesets"], [copy], "wanzhou", ROOT / "examples", backend="reference")
+    wz = len(list((ROOT / "examples").glob("wz-*.yaml")))
+    my = sorted(p.name for p in (ROOT / "examples").glob("my-*.yaml"))
+    assert report.jurisdiction == "重庆市万州区"
+    others = report.other_jurisdiction()
+    assert sorted(Path(c.file).name for c in others) == my
+    assert all(c.unit.startswith("绵阳市") for c in others)
+    n = report.counts
+    assert (n.total, n.other_jurisdiction, n.jurisdiction_not_told) == (wz + len(my), len(my), 0)
+    assert n.outcome_changed + n.grounds_changed + n.unchanged + n.errors == wz
+    # my-09 claims the legacy situation too: its change is shown, but not counted
+    my09 = next(c for c in others if c.case_id == "MY-2023-036")
+    assert my09.status == "grounds_changed"
+    assert n.grounds_changed == sum(c.status == "grounds_changed" for c in report.counted())
+    assert report.summary() == (
+        f"共 {wz + len(my)} 件，其中 {len(my)} 件不属重庆市万州区（另列，不计入）；"
+        f"其余 {wz} 件，结论变化 0 件，理由变化 {n.grounds_changed} 件，出错 0 件"
+    )
+    text = report.to_text()
+    two, _, four = text.partition("四、不属重庆市万州区的案件")
+    assert "MY-" not in two
+    assert four.startswith(f"（{len(my)} 件，不计入上述件数）")
+    assert (
+        '【MY-2024-003】某街道老旧小区改造"居民自治+专业物业"试点偏差'
+        "（examples/my-01-pilot-community-renewal-tolerate.yaml）：未变；"
+        "当事干部单位「绵阳市某区某街道办事处」"
+    ) in four.replace(str(ROOT) + "/", "")
+    assert f"    1. {LEGACY_REASON}" in four  # my-09's reason, in its own section
+    data = json.loads(report.to_json())
+    assert data["counts"]["other_jurisdiction"] == len(my)
+    assert {c["scope"] for c in data["cases"] if c["case_id"].startswith("MY-")} == {"other"}
+
+
+def test_other_jurisdiction_does_not_fail_on_change(tmp_path: Path) -> None:
+    # An edit that changes only a Mianyang case's outcome leaves --fail-on-change at 0 under
+    # wanzhou (that case is listed apart), and the summary says so.
+    copy = _wanzhou_copy(tmp_path, LEGACY_OLD, LEGACY_NEW)
+    my09 = ROOT / "examples" / "my-09-land-premium-back-payment-mitigate.yaml"
+    code, out, _ = run(
+        "diff",
+        "--base",
+        str(ROOT / "rulesets" / "wanzhou"),
+        "--head",
+        str(copy / "wanzhou"),
+        str(my09),
+        "--fail-on-change",
+        "--backend",
+        "reference",
+    )
+    assert code == 0
+    assert "共 1 件，其中 1 件不属重庆市万州区（另列，不计入）；其余 0 件" in out
+
+
+def test_case_without_a_place_is_judged_with_a_note(setup: tuple[Path, Path, Path]) -> None:
+    base, head, cases = setup
+    # the test ruleset names no jurisdiction: nothing to check, nothing said
+    report = diff([base], [head], "local", cases, backend="reference")
+    assert {c.scope for c in report.cases} == {"unchecked"}
+    assert "未写明" not in report.to_text()
+    # under wanzhou, a case whose unit is anonymised (某区…) does not say where it is
+    case = yaml.safe_load((cases / "c-pilot.yaml").read_text(encoding="utf-8"))
+    case["cadre"] = {"unit": "某区政务服务中心"}
+    case["facts"].pop("local_flag", None)
+    path = cases / "c-pilot.yaml"
+    path.write_text(yaml.safe_dump(case, allow_unicode=True), encoding="utf-8")
+    rulesets = ROOT / "rulesets"
+    report = diff([rulesets], [rulesets], "wanzhou", [path], backend="reference")
+    (c,) = report.cases
+    assert (c.scope, report.counts.jurisdiction_not_told) == ("not_told", 1)
+    assert report.summary().endswith("；1 件未写明是否属重庆市万州区")
+    assert "  【C-PILOT】当事干部单位「某区政务服务中心」（" in report.to_text()
+
+
+@pytest.mark.parametrize(
+    ("unit", "jurisdiction", "scope"),
+    [
+        ("万州区某镇", "重庆市万州区", "same"),
+        ("重庆市万州区某镇", "重庆市万州区", "same"),
+        ("重庆万州区某镇", "重庆市万州区", "same"),
+        ("万州区经济开发区管委会", "重庆市万州区", "same"),
+        ("绵阳市某区某街道办事处", "重庆市万州区", "other"),
+        ("涪城区某街道", "重庆市万州区", "other"),  # no district lies inside a district
+        ("重庆市渝北区某局", "重庆市万州区", "other"),
+        ("重庆市某局", "重庆市万州区", "not_told"),  # the city, not the district
+        ("涪城区某街道", "四川省绵阳市", "not_told"),  # may be one of the city's districts
+        ("江油市某镇", "四川省绵阳市", "not_told"),  # a county-level city may be inside
+        ("某区政务服务中心", "重庆市万州区", "not_told"),
+        (None, "重庆市万州区", "not_told"),
+        ("绵阳市某县", "全国", "same"),
+        ("绵阳市某县", "", "unchecked"),
+    ],
+)
+def test_case_scope_reads_the_cadre_unit(unit: str | None, jurisdiction: str, scope: str) -> None:
+    from rongcuo._diff_scope import case_scope
+
+    assert case_scope(unit, jurisdiction) == scope
+
+
+def test_missing_fact_that_decides_otherwise_is_a_changed_reason(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    # Whether there was an emergency is still to find on both sides, but finding it now leads
+    # to not_tolerate (the new exclusion) instead of tolerate.
+    write_ruleset("local", "1", BASE)
+    base = tmp_path / "base"
+    shutil.copytree(tmp_path / "rulesets", base / "rulesets")
+    head = BASE + (
+        "  - id: local_emergency_loss\n    kind: exclusion\n    label: 应急处置中造成损失\n"
+        "    when:\n      all:\n        - {fact: emergency, eq: true}\n"
+        "        - {fact: loss_yuan, gt: 0}\n"
+        "    cite: {doc: doc, clause: 第九条, text: 应急处置中造成损失的}\n"
+    )
+    write_ruleset("local", "1", head)
+    facts = {k: v for k, v in CLEARED.items() if k != "emergency"}
+    facts.update(loss_yuan=1000, loss_recovered_ratio=1)
+    path = write_case(tmp_path, "g-open", facts)
+    path.write_text(path.read_text(encoding="utf-8").replace("  emergency: false\n", ""), "utf-8")
+    report = diff(
+        [base / "rulesets"], [tmp_path / "rulesets"], "local", [path], backend="reference"
+    )
+    (case,) = report.cases
+    assert case.before.outcome == case.after.outcome == "insufficient_facts"
+    assert case.status == "grounds_changed"
+    (still,) = case.missing_changed
+    assert still.id == "emergency"
+    assert (still.before, still.after) == (
+        "changes:mitigate,tolerate",
+        "changes:mitigate,not_tolerate",
+    )
+    assert any(r.group == "missing_fact" and r.id == "emergency" for r in case.reasons)

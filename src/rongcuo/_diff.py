@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import get_args
 
 from ._api import Backend, Engine
-from ._decision import Decision, TraceStep
+from ._decision import Decision, MissingFact, TraceStep
 from ._diff_report import CaseDiff as CaseDiff
 from ._diff_report import (
     Counts,
@@ -50,6 +50,7 @@ from ._diff_report import (
     VersionPair,
 )
 from ._diff_report import DiffReport as DiffReport
+from ._diff_scope import Scope, case_scope
 from ._diff_text import _deciding_text, _quote, cite_text, rule_reason
 from ._diff_text import condition_text as condition_text
 from ._errors import Diagnostic, EngineError, InputError, Location, RulesetNotFound
@@ -71,6 +72,23 @@ _GROUP_OF_KIND: dict[str, Group] = {
     "distinction": "distinction",
     "outcome": "outcome",
 }
+#: The values with which a memo prints a rule of each kind (memo.build_context): situations,
+#: exclusions, looks' and distinctions' rules when they hold or are open, every precondition,
+#: a mitigating or aggravating ground when it holds. Decision-order rules are not findings.
+_PRINTED: dict[str, frozenset[str]] = {
+    "situation": frozenset({"true", "unknown"}),
+    "exclusion": frozenset({"true", "unknown"}),
+    "precondition": frozenset({"true", "false", "unknown"}),
+    "mitigating": frozenset({"true"}),
+    "aggravating": frozenset({"true"}),
+    "look": frozenset({"true", "unknown"}),
+    "distinction": frozenset({"true", "unknown"}),
+}
+#: The edits of a rule that change how a memo prints it whatever its value: its name, its
+#: clause, its kind and where it is filed. A condition edit changes the facts a memo cites for a
+#: rule that holds, and for a precondition (printed met or not); an open rule's facts are what is
+#: still to find, not a finding.
+_PRINTED_ASPECTS = frozenset({"origin", "kind", "label", "citation", "classification"})
 _CLAIM_ZH = {
     "established": "成立",
     "not_established": "不成立",
@@ -137,9 +155,13 @@ def diff(
         pairs: dict[tuple[str, str], tuple[Ruleset, Ruleset, list[RuleEdit]]] = {}
         pair_cases: Counter[tuple[str, str]] = Counter()
         diffs: list[CaseDiff] = []
+        places: dict[str, None] = {}  # the jurisdictions met, in order
         for path in files:
             b, b_rs, b_err = _decide(base, path, ruleset_id, as_of)
             h, h_rs, h_err = _decide(head, path, ruleset_id, as_of)
+            unit, where = _unit_and_jurisdiction(head, path, ruleset_id, b or h, h_rs or b_rs)
+            if where is not None:
+                places[where] = None
             edits: dict[str, RuleEdit] = {}
             if b_rs is not None and h_rs is not None:
                 key = (b_rs.content_hash, h_rs.content_hash)
@@ -148,7 +170,8 @@ def diff(
                 pair_cases[key] += 1
                 edits = {e.id: e for e in pairs[key][2]}
             before, after = _side(b, b_rs, b_err), _side(h, h_rs, h_err)
-            diffs.append(_case_diff(path, b, h, before, after, edits))
+            scope = case_scope(unit, where) if where is not None else "unchecked"
+            diffs.append(_case_diff(path, b, h, before, after, edits, unit or "", scope))
     versions = [
         VersionPair(
             base_version=b_rs.version,
@@ -162,6 +185,7 @@ def diff(
     ]
     return DiffReport(
         ruleset=ruleset_id,
+        jurisdiction="、".join(p for p in places if p),
         base=base_label,
         head=head_label,
         as_of=as_of.isoformat() if as_of else None,
@@ -204,21 +228,43 @@ def _decide(
     return decision, ruleset, []
 
 
+def _unit_and_jurisdiction(
+    head: Engine, path: Path, rid: str, decided: Decision | None, rs: Ruleset | None
+) -> tuple[str | None, str | None]:
+    """The cadre's unit the case gives, and the jurisdiction of the ruleset it falls under
+    (``None`` when neither side could load the ruleset for it)."""
+    if decided is not None:
+        unit = (decided.case.cadre or {}).get("unit")
+        return unit, rs.jurisdiction if rs is not None else None
+    try:
+        case, _ = head.load_case(path)
+    except InputError:
+        return None, None  # the file is no case: it says nothing, and it errors anyway
+    unit = case.cadre.unit if case.cadre else None
+    try:
+        return unit, head.ruleset(rid, case.incident_date).jurisdiction
+    except (InputError, RulesetNotFound):
+        return unit, None
+
+
 def _counts(diffs: list[CaseDiff]) -> Counts:
-    n = Counter(c.status for c in diffs)
+    counted = [c for c in diffs if c.scope != "other"]
+    n = Counter(c.status for c in counted)
     return Counts(
         total=len(diffs),
         outcome_changed=n["outcome_changed"],
         grounds_changed=n["grounds_changed"],
         unchanged=n["unchanged"],
         errors=n["error"],
+        other_jurisdiction=len(diffs) - len(counted),
+        jurisdiction_not_told=sum(c.scope == "not_told" for c in counted),
     )
 
 
 def _transitions(diffs: list[CaseDiff]) -> list[Transition]:
     moves: Counter[tuple[str, str, str, str]] = Counter()
     for c in diffs:
-        if c.status == "outcome_changed":
+        if c.status == "outcome_changed" and c.scope != "other":
             assert c.before.outcome is not None and c.after.outcome is not None
             moves[
                 (c.before.outcome, c.before.outcome_label, c.after.outcome, c.after.outcome_label)
@@ -259,6 +305,8 @@ def _case_diff(
     before: Side,
     after: Side,
     edits: dict[str, RuleEdit],
+    unit: str,
+    scope: Scope,
 ) -> CaseDiff:
     known = b or h
     case_id, title, day = (
@@ -273,6 +321,8 @@ def _case_diff(
             case_id=case_id,
             title=title,
             incident_date=day,
+            unit=unit,
+            scope=scope,
             status="error",
             error_side=side,
             before=before,
@@ -283,6 +333,7 @@ def _case_diff(
             claims=[],
             missing_appeared=[],
             missing_resolved=[],
+            missing_changed=[],
             reasons=_error_reasons(before, after),
         )
     deltas = _rule_deltas(b, h, edits)
@@ -312,18 +363,31 @@ def _case_diff(
         for m in b.missing_facts
         if m.id not in h_missing
     ]
+    still = _findings(
+        {m.id: (m.label, *_missing_effect(m)) for m in b.missing_facts if m.id in h_missing},
+        {m.id: (m.label, *_missing_effect(m)) for m in h.missing_facts if m.id in b_missing},
+    )
+    # What a memo says as findings: the claims, the situations and exclusions that hold or are
+    # open, every precondition, the grounds that hold, the six looks and three distinctions (with
+    # their rules that are not false), the facts still to find and what they would change.
+    # Any change there is a change of grounds, even when outcome and deciding rule stay.
+    said = any(r.in_memo for r in rules) or bool(
+        looks or distinctions or claims or appeared or resolved or still
+    )
     if b.outcome != h.outcome:
         status: Status = "outcome_changed"
-    elif b.deciding_rule != h.deciding_rule or b.reason_zh != h.reason_zh:
+    elif b.deciding_rule != h.deciding_rule or b.reason_zh != h.reason_zh or said:
         status = "grounds_changed"
     else:
         status = "unchanged"
-    reasons = _rank(before, after, rules, looks, distinctions, claims, appeared, resolved)
+    reasons = _rank(before, after, rules, looks, distinctions, claims, appeared, resolved, still)
     return CaseDiff(
         file=str(path),
         case_id=case_id,
         title=title,
         incident_date=day,
+        unit=unit,
+        scope=scope,
         status=status,
         error_side="",
         before=before,
@@ -334,13 +398,16 @@ def _case_diff(
         claims=claims,
         missing_appeared=appeared,
         missing_resolved=resolved,
+        missing_changed=still,
         reasons=reasons,
     )
 
 
 def _rule_deltas(b: Decision, h: Decision, edits: dict[str, RuleEdit]) -> list[RuleDelta]:
     """Rules whose value differs (a rule on one side only is ``absent`` on the other), and
-    edited rules that hold on either side (their wording is part of the grounds)."""
+    edited rules that hold on either side (their wording is part of the grounds) or that a memo
+    prints differently (``in_memo``: an open situation renamed, a failed precondition's new
+    condition)."""
     bt = {t.rule: t for t in b.trace}
     ht = {t.rule: t for t in h.trace}
     ids = list(dict.fromkeys([*ht, *bt]))
@@ -349,9 +416,20 @@ def _rule_deltas(b: Decision, h: Decision, edits: dict[str, RuleEdit]) -> list[R
         before: Truth = bt[rid].value if rid in bt else "absent"
         after: Truth = ht[rid].value if rid in ht else "absent"
         edit = edits.get(rid)
-        if before == after and not (edit and "true" in (before, after)):
-            continue
         step: TraceStep = ht.get(rid) or bt[rid]
+        printed = _PRINTED.get(step.kind, frozenset())
+        if before != after:
+            said = before in printed or after in printed
+        elif edit is None:
+            continue
+        else:
+            cites_facts = before == "true" or step.kind == "precondition"
+            said = before in printed and (
+                bool(_PRINTED_ASPECTS.intersection(edit.aspects))
+                or (cites_facts and _fact_ids(bt[rid]) != _fact_ids(ht[rid]))
+            )
+            if not said and before != "true":
+                continue
         cb = cite_text(bt[rid].citation) if rid in bt else ""
         ca = cite_text(ht[rid].citation) if rid in ht else ""
         out.append(
@@ -368,9 +446,26 @@ def _rule_deltas(b: Decision, h: Decision, edits: dict[str, RuleEdit]) -> list[R
                 quote_before=_quote(bt[rid].citation) if rid in bt else "",
                 quote_after=_quote(ht[rid].citation) if rid in ht else "",
                 edits=list(edit.aspects) if edit else [],
+                in_memo=said,
             )
         )
     return out
+
+
+def _fact_ids(step: TraceStep) -> tuple[str, ...]:
+    return tuple(f.id for f in step.facts)
+
+
+def _missing_effect(m: MissingFact) -> tuple[str, str]:
+    """A missing fact's weight as (key, Chinese): whether finding it can change the outcome,
+    and the outcomes it can lead to. The sample values tried (``若为「50000元」``) are left out:
+    an edited threshold adds samples without changing what the fact can decide."""
+    if not m.changes_outcome:
+        return "no_change", "不影响结论"
+    outcomes = sorted({(e.outcome, e.outcome_label) for e in m.effects})
+    key = "changes:" + ",".join(o for o, _ in outcomes)
+    zh = "、".join(label for _, label in outcomes)
+    return key, f"影响结论（可能为：{zh}）" if zh else "影响结论"
 
 
 def _findings(
@@ -408,6 +503,7 @@ def _rank(
     claims: list[FindingDelta],
     appeared: list[FactRef],
     resolved: list[FactRef],
+    still: list[FindingDelta],
 ) -> list[Reason]:
     reasons: list[Reason] = []
     deciding = {before.deciding_rule, after.deciding_rule} - {None}
@@ -440,11 +536,14 @@ def _rank(
     for i, m in enumerate(appeared):
         flag = "，影响结论" if m.changes_outcome else ""
         text = f"新出现的待查事实 {m.id}「{m.label}」{flag}"
-        key = (0, missing, 0, 0 if m.changes_outcome else 1, i)
+        key = (0, missing, 0, 0 if m.changes_outcome else 2, i)
         keyed.append((key, Reason(group="missing_fact", id=m.id, text=text)))
+    for i, f in enumerate(still):
+        text = f"待查事实 {f.id}「{f.label}」：{f.before_label} → {f.after_label}"
+        keyed.append(((0, missing, 0, 1, i), Reason(group="missing_fact", id=f.id, text=text)))
     for i, m in enumerate(resolved):
         text = f"不再待查的事实 {m.id}「{m.label}」"
-        keyed.append(((0, missing, 0, 2, i), Reason(group="missing_fact", id=m.id, text=text)))
+        keyed.append(((0, missing, 0, 3, i), Reason(group="missing_fact", id=m.id, text=text)))
     for i, c in enumerate(claims):
         text = f"援引的情形 {c.id}「{c.label}」：{c.before_label} → {c.after_label}"
         key = (0, GROUP_ORDER.index("claim"), 0, 0, i)

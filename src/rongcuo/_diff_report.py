@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from ._decision import OutcomeId
+from ._diff_scope import Scope
 from ._errors import Diagnostic
 
 Status = Literal["unchanged", "grounds_changed", "outcome_changed", "error"]
@@ -103,6 +104,7 @@ class RuleDelta(_Model):
     quote_before: str
     quote_after: str
     edits: list[str]
+    in_memo: bool
 
 
 class FindingDelta(_Model):
@@ -133,12 +135,19 @@ class Reason(_Model):
 
 
 class CaseDiff(_Model):
-    """What the edit does to one case."""
+    """What the edit does to one case.
+
+    ``scope`` says whether the case belongs to the ruleset's jurisdiction as its cadre's
+    ``unit`` tells (:func:`rongcuo._diff_scope.case_scope`): a case of ``other`` is listed apart
+    and left out of the counts.
+    """
 
     file: str
     case_id: str
     title: str
     incident_date: str
+    unit: str
+    scope: Scope
     status: Status
     error_side: ErrorSide
     before: Side
@@ -149,6 +158,7 @@ class CaseDiff(_Model):
     claims: list[FindingDelta]
     missing_appeared: list[FactRef]
     missing_resolved: list[FactRef]
+    missing_changed: list[FindingDelta]
     reasons: list[Reason]
 
     def top_reason(self) -> str:
@@ -202,19 +212,27 @@ class Transition(_Model):
 
 
 class Counts(_Model):
-    """How many cases fell in each status."""
+    """How many cases fell in each status.
+
+    ``total`` counts every case; the four statuses count the cases not of another jurisdiction
+    (``other_jurisdiction`` of them are listed apart). ``jurisdiction_not_told`` of the counted
+    ones do not say whether they belong to the ruleset's jurisdiction.
+    """
 
     total: int
     outcome_changed: int
     grounds_changed: int
     unchanged: int
     errors: int
+    other_jurisdiction: int
+    jurisdiction_not_told: int
 
 
 class DiffReport(_Model):
     """The result of :func:`diff`: per-case differences and the rule edits behind them."""
 
     ruleset: str
+    jurisdiction: str
     base: str
     head: str
     as_of: str | None
@@ -224,22 +242,44 @@ class DiffReport(_Model):
     cases: list[CaseDiff]
 
     def changed(self) -> list[CaseDiff]:
-        """Cases whose outcome changed."""
-        return [c for c in self.cases if c.status == "outcome_changed"]
+        """Cases of the ruleset's jurisdiction (or not saying) whose outcome changed."""
+        return [c for c in self.counted() if c.status == "outcome_changed"]
+
+    def counted(self) -> list[CaseDiff]:
+        """The cases the counts are of: all but those of another jurisdiction."""
+        return [c for c in self.cases if c.scope != "other"]
+
+    def other_jurisdiction(self) -> list[CaseDiff]:
+        """The cases whose cadre's unit lies outside the ruleset's jurisdiction."""
+        return [c for c in self.cases if c.scope == "other"]
 
     def any_change(self) -> bool:
-        """Whether some outcome changed, or some case errors on one side only."""
+        """Whether some outcome changed, or some case errors on one side only (cases of another
+        jurisdiction aside)."""
         return any(
-            c.status == "outcome_changed" or c.error_side in ("base", "head") for c in self.cases
+            c.status == "outcome_changed" or c.error_side in ("base", "head")
+            for c in self.counted()
         )
 
     def summary(self) -> str:
-        """``共 44 件，结论变化 3 件，理由变化 2 件，出错 0 件``."""
+        """``共 44 件，结论变化 3 件，理由变化 2 件，出错 0 件``, then the cases of another
+        jurisdiction and those that do not say theirs."""
         n = self.counts
-        return (
-            f"共 {n.total} 件，结论变化 {n.outcome_changed} 件，"
+        where = self.jurisdiction
+        if n.other_jurisdiction:
+            head = (
+                f"共 {n.total} 件，其中 {n.other_jurisdiction} 件不属{where}（另列，不计入）；"
+                f"其余 {n.total - n.other_jurisdiction} 件"
+            )
+        else:
+            head = f"共 {n.total} 件"
+        text = (
+            f"{head}，结论变化 {n.outcome_changed} 件，"
             f"理由变化 {n.grounds_changed} 件，出错 {n.errors} 件"
         )
+        if n.jurisdiction_not_told:
+            text += f"；{n.jurisdiction_not_told} 件未写明是否属{where}"
+        return text
 
     def to_json(self) -> str:
         """Canonical JSON: keys sorted, UTF-8 text kept; the same inputs give the same bytes."""
@@ -267,6 +307,7 @@ class DiffReport(_Model):
                     c.after.deciding_rule or "",
                     c.top_reason(),
                     ";".join(r.id for r in c.rules),
+                    c.scope,
                 ]
             )
         return out.getvalue()
@@ -290,4 +331,5 @@ CSV_COLUMNS = (
     "deciding_rule_after",
     "top_reason",
     "changed_rules",
+    "scope",
 )

@@ -193,14 +193,42 @@ def render_text(report: DiffReport) -> str:
         ("二、结论不变、理由变化的案件", "grounds_changed"),
         ("三、出错的案件", "error"),
     ]
+    counted = report.counted()
     for heading, status in sections:
-        chosen = [c for c in report.cases if c.status == status]
+        chosen = [c for c in counted if c.status == status]
         out += ["", f"{heading}（{len(chosen)} 件）"]
         if not chosen:
             out.append("  （无）")
         for c in chosen:
-            out += _case_lines(c)
+            out += _case_lines(c, report.jurisdiction)
+    untold = [c for c in counted if c.scope == "not_told"]
+    if untold:
+        out += [
+            "",
+            f"未写明是否属{report.jurisdiction}的案件（{len(untold)} 件，已计入上述件数，"
+            "请核对是否适用本规则集）：",
+        ]
+        out += [
+            f"  【{c.case_id}】{_unit_text(c)}（{c.file}，{_STATUS_ZH[c.status]}）" for c in untold
+        ]
+    others = report.other_jurisdiction()
+    if others:
+        out += [
+            "",
+            f"四、不属{report.jurisdiction}的案件（{len(others)} 件，不计入上述件数）",
+            "  当事干部单位不在本规则集的适用地区；下面是按本规则集认定的结果，仅供参考。",
+        ]
+        for c in others:
+            # One line a case (the unit in it), then the details of those that changed.
+            lines = _case_lines(c, report.jurisdiction)
+            out.append(f"{lines[0]}：{_STATUS_ZH[c.status]}；{_unit_text(c)}")
+            if c.status != "unchanged":
+                out += lines[2:]
     return "\n".join(out) + "\n"
+
+
+def _unit_text(c: CaseDiff) -> str:
+    return f"当事干部单位「{c.unit}」" if c.unit else "未写明当事干部单位（cadre.unit）"
 
 
 def _edit_lines(e: RuleEdit) -> list[str]:
@@ -224,9 +252,13 @@ def _edit_lines(e: RuleEdit) -> list[str]:
     return lines
 
 
-def _case_lines(c: CaseDiff) -> list[str]:
+def _case_lines(c: CaseDiff, jurisdiction: str) -> list[str]:
     title = f"{c.title}" if c.title else ""
     lines = [f"【{c.case_id}】{title}（{c.file}）"]
+    if c.scope == "not_told":
+        lines.append(f"  地区：{_unit_text(c)}，未写明是否属{jurisdiction}")
+    elif c.scope == "other":
+        lines.append(f"  地区：{_unit_text(c)}，不属{jurisdiction}")
     if c.status == "error":
         where = {"base": "修改前出错", "head": "修改后出错", "both": "修改前后都出错"}[
             c.error_side or "both"
