@@ -41,7 +41,7 @@ from tqdm import tqdm
 
 from ._api import Backend, Engine
 from ._batch_input import Cases, Item, open_input
-from ._batch_output import ResultLog, check_run
+from ._batch_output import ResultLog, check_run, run_file_of
 from ._case import Case, CaseSource, parse_case
 from ._decision import Decision
 from ._errors import (
@@ -53,6 +53,7 @@ from ._errors import (
     RulesetError,
     RulesetNotFound,
 )
+from ._output import refuse_same
 from ._registry import Library
 from ._yaml import Positions, load_text
 
@@ -74,6 +75,8 @@ class BatchSummary(BaseModel):
     by_outcome: dict[str, int]
     seconds: float
     output: str
+    #: files of a folder input that are calendar supplements, not cases (skipped, by key)
+    ignored: tuple[str, ...] = ()
 
     @property
     def cases_per_second(self) -> float:
@@ -90,7 +93,13 @@ class BatchSummary(BaseModel):
             f"共 {self.total} 件 total；{self.seconds:.1f} 秒 s，"
             f"{self.cases_per_second:.1f} 件/秒 cases/s → {self.output}"
         )
-        return f"{head}\n结论 outcomes：{counts}；错误 errors：{self.errors}"
+        text = f"{head}\n结论 outcomes：{counts}；错误 errors：{self.errors}"
+        if self.ignored:
+            text += (
+                f"\n跳过补充日历（不是案件）skipped calendar supplements, not cases："
+                f"{'，'.join(self.ignored)}"
+            )
+        return text
 
 
 @dataclass(frozen=True)
@@ -340,14 +349,23 @@ def drive(
     items and, when known, how many) and append each result. ``settings`` (:meth:`Job.settings`)
     must be those ``output`` was started with. Shared by every way of running."""
     start = time.perf_counter()
-    source = open_input(cases)
-    entries = source.entries
     out = Path(output)
+    run_file = run_file_of(out)
+    if isinstance(cases, str | Path) and str(cases) != "-":
+        refuse_same(out, [cases])  # batch one.jsonl -o one.jsonl would empty its own input
+        refuse_same(run_file, [cases])
+    # A folder holding its own output: the run file (*.run.json) is no case of it.
+    source = open_input(cases, exclude=(out, run_file))
+    entries = source.entries
     skipped, this_run = 0, 0
     tally: Counter[str | None] = Counter()
+    ignored: list[str] = []
     with ResultLog(out) as log:
-        check_run(out, settings, bool(log.done), source.lines)
+        check_run(out, settings, log.has_lines, source.lines)
+        log.repair()  # the output is this run's: a torn last line may now be cut off
         todo = sum(1 for k, _ in entries() if k not in log.done) if source.finite else None
+        quiet = not progress or todo == 0
+        bar = tqdm(total=todo, desc="批量认定 batch", unit="件", file=sys.stderr, disable=quiet)
 
         def pending() -> Iterator[Item]:
             nonlocal skipped
@@ -355,11 +373,16 @@ def drive(
                 if key in log.done:
                     skipped += 1
                     tally[log.done[key]] += 1
-                else:
-                    yield read()
+                    continue
+                item = read()
+                if item.kind == "calendar":  # a calendar supplement kept among the cases
+                    ignored.append(key)
+                    if bar.total:
+                        bar.total -= 1
+                        bar.refresh()
+                    continue
+                yield item
 
-        quiet = not progress or todo == 0
-        bar = tqdm(total=todo, desc="批量认定 batch", unit="件", file=sys.stderr, disable=quiet)
         with bar, closing(run(pending(), todo)) as results:
             for result in results:
                 log.append(result.line)
@@ -375,6 +398,7 @@ def drive(
         by_outcome={k: n for k, n in sorted(tally.items()) if k is not None},
         seconds=round(time.perf_counter() - start, 3),
         output=str(out),
+        ignored=tuple(ignored),
     )
 
 

@@ -8,33 +8,47 @@ import fcntl
 import hashlib
 import json
 import os
-import re
+import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from ._decision import OutcomeId
 from ._errors import Diagnostic, InputError, Location, RongcuoError
+from ._output import cannot_write, check_file, sync_folder, write_file
 from ._yaml import load_text
 
 SYNC_EVERY = 100  # records between fsyncs: a power cut loses at most these, and they re-run
-# How every record starts; lines before the last are only read this far.
-_HEAD = re.compile(
-    rb'\{\s*"key"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*'
-    rb'(?:"case_id"\s*:\s*"(?:[^"\\]|\\.)*"\s*,\s*"outcome"\s*:\s*"(\w+)"|"error"\s*:)'
-)
+_OUTCOMES = frozenset(get_args(OutcomeId))
+_SUMMARY_KEYS = frozenset({"key", "case_id", "outcome"})
+_FULL_KEYS = _SUMMARY_KEYS | {"decision"}
+_RECORD_START = b'{"key":'  # how every record we write begins
 
 
 class ResultLog:
     """The output file: the keys already written, and appends never torn nor repeated.
 
-    Opened with ``O_APPEND`` under an exclusive ``flock``; a record is one ``os.write`` of a
-    whole line; ``fsync`` every ``sync_every`` records and on close.
+    Opened (never through a symbolic link, only a regular file) with ``O_APPEND`` under an
+    exclusive ``flock``; a record is one ``os.write`` of a whole line; ``fsync`` every
+    ``sync_every`` records and on close. Opening reads every line in full and changes nothing:
+    a line that is not a complete record is an error naming it (RC803, RC804), except a torn
+    last line, which :meth:`repair` cuts off once the caller knows the file is a batch output.
     """
 
     def __init__(self, path: Path, sync_every: int = SYNC_EVERY) -> None:
         self.path, self.sync_every, self._unsynced = path, sync_every, 0
-        path.parent.mkdir(parents=True, exist_ok=True)
+        check_file(path)  # a folder, a link, a device, a read-only place: RC305–RC308
         created = not path.exists()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK
+            self._fd = os.open(path, flags, 0o644)
+        except OSError as exc:  # e.g. replaced by a link or a FIFO since the check
+            raise cannot_write(path, exc) from None
+        if not stat.S_ISREG(os.fstat(self._fd).st_mode):
+            os.close(self._fd)
+            check_file(path)  # names what it has become
+            raise cannot_write(path, OSError(0, "not a regular file"))
+        os.set_blocking(self._fd, True)
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -43,39 +57,57 @@ class ResultLog:
                 f"{path}：另一个批量任务正在写入 another batch is writing it"
             ) from None
         if created:  # make the new directory entry durable too
-            folder = os.open(path.parent, os.O_RDONLY)
-            os.fsync(folder)
-            os.close(folder)
+            sync_folder(path.parent)
         #: key → outcome (None for an error record) of each record already in the file
         self.done: dict[str, str | None] = {}
-        #: bytes cut off the end: a torn last line left by a crash (0 when none)
-        self.repaired = self._scan()
+        #: where a torn last line starts (a crash in the middle of a write), None when none
+        self.torn: int | None = None
+        #: bytes cut off the end by :meth:`repair` (0 when none)
+        self.repaired = 0
+        try:
+            self._size = self._scan()
+        except BaseException:
+            os.close(self._fd)
+            self._fd = -1
+            raise
+
+    @property
+    def has_lines(self) -> bool:
+        """Whether the file holds anything: records, or a torn line left by a crash."""
+        return bool(self.done) or self.torn is not None
 
     def _scan(self) -> int:
-        offset, last, bad = 0, None, None  # last: (key, start, line); bad: (number, start)
+        offset, bad = 0, None  # bad: (number, start, raw) of a line that is not a record
         with open(self._fd, "rb", closefd=False) as f:
             for number, raw in enumerate(f, 1):
                 if bad is not None:  # a line that is not a record, and not the last one
-                    raise InputError([_not_a_record(str(self.path), bad[0])])
-                match = _HEAD.match(raw) if raw.endswith(b"\n") else None
-                if match is None:
-                    bad = (number, offset)
-                elif (key := json.loads(match[1])) not in self.done:
-                    self.done[key] = match[2].decode() if match[2] else None
-                    last = (key, offset, raw)
+                    raise InputError([self._damaged(*bad)])
+                found = record_of(raw)
+                if found is None:
+                    bad = (number, offset, raw)
+                elif found[0] not in self.done:
+                    self.done[found[0]] = found[1]
                 offset += len(raw)
-        cut = bad[1] if bad else None
-        if cut is None and last is not None:
-            try:  # the last line may be torn yet look whole (a crash can leave zeroes)
-                json.loads(last[2])
-            except ValueError:
-                cut = last[1]
-                del self.done[last[0]]
-        if cut is None:
-            return 0
-        os.ftruncate(self._fd, cut)
+        if bad is not None:
+            if not _torn(bad[2]):
+                raise InputError([self._damaged(*bad)])
+            self.torn = bad[1]
+        return offset
+
+    def _damaged(self, number: int, start: int, raw: bytes) -> Diagnostic:
+        del start
+        if not self.done and not raw.lstrip(b"\0 \t").startswith(_RECORD_START):
+            return _not_an_output(str(self.path), number)
+        return _damaged_record(str(self.path), number)
+
+    def repair(self) -> None:
+        """Cut off a torn last line, so that its case runs again. Call once the file is known
+        to be this batch's output (its run file matches)."""
+        if self.torn is None:
+            return
+        os.ftruncate(self._fd, self.torn)
         os.fsync(self._fd)
-        return offset - cut
+        self.repaired, self.torn = self._size - self.torn, None
 
     def append(self, line: bytes) -> None:
         """Append one record, a whole line ending in a newline: one write (looping only on a
@@ -107,13 +139,73 @@ class ResultLog:
         self.close()
 
 
-def _not_a_record(path: str, line: int) -> Diagnostic:
+def record_of(raw: bytes) -> tuple[str, str | None] | None:
+    """(key, outcome — None for an error record) of ``raw`` when it is one complete record line
+    as :class:`~rongcuo._batch.CaseRunner` writes it, else None.
+
+    Every line is parsed in full: a record damaged in the middle (a bit flipped, a line cut and
+    joined, an edit) must not count as done just because its head looks right.
+    """
+    if not raw.endswith(b"\n"):
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    if not isinstance(data, dict) or not isinstance(key := data.get("key"), str):
+        return None
+    if "error" in data:
+        errors = data["error"]
+        if data.keys() != {"key", "error"} or not isinstance(errors, list):
+            return None
+        if not all(isinstance(e, dict) and isinstance(e.get("code"), str) for e in errors):
+            return None
+        return key, None
+    outcome, case_id = data.get("outcome"), data.get("case_id")
+    if data.keys() not in (_SUMMARY_KEYS, _FULL_KEYS) or not isinstance(case_id, str):
+        return None
+    if not isinstance(outcome, str) or outcome not in _OUTCOMES:
+        return None
+    if "decision" in data:  # the full record: its decision must be of this case and outcome
+        decision = data["decision"]
+        case = decision.get("case") if isinstance(decision, dict) else None
+        if not isinstance(case, dict) or case.get("id") != case_id:
+            return None
+        if decision.get("outcome") != outcome or not isinstance(case.get("content_hash"), str):
+            return None
+    return key, outcome
+
+
+def _torn(raw: bytes) -> bool:
+    """Whether the last line can be what a crash leaves of a record being written: a start of
+    a record without its newline, or zeroes a filesystem left after a power cut (alone, or
+    around a start of a record). Anything else is not ours to cut off."""
+    if raw.endswith(b"\n") and b"\0" not in raw:
+        return False
+    body = raw.strip(b"\0").rstrip(b"\n").rstrip(b"\0")
+    return body.startswith(_RECORD_START) or _RECORD_START.startswith(body)
+
+
+def _not_an_output(path: str, line: int) -> Diagnostic:
     return Diagnostic(
-        "RC001",
+        "RC803",
         Location(path, line, 1),
-        "不是 rongcuo batch 的输出记录（只有最后一行可能是中断写入的残行）",
-        "not a rongcuo batch record (only the last line may be torn by a crash)",
-        "-o 是否指错了文件？ is -o the right file?",
+        f"{path} 不是 rongcuo batch 的结果文件（第 {line} 行不是结果记录），为免毁掉它，不写入也不截断",
+        f"{path} is not a rongcuo batch output (line {line} is not a record); it is neither "
+        "written nor truncated",
+        "-o 是否指错了文件？另选一个结果文件 is -o the right file? give another output",
+    )
+
+
+def _damaged_record(path: str, line: int) -> Diagnostic:
+    return Diagnostic(
+        "RC804",
+        Location(path, line, 1),
+        f"第 {line} 行不是完整的结果记录（已损坏或被改动；只有最后一行可能是中断写入的残行）",
+        f"line {line} is not a complete record (damaged or edited; only the last line may be "
+        "torn by a crash)",
+        f"删去这一行（sed -i '{line}d' {path}）再运行，该案件会重新认定，其余记录保留 "
+        "delete that line and run again: its case is decided again, the other records stay",
     )
 
 
@@ -220,7 +312,7 @@ def _input_changed(
 
 def _write_run(run: Path, settings: dict[str, Any], lines: dict[str, Any] | None) -> None:
     content = {"rongcuo_batch_run": RUN_FORMAT, **settings, "input": lines}
-    _write_atomically(run, json.dumps(content, ensure_ascii=False, indent=2) + "\n")
+    write_file(run, (json.dumps(content, ensure_ascii=False, indent=2) + "\n").encode())
 
 
 def _differs(run: Path, output: Path, where: Location, key: str, was: Any, now: Any) -> Diagnostic:
@@ -255,20 +347,3 @@ def _unknown_run(output: Path, run: Path, zh: str, en: str) -> Diagnostic:
 
 def _shown(value: Any, absent: str) -> str:
     return absent if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)

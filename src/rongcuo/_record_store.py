@@ -17,7 +17,10 @@ makes a second recording of the same evaluation a no-op instead of a duplicate.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sqlite3
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from typing import Any
 from ._records import DecisionRecord, Review, check_review, record_error
 
 SCHEMA_VERSION = 1
+_SQLITE_READONLY = 8  # SQLite's primary result code for a write to a read-only file or folder
 APP = "rongcuo-records"
 
 _SCHEMA = """
@@ -77,26 +81,35 @@ class SQLiteStore:
     """Records and reviews in one SQLite file (WAL mode), created on first use.
 
     ``create=False`` refuses to make a new file (RC703), so that a mistyped path when reading
-    does not silently give an empty store. A file that is not SQLite, or SQLite without
-    rongcuo's tables, raises RC703; a store written by a newer rongcuo raises RC704.
+    does not silently give an empty store. A file that is not SQLite, SQLite without rongcuo's
+    tables, or a store emptied (zero bytes, tables dropped) raises RC703 — only a path where no
+    file exists gets a new store; a store written by a newer rongcuo raises RC704. A store that
+    cannot be written (read-only file or folder, disk full) raises RC706 when writing, or at
+    :meth:`check_writable`.
     Use one store per thread; any number of processes may share the file.
     """
 
     def __init__(self, path: Path | str, *, create: bool = True, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.name = str(path)
-        if not create and not self.path.is_file():
-            raise record_error(
-                "RC703",
-                self.name,
-                "记录库不存在",
-                "no record store at this path",
-                "检查 --store 或 $RONGCUO_STORE check --store or $RONGCUO_STORE",
-            )
+        if not self.path.exists():
+            if not create:
+                raise record_error(
+                    "RC703",
+                    self.name,
+                    "记录库不存在",
+                    "no record store at this path",
+                    "检查 --store 或 $RONGCUO_STORE check --store or $RONGCUO_STORE",
+                )
+            self._create(timeout)
+        self._check_file()
         try:
+            # mode=rw: never create a file here (a store is only ever made whole, by _create),
+            # so a file deleted meanwhile is an error, not a silent new empty store.
             # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so the
             # module never starts one behind our back.
-            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            uri = self.path.resolve().as_uri() + "?mode=rw"
+            self._db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise self._unreadable(exc) from None
         try:
@@ -106,13 +119,101 @@ class SQLiteStore:
             # program) may lose the last commits. Records can be recorded again with the same
             # id; reviews cannot be recomputed, so add_review commits with FULL.
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._ensure_schema()
+            self._check_schema()
         except sqlite3.Error as exc:
             self._db.close()
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_READONLY:
+                raise self._not_writable(exc) from None
             raise self._unreadable(exc) from None
         except BaseException:
             self._db.close()
             raise
+
+    def _create(self, timeout: float) -> None:
+        """Make a new store whole under a temporary name, then link it into place.
+
+        The path therefore never holds a half-made store: a file there without rongcuo's tables
+        (zero bytes, or its tables dropped) was emptied, and is refused (RC703) instead of being
+        silently made anew over lost records. Of processes creating the same store at once, the
+        first link wins and the others open it.
+        """
+        folder = self.path.parent
+        tmp = folder / f".{self.path.name[:180]}.{os.getpid()}.{secrets.token_hex(4)}.new"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(tmp, timeout=timeout, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(
+                    f"BEGIN IMMEDIATE;{_SCHEMA}"
+                    f"INSERT INTO schema_version (version, app) VALUES ({SCHEMA_VERSION}, '{APP}');"
+                    "COMMIT;"
+                )
+            finally:
+                db.close()  # the last connection closing checkpoints and removes -wal, -shm
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            except OSError:  # a filesystem without hard links: rename, unless one appeared
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        except (OSError, sqlite3.Error) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise record_error(
+                "RC706",
+                self.name,
+                f"无法创建记录库：{why}",
+                f"cannot create the record store: {why}",
+                "检查文件夹是否存在且可写，或用 --store 另选位置 "
+                "check that the folder exists and is writable, or choose another --store",
+            ) from None
+        finally:
+            for leftover in (
+                tmp,
+                tmp.with_name(tmp.name + "-wal"),
+                tmp.with_name(tmp.name + "-shm"),
+            ):
+                leftover.unlink(missing_ok=True)
+
+    def _check_file(self) -> None:
+        try:
+            mode = self.path.stat().st_mode
+        except OSError as exc:
+            raise self._unreadable(sqlite3.Error(exc.strerror or str(exc))) from None
+        if not stat.S_ISREG(mode):
+            what = ("一个文件夹", "a folder") if stat.S_ISDIR(mode) else ("特殊文件", "not a file")
+            raise record_error(
+                "RC703",
+                self.name,
+                f"记录库的位置是{what[0]}，不是 rongcuo 记录库文件",
+                f"the record store is {what[1]}, not a rongcuo store file",
+                "用 --store 指定记录库文件 give the store file with --store",
+            )
+
+    def check_writable(self) -> None:
+        """RC706 unless this process can append to the store: call before doing work whose
+        result must be recorded, so that nothing is shown as done and then not recorded."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")  # takes the write lock: fails when read-only
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise self._not_writable(exc) from None
+        folder = self.path.resolve().parent
+        if not os.access(self.path, os.W_OK) or not os.access(folder, os.W_OK | os.X_OK):
+            raise self._not_writable(sqlite3.Error("read-only file or folder"))
+
+    def _not_writable(self, exc: sqlite3.Error) -> Exception:
+        return record_error(
+            "RC706",
+            self.name,
+            f"记录库不可写入：{exc}",
+            f"the record store cannot be written: {exc}",
+            "检查记录库文件及其文件夹的权限（WAL 模式需在该文件夹中写 -wal、-shm 文件），或用 --store "
+            "另选位置 check the permissions of the file and its folder, or choose another --store",
+        )
 
     def _enter_wal(self, timeout: float) -> None:
         # Switching to WAL needs an exclusive lock and SQLite answers "database is locked" at
@@ -166,7 +267,12 @@ class SQLiteStore:
             record.recorded_at,
         )
         marks = ", ".join("?" * len(row))
-        cur = self._db.execute(f"INSERT OR IGNORE INTO records ({_COLUMNS}) VALUES ({marks})", row)
+        try:
+            cur = self._db.execute(
+                f"INSERT OR IGNORE INTO records ({_COLUMNS}) VALUES ({marks})", row
+            )
+        except sqlite3.Error as exc:  # read-only, disk full: say so, located, not a traceback
+            raise self._not_writable(exc) from None
         return cur.rowcount == 1
 
     def get(self, record_id: str) -> DecisionRecord | None:
@@ -226,6 +332,10 @@ class SQLiteStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise self._not_writable(exc) from None
         finally:
             self._db.execute("PRAGMA synchronous=NORMAL")
 
@@ -240,23 +350,18 @@ class SQLiteStore:
 
     # --- schema -----------------------------------------------------------------------
 
-    def _ensure_schema(self) -> None:
-        if not self._tables():
-            # BEGIN IMMEDIATE takes the write lock, so of two processes creating the store at
-            # once one creates it and the other finds it made (IF NOT EXISTS, one version row).
-            # One script: executescript() would commit a transaction opened before it.
-            try:
-                self._db.executescript(
-                    f"BEGIN IMMEDIATE;{_SCHEMA}"
-                    f"INSERT INTO schema_version (version, app) SELECT {SCHEMA_VERSION}, '{APP}'"
-                    " WHERE NOT EXISTS (SELECT 1 FROM schema_version);"
-                    "COMMIT;"
-                )
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
+    def _check_schema(self) -> None:
         tables = self._tables()
+        if not tables:  # a store is only ever made whole (_create): this one was emptied
+            raise record_error(
+                "RC703",
+                self.name,
+                "记录库文件是空的（0 字节，或其中的表已被删除）：不会重新建库，以免掩盖记录的丢失",
+                "the record store is empty (zero bytes, or its tables were dropped): it is not "
+                "made anew, which would hide that its records are gone",
+                "从备份恢复该文件；确要新建记录库，删去该文件或用 --store 另选位置 "
+                "restore it from a backup; to start a new store, delete the file or use another --store",
+            )
         if not {"schema_version", "records", "reviews"} <= tables:
             raise record_error(
                 "RC703",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import signal
 import sys
 from collections import Counter
@@ -20,7 +19,8 @@ import click
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from ._api import Engine, __version__
+from ._api import BackendUnavailable, Engine, __version__, default_backend, durable_installed
+from ._batch_input import case_files, is_calendar_supplement
 from ._calendar import OfficialCalendar
 from ._case import Case, load_case
 from ._decision import Decision
@@ -35,6 +35,14 @@ from ._errors import (
 )
 from ._explain import render_explain, render_summary
 from ._memo import MemoContext
+from ._output import (
+    check_file,
+    ensure_folder,
+    output_error,
+    refuse_same,
+    safe_name,
+    write_file,
+)
 from ._record_store import SQLiteStore
 from ._records import OUTCOME_LABELS, Review, make_record, render_record, require
 from ._render import BUNDLED, FORMATS, Format, bundled_templates
@@ -95,12 +103,24 @@ def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _backend(ctx: click.Context, _param: Any, value: str | None) -> str:
+    """The backend asked for, or the default one (durable_rules where it is installed, else
+    the reference evaluator). durable asked for where it is not installed is RC302, exit 1."""
+    if value is None:
+        return default_backend()
+    if value == "durable" and not durable_installed():
+        click.echo(str(BackendUnavailable()), err=True)
+        ctx.exit(1)
+    return value
+
+
 _backend_option = click.option(
     "--backend",
     type=click.Choice(["durable", "reference"]),
-    default="durable",
-    show_default=True,
-    help="Rule engine: durable_rules or the pure-Python reference evaluator.",
+    default=None,
+    callback=_backend,
+    help="Rule engine: durable_rules or the pure-Python reference evaluator (same decisions). "
+    "Default: durable where durable_rules is installed (Python 3.11, 3.12), else reference.",
 )
 
 
@@ -220,17 +240,22 @@ def evaluate(
     """Evaluate CASE into a proposed decision."""
 
     def action() -> int:
-        # Open the store first, so that an unreadable one fails before anything is printed.
+        # Open the store and check it can be written first, and record before printing: a
+        # decision is shown only once it is recorded, never shown and then lost (RC703, RC706).
         store = SQLiteStore(store_path) if record_it else None
         try:
+            if store is not None:
+                store.check_writable()
             decision = _decide(case, ruleset, as_of, backend)
-            click.echo(decision.to_json() if fmt == "json" else render_summary(decision), nl=False)
+            said = ""
             if store is not None:
                 now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
                 made = make_record(decision, load_case(case)[0], recorded_at=now)
                 new = store.put(made)
-                said = "已记录 recorded" if new else "已有此记录 already recorded"
-                click.echo(f"{said}: {made.id}", err=True)
+                said = f"{'已记录 recorded' if new else '已有此记录 already recorded'}: {made.id}"
+            click.echo(decision.to_json() if fmt == "json" else render_summary(decision), nl=False)
+            if said:
+                click.echo(said, err=True)
         finally:
             if store is not None:
                 store.close()
@@ -346,6 +371,7 @@ def record_review(
 
     def action() -> int:
         with SQLiteStore(store_path, create=False) as store:
+            store.check_writable()
             found = require(store, record_id)
             review = Review(
                 record_id=found.id,
@@ -468,7 +494,7 @@ def test_command(
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     help="JSON Lines file of decisions; run again with the same file to resume.",
 )
 @click.option(
@@ -556,8 +582,10 @@ def batch_command(
             raise click.BadParameter(str(exc), param_hint="--ruleset") from None
         except InputError as exc:
             click.echo(format_diagnostics(exc.diagnostics), err=True)
-            # settings that differ from the output's run (RC801/RC802) are usage errors
-            return 2 if all(d.code.startswith("RC80") for d in exc.diagnostics) else 1
+            # settings that differ from the output's run, or an -o that is no output of a
+            # batch (RC801–RC803), are usage errors; a damaged output or input is bad input
+            usage = ("RC801", "RC802", "RC803")
+            return 2 if all(d.code in usage for d in exc.diagnostics) else 1
         finally:
             signal.signal(signal.SIGTERM, previous)
         click.echo(summary.describe(), err=True)
@@ -675,13 +703,16 @@ def memo(
         return {**options, "calendar": OfficialCalendar.with_supplements(*calendars)}
 
     def one() -> int:
+        if out is not None:  # before any work: a folder, a link, a device, read-only, the input
+            check_file(out)
+            refuse_same(out, [case, *(t for t in [template] if t), *calendars])
         settings = with_calendar()
         with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
             rendered = engine.memo(case, **settings)
         if out is None:
             click.echo(rendered.data.decode(), nl=False)
         else:
-            rendered.write(out)
+            write_file(out, rendered.data)
             click.echo(
                 f"{out}：{rendered.decision.outcome_label}（模板 {rendered.template.name}）",
                 err=True,
@@ -690,25 +721,37 @@ def memo(
 
     def many() -> int:
         assert out is not None
+        ensure_folder(out)  # before any work: a file, a read-only place
         settings = with_calendar()
-        files = sorted(
-            p
-            for p in Path(case).iterdir()
-            if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
-        )
-        if not files:
+        files = [p for _, p in case_files(Path(case))]
+        cases: list[Path] = []
+        supplements: list[Path] = []
+        for path in files:  # a calendar supplement kept among the cases is not a case
+            try:
+                is_supplement = is_calendar_supplement(path.read_bytes())
+            except OSError:
+                is_supplement = False  # unreadable: engine.memo reports it (RC000)
+            (supplements if is_supplement else cases).append(path)
+        for path in supplements:
+            click.echo(f"跳过补充日历（不是案件）skipped calendar supplement: {path}", err=True)
+        if not cases:
             click.echo(f"{case}：没有案件文件（*.yaml, *.yml, *.json） no case files", err=True)
             return 1
         counts: Counter[str] = Counter()
         failed: list[str] = []
+        written: dict[str, tuple[str, Path]] = {}  # file name (casefolded) → (case id, case file)
         with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
-            for path in tqdm(files, desc="认定意见书 memos", unit="件", file=sys.stderr):
+            for path in tqdm(cases, desc="认定意见书 memos", unit="件", file=sys.stderr):
                 try:
                     rendered = engine.memo(path, **settings)
+                    target = _memo_file(
+                        out, rendered.decision.case.id, _SUFFIX[form], written, path
+                    )
+                    write_file(target, rendered.data)
                 except InputError as exc:
                     failed.append(format_diagnostics(exc.diagnostics))
                     continue
-                rendered.write(out / f"{rendered.decision.case.id}{_SUFFIX[form]}")
+                written[target.name.casefold()] = (rendered.decision.case.id, path)
                 counts[rendered.decision.outcome_label] += 1
         for text in failed:
             click.echo(text, err=True)
@@ -724,11 +767,38 @@ def memo(
     _run(many if folder else one)
 
 
+def _memo_file(
+    folder: Path, case_id: str, suffix: str, written: dict[str, tuple[str, Path]], source: Path
+) -> Path:
+    """The file in ``folder`` for the memo of ``case_id``: the id as a safe file name
+    (:func:`safe_name`; never a path out of ``folder``). A second case file with the same id is
+    an error naming both (RC309): one memo would silently replace the other. Different ids that
+    become the same name (``a/b``, ``a_b``; or ``A``, ``a`` on a case-insensitive disk) get
+    ``~2``, ``~3`` … so that each has its own file."""
+    stem = safe_name(case_id)
+    for taken_id, taken_from in written.values():
+        if taken_id == case_id:
+            raise output_error(
+                "RC309",
+                source,
+                f"案件编号 {case_id} 与 {taken_from} 相同：两份意见书会写到同一个文件，"
+                "后一份会覆盖前一份，本件未生成",
+                f"case id {case_id} is also the id of {taken_from}: both memos would be the same "
+                "file and one would replace the other; this one is not written",
+                "改正其中一件的 id，或分开生成 correct one of the ids, or render them apart",
+            )
+    name, n = stem + suffix, 1
+    while name.casefold() in written:
+        n += 1
+        name = f"{stem}~{n}{suffix}"
+    return folder / name
+
+
 @main.command()
 @click.option(
     "--copy",
     "copy_to",
-    type=click.Path(file_okay=False),
+    type=click.Path(),
     help="Copy the bundled templates (and the parts they import) into this folder to edit them.",
 )
 def templates(copy_to: str | None) -> None:
@@ -739,15 +809,15 @@ def templates(copy_to: str | None) -> None:
             for name in bundled_templates():
                 click.echo(name)
             return 0
-        dest = Path(copy_to)
-        dest.mkdir(parents=True, exist_ok=True)
+        dest = ensure_folder(copy_to)  # a file there, a read-only place: RC305, RC308
         for src in sorted(BUNDLED.iterdir()):
             if src.suffix in (".j2", ".docx"):
-                if (dest / src.name).exists():
-                    click.echo(f"跳过已存在的 skipped existing {dest / src.name}", err=True)
+                target = dest / src.name
+                if os.path.lexists(target):  # a dangling link too: never written through
+                    click.echo(f"跳过已存在的 skipped existing {target}", err=True)
                     continue
-                shutil.copyfile(src, dest / src.name)
-                click.echo(str(dest / src.name))
+                write_file(target, src.read_bytes())
+                click.echo(str(target))
         return 0
 
     _run(action)
@@ -773,7 +843,7 @@ def templates(copy_to: str | None) -> None:
     default="text",
     show_default=True,
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("-o", "--output", type=click.Path(), help="Write the report here.")
 @click.option(
     "--as-of",
     callback=_date,
@@ -805,7 +875,6 @@ def diff_command(
 
     from ._diff import RevisionError, RulesetLoadError, RulesetSource, open_revision
     from ._diff import diff as diff_rulesets
-    from ._render import write_atomic
 
     if head is None:
         if "@" not in base:
@@ -820,6 +889,9 @@ def diff_command(
         return RulesetSource(rid, tuple(paths), spec)
 
     def action() -> int:
+        if output is not None:  # before any work: a folder, a link, a device, an input
+            check_file(output)
+            refuse_same(output, cases)
         with ExitStack() as stack:
             try:
                 old = side(base, stack)
@@ -863,7 +935,7 @@ def diff_command(
         else:
             # CSV gets a byte-order mark so that Excel reads the Chinese as UTF-8.
             encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-            write_atomic(Path(output), data.encode(encoding))
+            write_file(output, data.encode(encoding))
             click.echo(f"{report.summary()} → {output}", err=True)
         return 1 if fail_on_change and report.any_change() else 0
 
