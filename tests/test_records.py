@@ -430,3 +430,42 @@ def test_cli_with_a_corrupt_store_is_rc703_not_a_traceback(tmp_path: Path) -> No
         assert code == 1, args
         assert "error RC703" in err and "Traceback" not in err + out
         assert out == ""  # evaluate --record fails before printing a decision
+
+
+# --- an emptied store is never made anew ----------------------------------------------------
+
+
+def test_an_emptied_store_is_rc703_not_silently_made_anew(
+    tmp_path: Path, record: DecisionRecord
+) -> None:
+    empty = tmp_path / "zero.sqlite3"
+    empty.write_bytes(b"")  # e.g. truncated by a bad copy or a full disk
+    with pytest.raises(RecordError) as exc:
+        SQLiteStore(empty)
+    assert codes(exc) == ["RC703"] and "the record store is empty" in str(exc.value)
+    assert empty.read_bytes() == b""
+
+    dropped = tmp_path / "dropped.sqlite3"
+    with SQLiteStore(dropped) as store:
+        store.put(record)
+    raw = sqlite3.connect(dropped)
+    raw.executescript("DROP TABLE reviews; DROP TABLE records; DROP TABLE schema_version;")
+    raw.close()
+    with pytest.raises(RecordError) as exc:
+        SQLiteStore(dropped)
+    assert codes(exc) == ["RC703"] and "tables were dropped" in str(exc.value)
+    raw = sqlite3.connect(dropped)
+    tables = raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    assert tables == [("sqlite_sequence",)]  # nothing made anew
+    raw.close()
+
+    fresh = tmp_path / "new" / "records.sqlite3"  # no file there: a new store is made
+    with SQLiteStore(fresh) as store:
+        assert store.put(record) is True
+    assert sorted(p.name for p in fresh.parent.iterdir()) == ["records.sqlite3"]
+
+
+def test_a_store_path_that_is_a_folder_is_rc703(tmp_path: Path) -> None:
+    with pytest.raises(RecordError) as exc:
+        SQLiteStore(tmp_path)
+    assert codes(exc) == ["RC703"] and "is a folder" in str(exc.value)

@@ -114,12 +114,12 @@ class SQLiteStore:
             raise self._unreadable(exc) from None
         try:
             self._db.execute("PRAGMA foreign_keys=ON")
+            self._check_schema()  # only reads: an emptied file must stay as it was found
             self._enter_wal(timeout)
             # In WAL mode NORMAL never corrupts the file; a power cut (not a crash of the
             # program) may lose the last commits. Records can be recorded again with the same
             # id; reviews cannot be recomputed, so add_review commits with FULL.
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._check_schema()
         except sqlite3.Error as exc:
             self._db.close()
             if getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_READONLY:
