@@ -19,10 +19,8 @@ RULESET_OF = {"wz": "wanzhou", "my": "mianyang", "nat": "national"}
 #: Marks a test that needs the durable_rules backend; it is skipped where durable_rules is not
 #: installed (it builds on CPython 3.11 and 3.12 only; on 3.13 rongcuo runs on its reference
 #: evaluator alone).
-requires_durable = pytest.mark.skipif(
-    not durable_installed(),
-    reason="durable_rules is not installed (Python 3.13+): reference backend only",
-)
+NO_DURABLE = "durable_rules is not installed (Python 3.13+): reference backend only"
+requires_durable = pytest.mark.skipif(not durable_installed(), reason=NO_DURABLE)
 
 #: The backends installed here, to parametrise a test over (durable skipped where it is absent).
 BACKENDS = [pytest.param("durable", marks=requires_durable), "reference"]

@@ -19,10 +19,13 @@ from hypothesis import strategies as st
 import rongcuo
 from rongcuo import _compile
 from rongcuo._compile import compile_ruleset
-from rongcuo._durable import DurableEvaluator
 from rongcuo._logic import Program, ReferenceEvaluator
 from rongcuo._model import Compare, FactDecl, FactValue, Ruleset, walk
 from rongcuo._walk import walk_outcomes
+
+from .conftest import requires_durable
+
+pytestmark = requires_durable
 
 ON = dt.date(2024, 6, 1)
 RULESETS = ("national", "wanzhou", "mianyang")
@@ -57,6 +60,8 @@ class Pair:
         self.rs = rongcuo.Engine(backend="reference").ruleset(rid, ON)
         self.program = Program.build(self.rs)
         self.reference = ReferenceEvaluator(self.program)
+        from rongcuo._durable import DurableEvaluator  # only where durable_rules is installed
+
         self.durable = DurableEvaluator(compile_ruleset(self.rs), f"diff_{rid}")
         self.domains = {f: domain(self.rs, d) for f, d in self.rs.facts.items()}
         self.situations = [r.id for r in self.rs.rules_of("situation")]

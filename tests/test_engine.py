@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import rongcuo
-from rongcuo import _durable
+from rongcuo._api import durable_installed
 from rongcuo._compile import compile_ruleset
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, ROOT, requires_durable
 
-REAL_DRE = _durable._dre
+if durable_installed():  # the tests of the durable wall are skipped where it is not
+    from rongcuo import _durable
+
+    REAL_DRE = _durable._dre
 
 
 def test_public_api_is_exactly_all() -> None:
@@ -49,6 +54,7 @@ def assert_engine_error(
         evaluator.close()
 
 
+@requires_durable
 def test_engine_failures_are_raised_as_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: Any) -> Any:
         raise RuntimeError("boom in the C core")
@@ -56,6 +62,7 @@ def test_engine_failures_are_raised_as_engine_error(monkeypatch: pytest.MonkeyPa
     assert_engine_error(monkeypatch, "complete_and_start_action", boom, "boom in the C core")
 
 
+@requires_durable
 @pytest.mark.parametrize(
     ("message", "error"),
     [
@@ -76,12 +83,14 @@ def test_an_action_message_of_no_rule_or_another_shape_is_an_engine_error(
     assert_engine_error(monkeypatch, "start_action_for_state", garbled, error)
 
 
+@requires_durable
 def test_registered_python_actions_never_run() -> None:
     action = _durable._QuietHost().get_action("x#T#0")
     with pytest.raises(rongcuo.EngineError, match="x#T#0"):
         action(None)
 
 
+@requires_durable
 def test_closed_evaluator_refuses_work() -> None:
     rs = rongcuo.Engine(backend="reference").ruleset("national", dt.date(2024, 1, 1))
     evaluator = _durable.DurableEvaluator(compile_ruleset(rs), "closing")
@@ -102,6 +111,7 @@ def test_no_rule_uses_engine_negation() -> None:
         assert list(patterns[-1]) == ["g"]  # the gate comes last
 
 
+@requires_durable
 def test_many_cases_on_one_engine_free_their_sessions() -> None:
     with rongcuo.Engine() as engine:
         for _ in range(1100):  # durable allows 1024 live sessions per ruleset
@@ -115,6 +125,7 @@ def test_unknown_backend_is_rejected() -> None:
         rongcuo.Engine(backend="fast")  # type: ignore[arg-type]
 
 
+@requires_durable
 def test_unknown_and_false_rails_give_the_same_values() -> None:
     # Most rules have a true and an unknown rail (false when neither fires); a rule whose
     # unknown rail is too wide for durable keeps a false rail. Both kinds, and a ruleset
@@ -151,6 +162,7 @@ def test_unknown_and_false_rails_give_the_same_values() -> None:
             evaluator.close()
 
 
+@requires_durable
 def test_a_rail_durable_refuses_as_too_wide_falls_back_to_false_rails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -163,3 +175,70 @@ def test_a_rail_durable_refuses_as_too_wide_falls_back_to_false_rails(
         got = durable.evaluate(path, ruleset="wanzhou")
         want = reference.evaluate(path, ruleset="wanzhou")
     assert got.model_dump(exclude={"engine"}) == want.model_dump(exclude={"engine"})
+
+
+# --- where durable_rules is not installed (Python 3.13+) -------------------------------------
+
+# Runs Python as it is where durable_rules is not installed: importing it fails.
+_NO_DURABLE = (
+    "import sys; sys.modules['durable_rules_engine'] = sys.modules['durable'] = None; "
+    "sys.argv[0] = 'rongcuo'; "
+)
+_PILOT = "examples/wz-01-pilot-tolerate.yaml"
+
+
+def _without_durable(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _NO_DURABLE + code, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_without_durable_the_reference_backend_decides_and_the_decision_says_so() -> None:
+    run = _without_durable(
+        "import rongcuo; from rongcuo._api import durable_installed; "
+        f"d = rongcuo.evaluate({_PILOT!r}, 'wanzhou'); "
+        "print(durable_installed(), rongcuo.Engine().backend, d.outcome, d.engine.name)"
+    )
+    assert (run.returncode, run.stdout, run.stderr) == (
+        0,
+        "False reference tolerate reference\n",
+        "",
+    )
+
+
+def test_without_durable_asking_for_it_is_rc302_in_python() -> None:
+    run = _without_durable(
+        "import rongcuo\n"
+        "from rongcuo._api import BackendUnavailable\n"
+        "try:\n"
+        "    rongcuo.Engine(backend='durable')\n"
+        "except BackendUnavailable as exc:\n"
+        "    print(exc.code, isinstance(exc, rongcuo.RongcuoError))"
+    )
+    assert (run.returncode, run.stdout, run.stderr) == (0, "RC302 True\n", "")
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain"])
+def test_without_durable_backend_durable_is_a_one_line_rc302_exit_1(command: str) -> None:
+    cli = "from rongcuo.cli import main; main()"
+    run = _without_durable(cli, command, _PILOT, "--ruleset", "wanzhou", "--backend", "durable")
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert run.stderr.count("\n") == 1
+    assert run.stderr.startswith("error RC302: 此环境未安装 durable_rules")
+    assert "durable_rules is not installed here" in run.stderr
+    assert "use --backend reference" in run.stderr
+    same = _without_durable(cli, command, _PILOT, "--ruleset", "wanzhou")
+    assert same.returncode == 0, same.stderr
+
+
+@requires_durable
+def test_where_durable_is_installed_it_is_the_default_backend() -> None:
+    path = next(p for p in EXAMPLES if p.name.startswith("wz-01"))
+    with rongcuo.Engine() as engine:
+        assert engine.backend == "durable"
+        assert engine.evaluate(path, ruleset="wanzhou").engine.name == "durable_rules"

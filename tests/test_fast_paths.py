@@ -21,10 +21,9 @@ import rongcuo
 from rongcuo import _decision, _missing
 from rongcuo._compile import compile_ruleset
 from rongcuo._decision import builder
-from rongcuo._durable import DurableEvaluator
 from rongcuo._logic import Program, ReferenceEvaluator
 
-from .conftest import EXAMPLES, WriteRuleset, ruleset_of
+from .conftest import BACKENDS, EXAMPLES, WriteRuleset, requires_durable, ruleset_of
 from .test_differential import ON, domain
 
 CITATION = {"doc": "d", "doc_title": "《文件》", "clause": "第一条", "text": "原文"}
@@ -103,7 +102,7 @@ def test_built_record_equals_validated_record(name: str) -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLES[::5], ids=lambda p: p.stem)
-@pytest.mark.parametrize("backend", ["durable", "reference"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_decision_equals_its_validated_copy(path: Any, backend: str) -> None:
     with rongcuo.Engine(backend=backend) as engine:  # type: ignore[arg-type]
         d = engine.evaluate(path, ruleset=ruleset_of(path))
@@ -112,8 +111,11 @@ def test_decision_equals_its_validated_copy(path: Any, backend: str) -> None:
     assert again.to_json() == d.to_json()
 
 
+@requires_durable
 @pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])
 def test_trials_equal_full_evaluations(rid: str) -> None:
+    from rongcuo._durable import DurableEvaluator
+
     rs = rongcuo.Engine(backend="reference").ruleset(rid, ON)
     program = Program.build(rs)
     reference = ReferenceEvaluator(program)
@@ -152,7 +154,10 @@ def test_trials_equal_full_evaluations(rid: str) -> None:
         durable.close()
 
 
+@requires_durable
 def test_trials_leave_the_durable_session_empty() -> None:
+    from rongcuo._durable import DurableEvaluator, _dre
+
     rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", ON)
     durable = DurableEvaluator(compile_ruleset(rs), "trials_empty")
     try:
@@ -162,7 +167,6 @@ def test_trials_leave_the_durable_session_empty() -> None:
         durable.trial_values(
             facts, frozenset(), base, [{"intent": "negligence"}, {"emergency": True}]
         )
-        from rongcuo._durable import _dre
 
         for engine in (durable._base, durable._trials):
             assert engine is not None
@@ -174,7 +178,7 @@ def test_trials_leave_the_durable_session_empty() -> None:
 
 
 @pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])
-@pytest.mark.parametrize("backend", ["durable", "reference"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_skipping_combinations_that_cannot_change_the_outcome_changes_no_decision(
     rid: str, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -323,7 +327,7 @@ rules:
 """
 
 
-@pytest.mark.parametrize("backend", ["durable", "reference"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_no_shortcut_is_taken_for_a_fact_a_rule_asks_known_about(
     backend: str, write_ruleset: WriteRuleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,12 +13,16 @@ from collections.abc import Mapping
 
 import pytest
 
-from rongcuo import _durable
 from rongcuo._compile import Compiled, compile_ruleset
-from rongcuo._durable import ADAPT_AFTER, DurableEvaluator, durable_evaluator
 from rongcuo._logic import Program, ReferenceEvaluator
 
+from .conftest import NO_DURABLE
 from .test_differential import Pair
+
+pytest.importorskip("durable_rules_engine", reason=NO_DURABLE)
+
+from rongcuo import _durable  # after the skip: importing it needs durable_rules
+from rongcuo._durable import ADAPT_AFTER, DurableEvaluator, durable_evaluator
 
 CHOICES = ["true", "unknown", "mixed"]
 

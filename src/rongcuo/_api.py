@@ -14,7 +14,14 @@ from ._calendar import OfficialCalendar
 from ._case import Case, CaseSource, bind_facts, load_case, parse_case
 from ._decide import Decider
 from ._decision import Decision
-from ._errors import CaseError, Diagnostic, Location, RulesetNotFound, sort_diagnostics
+from ._errors import (
+    CaseError,
+    Diagnostic,
+    Location,
+    RongcuoError,
+    RulesetNotFound,
+    sort_diagnostics,
+)
 from ._lint import lint as lint_ruleset
 from ._logic import Evaluator, Program, ReferenceEvaluator
 from ._memo import MemoContext, build_context
@@ -32,13 +39,32 @@ Backend = Literal["durable", "reference"]
 
 
 def durable_installed() -> bool:
-    """Whether the durable_rules backend can be used here (it builds on CPython 3.11 and 3.12
-    only; elsewhere rongcuo runs on its reference evaluator)."""
+    """Whether the durable_rules backend can be used here. durable_rules 2.0.28 builds on
+    CPython 3.11 and 3.12 only (it is installed only there); elsewhere rongcuo runs on its
+    reference evaluator, which gives the same decisions."""
     try:
         import durable_rules_engine  # noqa: F401
     except ImportError:
         return False
     return True
+
+
+def default_backend() -> Backend:
+    """durable_rules where it is installed, else the reference evaluator."""
+    return "durable" if durable_installed() else "reference"
+
+
+class BackendUnavailable(RongcuoError):
+    """The durable backend was asked for where durable_rules is not installed (RC302)."""
+
+    code = "RC302"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "error RC302: 此环境未安装 durable_rules（仅支持 Python 3.11、3.12），不能使用 "
+            "--backend durable / durable_rules is not installed here (it builds on Python 3.11 "
+            "and 3.12 only): use --backend reference, which gives the same decisions"
+        )
 
 
 @dataclass(frozen=True)
@@ -63,8 +89,10 @@ class Engine:
     """Loads rulesets and evaluates cases. Build one and reuse it; it holds no global state.
 
     ``paths`` are extra folders of rulesets searched before the bundled ones. ``backend``
-    chooses durable_rules (the default) or the pure-Python reference evaluator; both give the
-    same decisions. An Engine may be shared by threads: each gets the decision it would get
+    chooses durable_rules or the pure-Python reference evaluator; both give the same decisions,
+    and each records which one made it (``Decision.engine``). By default it is durable_rules
+    where that is installed (Python 3.11 and 3.12), else the reference evaluator; asking for
+    ``"durable"`` where it is not installed raises :class:`BackendUnavailable` (RC302). An Engine may be shared by threads: each gets the decision it would get
     alone (evaluations on one compiled ruleset take turns, as durable's C core needs; the
     GIL serialises them anyway). Do not ``close`` it while another thread evaluates.
 
@@ -74,9 +102,13 @@ class Engine:
     'tolerate'
     """
 
-    def __init__(self, paths: Sequence[Path | str] = (), *, backend: Backend = "durable") -> None:
-        if backend not in ("durable", "reference"):
+    def __init__(self, paths: Sequence[Path | str] = (), *, backend: Backend | None = None) -> None:
+        if backend is None:
+            backend = default_backend()
+        elif backend not in ("durable", "reference"):
             raise ValueError(f"backend must be 'durable' or 'reference', not {backend!r}")
+        elif backend == "durable" and not durable_installed():
+            raise BackendUnavailable()
         self.library = Library(paths)
         self.backend = backend
         self._deciders: dict[str, Decider] = {}
@@ -264,10 +296,11 @@ def evaluate(
     ruleset: str = "wanzhou",
     *,
     as_of: dt.date | None = None,
-    backend: Backend = "durable",
+    backend: Backend | None = None,
     paths: Sequence[Path | str] = (),
 ) -> Decision:
-    """Evaluate one case with a fresh :class:`Engine` (use an Engine to evaluate many)."""
+    """Evaluate one case with a fresh :class:`Engine` (use an Engine to evaluate many);
+    ``backend`` as for :class:`Engine`."""
     with Engine(paths, backend=backend) as engine:
         return engine.evaluate(case, ruleset=ruleset, as_of=as_of)
 
