@@ -48,7 +48,8 @@ TEMPLATES = ROOT / "src" / "rongcuo" / "templates"
 # Cases whose outcome picks the template a memo entry breaks (first line of each says so).
 TOLERATE_CASE = "{root}/examples/wz-01-pilot-tolerate.yaml"
 INSUFFICIENT_CASE = "{root}/examples/wz-08-motive-unknown-insufficient.yaml"
-AS_OF = ["--as-of", "2024-03-25"]
+# After every example's incident date (else RC209 would hide the error an entry is about).
+AS_OF = ["--as-of", "2025-03-25"]
 
 Setup = dict[str, Any]
 
@@ -785,7 +786,10 @@ def encoding_mutations(text: str, rng: random.Random) -> list[tuple[str, bytes, 
     out.append(("utf16", text.encode("utf-16"), "UTF-16 with its BOM"))
     out.append(("latin1", text.encode("gb18030"), "GB18030, not UTF-8"))
     first, rest = raw.split(b"\n", 1)
-    out.append(("bom-middle", first + b"\n\xef\xbb\xbf" + rest, "a BOM at the start of line 2"))
+    key = re.search(rb"^[a-z_]+:", raw, re.M)
+    assert key is not None
+    at = key.start()
+    out.append(("bom-middle", raw[:at] + b"\xef\xbb\xbf" + raw[at:], "a BOM before the first key"))
     out.append(
         (
             "bom-error",
@@ -1488,6 +1492,7 @@ def cases_facts(c: Corpus) -> None:
         dump(data),
         f"{base.name}: --as-of before incident_date",
         extra=["--as-of", "2000-01-01"],
+        located=False,  # a command-line option against the file, as RC301
     )
     base, data = case_base(rng)
     data = copy.deepcopy(data)
@@ -1801,12 +1806,16 @@ HOSTILE_J2: list[tuple[str, str, str]] = [
     ("arith", "{{ 1/0 }}", "division by zero"),
     ("arith", "{{ 1 // 0 }}", "floor division by zero"),
     ("arith", "{{ 1 % 0 }}", "modulo by zero"),
-    ("arith", "{{ 10 ** 100000 }}", "a power with 100,001 digits (over Python's int-to-text limit)"),
+    (
+        "arith",
+        "{{ 10 ** 100000 }}",
+        "a power with 100,001 digits (over Python's int-to-text limit)",
+    ),
     ("arith", "{{ '%d' % 'x' }}", "a format with the wrong type"),
     ("arith", "{{ [1, 2][5] }}", "an index out of range"),
     ("arith", "{{ {}['k'] }}", "a missing dict key"),
     ("arith", "{{ 'abc' | int(base=99) }}", "an impossible base"),
-    ("arith", "{{ memo.case.title | int + [] }}", "adding a list to a number"),
+    ("arith", "{{ memo.case.title + 1 }}", "adding a number to text"),
     ("huge", "{{ 'x' * 10**9 }}", "a gigabyte string"),
     ("huge", "{{ [0] * 10**9 }}", "a list of a billion items"),
     ("huge", "{{ 'x' | center(10**9) }}", "a filter padding to a gigabyte"),
@@ -1923,12 +1932,22 @@ def templates(c: Corpus) -> None:
     # Bytes: not UTF-8, NUL, a BOM then an error.
     for slug, raw, note in (
         ("bytes", b"{#- version: fuzz -#}\n\xff\xfe{{ memo }}\n", "not UTF-8"),
-        ("bytes", TOLERATE_J2.encode().replace(b"\n", b"\n\x00", 2), "NUL bytes"),
         ("bytes", TOLERATE_J2.encode("utf-16"), "UTF-16"),
         ("bytes", b"\xef\xbb\xbf{% if %}\n", "a BOM, then a syntax error"),
     ):
         eid = c.new_id("tpl", slug)
-        c.add(Entry(eid, "template/encoding", memo_tpl("md"), {"tpl/tolerate.j2": raw}, note=note))
+        # Not text at all: the whole file is wrong, so no line is required.
+        located = raw.startswith(b"\xef\xbb\xbf")
+        c.add(
+            Entry(
+                eid,
+                "template/encoding",
+                memo_tpl("md"),
+                {"tpl/tolerate.j2": raw},
+                located=located,
+                note=note,
+            )
+        )
     # --template FILE forms.
     for slug, files, name, note in (
         ("file", {"mine.j2": b"{{ 1/0 }}\n"}, "mine.j2", "--template with a division by zero"),
