@@ -838,3 +838,28 @@ def test_missing_fact_that_decides_otherwise_is_a_changed_reason(
         "changes:mitigate,not_tolerate",
     )
     assert any(r.group == "missing_fact" and r.id == "emergency" for r in case.reasons)
+
+
+def test_renamed_deciding_rule_is_a_reason_line(tmp_path: Path) -> None:
+    # The deciding rule keeps deciding but is renamed: the memo's reason changes, and the
+    # report says why in the reasons (the CSV's top_reason, the text's 原因), not only in the
+    # two 认定规则 lines.
+    copy = tmp_path / "rulesets"
+    shutil.copytree(ROOT / "rulesets", copy, ignore=shutil.ignore_patterns("scenarios"))
+    path = copy / "national" / "2019.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "label: 不符合任何容错情形\n"
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, "label: 不符合所列任何一项容错情形\n"), encoding="utf-8")
+    wz05 = ROOT / "examples" / "wz-05-no-situation-not-tolerate.yaml"
+    report = diff([ROOT / "rulesets"], [copy], "wanzhou", [wz05], backend="reference")
+    (case,) = report.cases
+    assert case.status == "grounds_changed"
+    assert case.before.deciding_rule == case.after.deciding_rule == "order_no_situation"
+    expected = (
+        "认定顺序规则 order_no_situation「不符合所列任何一项容错情形」：成立（未变）〔已修改：名称〕"
+        "（《容错纠错政策规格说明（各地实施办法共同条款汇编）》认定顺序第4步）"
+    )
+    assert [(r.group, r.text) for r in case.reasons] == [("deciding", expected)]
+    assert case.top_reason() == expected
+    assert f"    1. {expected}\n" in report.to_text()

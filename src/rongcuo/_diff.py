@@ -28,10 +28,11 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import get_args
 
 from ._api import Backend, Engine
 from ._decision import Decision, MissingFact, TraceStep
+from ._diff_rank import GROUP_ORDER as GROUP_ORDER
+from ._diff_rank import error_reasons, rank_reasons, rule_key
 from ._diff_report import CaseDiff as CaseDiff
 from ._diff_report import (
     Counts,
@@ -40,7 +41,6 @@ from ._diff_report import (
     FindingDelta,
     Group,
     Problem,
-    Reason,
     RuleDelta,
     RuleEdit,
     Side,
@@ -51,7 +51,7 @@ from ._diff_report import (
 )
 from ._diff_report import DiffReport as DiffReport
 from ._diff_scope import Scope, case_scope
-from ._diff_text import _deciding_text, _quote, cite_text, rule_reason
+from ._diff_text import _quote, cite_text
 from ._diff_text import condition_text as condition_text
 from ._errors import Diagnostic, EngineError, InputError, Location, RulesetNotFound
 from ._model import Ruleset
@@ -60,8 +60,6 @@ from ._revision import RulesetSource as RulesetSource
 from ._revision import open_revision as open_revision
 from ._rule_edits import rule_edits
 
-#: The order reasons are ranked in, the most decisive first: the order ``Group`` lists them.
-GROUP_ORDER: tuple[Group, ...] = get_args(Group)
 _GROUP_OF_KIND: dict[str, Group] = {
     "situation": "situation",
     "exclusion": "exclusion",
@@ -334,10 +332,10 @@ def _case_diff(
             missing_appeared=[],
             missing_resolved=[],
             missing_changed=[],
-            reasons=_error_reasons(before, after),
+            reasons=error_reasons(before, after),
         )
     deltas = _rule_deltas(b, h, edits)
-    rules = [r for _, r in sorted(enumerate(deltas), key=lambda ir: _rule_key(ir[1], ir[0]))]
+    rules = [r for _, r in sorted(enumerate(deltas), key=lambda ir: rule_key(ir[1], ir[0]))]
     looks = _findings(
         {x.id: (x.label, x.finding, x.finding_label) for x in b.looks},
         {x.id: (x.label, x.finding, x.finding_label) for x in h.looks},
@@ -380,7 +378,9 @@ def _case_diff(
         status = "grounds_changed"
     else:
         status = "unchanged"
-    reasons = _rank(before, after, rules, looks, distinctions, claims, appeared, resolved, still)
+    reasons = rank_reasons(
+        before, after, rules, looks, distinctions, claims, appeared, resolved, still
+    )
     return CaseDiff(
         file=str(path),
         case_id=case_id,
@@ -488,86 +488,4 @@ def _findings(
                     after_label=a_zh,
                 )
             )
-    return out
-
-
-# --- ranking the reasons ------------------------------------------------------------------
-
-
-def _rank(
-    before: Side,
-    after: Side,
-    rules: list[RuleDelta],
-    looks: list[FindingDelta],
-    distinctions: list[FindingDelta],
-    claims: list[FindingDelta],
-    appeared: list[FactRef],
-    resolved: list[FactRef],
-    still: list[FindingDelta],
-) -> list[Reason]:
-    reasons: list[Reason] = []
-    deciding = {before.deciding_rule, after.deciding_rule} - {None}
-    cite_changed = any(r.id in deciding and "citation" in r.edits for r in rules)
-    if before.deciding_rule != after.deciding_rule or before.outcome != after.outcome:
-        text = f"认定规则：{_deciding_text(before)} → {_deciding_text(after)}"
-        reasons.append(Reason(group="deciding", id=after.deciding_rule or "", text=text))
-    elif cite_changed and after.deciding_rule:
-        text = (
-            f"认定规则 {after.deciding_rule} 的条款：{before.deciding_citation} → "
-            f"{after.deciding_citation}"
-        )
-        reasons.append(Reason(group="deciding", id=after.deciding_rule, text=text))
-    # Key: (quiet, group, findings before rules, causes first, position); see _rule_key.
-    keyed: list[tuple[tuple[int, int, int, int, int], Reason]] = []
-    for i, r in enumerate(rules):
-        if r.kind == "outcome" and r.id in deciding:
-            continue
-        keyed.append((_rule_key(r, i), Reason(group=r.group, id=r.id, text=rule_reason(r))))
-    findings: tuple[tuple[Group, str, list[FindingDelta]], ...] = (
-        ("look", "六看", looks),
-        ("distinction", "三个区分", distinctions),
-    )
-    for group, name, found in findings:
-        for i, f in enumerate(found):
-            text = f"{name}「{f.label}」：{f.before_label} → {f.after_label}"
-            key = (0, GROUP_ORDER.index(group), 0, 0, i)
-            keyed.append((key, Reason(group=group, id=f.id, text=text)))
-    missing = GROUP_ORDER.index("missing_fact")
-    for i, m in enumerate(appeared):
-        flag = "，影响结论" if m.changes_outcome else ""
-        text = f"新出现的待查事实 {m.id}「{m.label}」{flag}"
-        key = (0, missing, 0, 0 if m.changes_outcome else 2, i)
-        keyed.append((key, Reason(group="missing_fact", id=m.id, text=text)))
-    for i, f in enumerate(still):
-        text = f"待查事实 {f.id}「{f.label}」：{f.before_label} → {f.after_label}"
-        keyed.append(((0, missing, 0, 1, i), Reason(group="missing_fact", id=f.id, text=text)))
-    for i, m in enumerate(resolved):
-        text = f"不再待查的事实 {m.id}「{m.label}」"
-        keyed.append(((0, missing, 0, 3, i), Reason(group="missing_fact", id=m.id, text=text)))
-    for i, c in enumerate(claims):
-        text = f"援引的情形 {c.id}「{c.label}」：{c.before_label} → {c.after_label}"
-        key = (0, GROUP_ORDER.index("claim"), 0, 0, i)
-        keyed.append((key, Reason(group="claim", id=c.id, text=text)))
-    reasons += [reason for _, reason in sorted(keyed, key=lambda kv: kv[0])]
-    return reasons
-
-
-def _rule_key(r: RuleDelta, position: int) -> tuple[int, int, int, int, int]:
-    """Rank of a rule change: (quiet, group, 1, cause, position). A rule that appeared or
-    disappeared without holding, or was edited without changing value, is quiet: it comes after
-    everything that changed. Within a group, rules that were themselves edited (the causes) come
-    before rules that changed through them."""
-    changed = r.before != r.after
-    quiet = not changed or {r.before, r.after} == {"false", "absent"}
-    cause = 0 if changed and r.edits else 1
-    return (int(quiet), GROUP_ORDER.index(r.group), 1, cause, position)
-
-
-def _error_reasons(before: Side, after: Side) -> list[Reason]:
-    out = []
-    for name, side in (("基准版本", before), ("新版本", after)):
-        out += [
-            Reason(group="deciding", id=p.code, text=f"{name}下出错 {p.code}：{p.message_zh}")
-            for p in side.errors
-        ]
     return out

@@ -281,7 +281,10 @@ def _case_lines(c: CaseDiff, jurisdiction: str) -> list[str]:
         lines.append(f"  结论：{c.after.outcome_label}（不变）")
     lines.append(f"  认定规则：{_deciding_text(c.before)}")
     lines.append(f"        → {_deciding_text(c.after)}")
-    shown = [r for r in c.reasons if r.group != "deciding"]
+    # The deciding rule's change of rule has its two lines above; an edit of the rule that
+    # still decides is a reason line like the others.
+    moved = (c.before.deciding_rule, c.before.outcome) != (c.after.deciding_rule, c.after.outcome)
+    shown = [r for i, r in enumerate(c.reasons) if not (i == 0 and moved and r.group == "deciding")]
     if shown:
         lines.append("  原因（影响大的在前）：")
         for i, r in enumerate(shown[:_REASONS_SHOWN], start=1):
