@@ -140,3 +140,18 @@ def test_decision_json_does_not_depend_on_working_directory(tmp_path: Path) -> N
     assert here == there
     files = [c["file"] for c in json.loads(here)["ruleset"]["components"]]
     assert files == ["national/2019.yaml", "wanzhou/2018.yaml"]
+
+
+def test_evaluate_record_into_an_emptied_store_shows_no_decision(tmp_path: Path) -> None:
+    store = tmp_path / "records.sqlite3"
+    store.write_bytes(b"")  # emptied: not silently made anew, and the decision not shown
+    code, out, err = run(
+        "evaluate", CASE, "--ruleset", "wanzhou", "--record", "--store", str(store)
+    )
+    assert (code, out) == (1, "")
+    assert "RC703" in err and "the record store is empty" in err
+    assert store.read_bytes() == b""
+    code, out, err = run(
+        "evaluate", CASE, "--ruleset", "wanzhou", "--record", "--store", str(tmp_path)
+    )
+    assert (code, out) == (2, "") and "is a directory" in err  # click's usage error
