@@ -425,7 +425,11 @@ def batch(
     the located diagnostics; a bad case never stops the batch. Keys already in ``output`` are
     skipped: re-run after a crash, every case is written exactly once. ``<output>.run.json``
     keeps the settings of the first run; resuming with others (or after a ruleset file changed)
-    raises :class:`InputError` (RC801, RC802) before anything is written.
+    raises :class:`InputError` (RC801, RC802) before anything is written. ``output`` must not be
+    the input (RC309), a folder, a link or a device (RC305–RC307); an existing file must hold
+    only complete records, each read in full (RC803 when it is no batch output, RC804 at a
+    damaged record; only a torn last line is cut off). Calendar supplements in a folder are
+    skipped and listed in :attr:`BatchSummary.ignored`.
 
     ``workers`` > 1 starts that many processes, one Engine each; records are then written in
     completion order unless ``ordered``. See docs/batch.md.
