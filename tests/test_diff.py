@@ -863,3 +863,21 @@ def test_renamed_deciding_rule_is_a_reason_line(tmp_path: Path) -> None:
     assert [(r.group, r.text) for r in case.reasons] == [("deciding", expected)]
     assert case.top_reason() == expected
     assert f"    1. {expected}\n" in report.to_text()
+
+
+def test_renamed_outcome_is_a_change_of_grounds(tmp_path: Path) -> None:
+    # Every memo of that outcome names it with the new label; no rule was edited.
+    copy = tmp_path / "rulesets"
+    shutil.copytree(ROOT / "rulesets", copy, ignore=shutil.ignore_patterns("scenarios"))
+    path = copy / "national" / "2019.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "    label: 从轻、减轻问责\n"
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, "    label: 从轻或者减轻问责\n"), encoding="utf-8")
+    wz03 = ROOT / "examples" / "wz-03-legacy-partial-mitigate.yaml"
+    (case,) = diff([ROOT / "rulesets"], [copy], "wanzhou", [wz03], backend="reference").cases
+    assert case.before.outcome == case.after.outcome == "mitigate"
+    assert case.status == "grounds_changed"
+    assert [(r.group, r.text) for r in case.reasons] == [
+        ("deciding", "结论 mitigate 的名称：从轻、减轻问责 → 从轻或者减轻问责")
+    ]

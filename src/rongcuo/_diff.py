@@ -32,7 +32,7 @@ from pathlib import Path
 from ._api import Backend, Engine
 from ._decision import Decision, MissingFact, TraceStep
 from ._diff_rank import GROUP_ORDER as GROUP_ORDER
-from ._diff_rank import error_reasons, rank_reasons, rule_key
+from ._diff_rank import error_reasons, rank_reasons, renamed_outcomes, rule_key
 from ._diff_report import CaseDiff as CaseDiff
 from ._diff_report import (
     Counts,
@@ -374,7 +374,12 @@ def _case_diff(
     )
     if b.outcome != h.outcome:
         status: Status = "outcome_changed"
-    elif b.deciding_rule != h.deciding_rule or b.reason_zh != h.reason_zh or said:
+    elif (
+        b.deciding_rule != h.deciding_rule
+        or b.reason_zh != h.reason_zh
+        or said
+        or bool(renamed_outcomes(before, after))
+    ):
         status = "grounds_changed"
     else:
         status = "unchanged"

@@ -42,6 +42,10 @@ def rank_reasons(
             for r in rules
             if r.id in deciding and r.edits
         ]
+    # An outcome renamed in the ruleset (outcomes are no rules): the memo names it anew.
+    for oid, was, now in renamed_outcomes(before, after):
+        text = f"结论 {oid} 的名称：{was} → {now}"
+        reasons.append(Reason(group="deciding", id=oid, text=text))
     # Key: (quiet, group, findings before rules, causes first, position); see _rule_key.
     keyed: list[tuple[tuple[int, int, int, int, int], Reason]] = []
     for i, r in enumerate(rules):
@@ -75,6 +79,24 @@ def rank_reasons(
         keyed.append((key, Reason(group="claim", id=c.id, text=text)))
     reasons += [reason for _, reason in sorted(keyed, key=lambda kv: kv[0])]
     return reasons
+
+
+def _outcome_names(side: Side) -> dict[str, str]:
+    names: dict[str, str] = dict(zip(side.possible_outcomes, side.possible_labels, strict=False))
+    if side.outcome is not None:
+        names[side.outcome] = side.outcome_label
+    return names
+
+
+def renamed_outcomes(before: Side, after: Side) -> list[tuple[str, str, str]]:
+    """The outcomes the case reaches or may reach on both sides that are named differently:
+    (id, name before, name after)."""
+    b_names, a_names = _outcome_names(before), _outcome_names(after)
+    return [
+        (oid, b_names[oid], name)
+        for oid, name in a_names.items()
+        if oid in b_names and b_names[oid] != name
+    ]
 
 
 def rule_key(r: RuleDelta, position: int) -> tuple[int, int, int, int, int]:
