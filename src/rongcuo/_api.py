@@ -26,9 +26,10 @@ from ._lint import lint as lint_ruleset
 from ._logic import Evaluator, Program, ReferenceEvaluator
 from ._memo import MemoContext, build_context
 from ._model import Ruleset
+from ._output import write_file
 from ._records import DecisionRecord, RecordStore, make_record
 from ._registry import Library
-from ._render import Format, Renderer, TemplateInfo, write_atomic
+from ._render import Format, Renderer, TemplateInfo
 
 try:
     __version__ = version("rongcuo")
@@ -78,8 +79,9 @@ class Memo:
     context: MemoContext
 
     def write(self, path: Path | str) -> None:
-        """Write the memo to ``path`` atomically (a temporary file, then a rename)."""
-        write_atomic(Path(path), self.data)
+        """Write the memo to ``path`` atomically (a temporary file, then a rename); a folder, a
+        symbolic link, a device or a read-only place is refused (OutputError, RC305–RC308)."""
+        write_file(path, self.data)
 
 
 CaseInput = Case | Mapping[str, Any] | str | Path
