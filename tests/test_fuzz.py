@@ -319,10 +319,26 @@ def test_fuzz_corpus_covers_the_hostile_classes() -> None:
         assert needed in classes, needed
     for entry in ENTRIES:
         assert entry["exit"] in (1, 2), entry["id"]
-        if entry["args"] and any("{entry}" in a for a in entry["args"]):
-            assert (CORPUS / entry["id"]).is_dir(), entry["id"]
+    # Every folder of the corpus belongs to an entry of the manifest (no stray leftovers).
+    assert {p.name for p in CORPUS.iterdir() if p.is_dir()} <= set(BY_ID)
 
 
 def test_fuzz_corpus_stays_small() -> None:
     total = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())
     assert total < 3_300_000, f"the corpus is {total / 1e6:.2f} MB; keep it near 3 MB"
+
+
+def test_fuzz_runner_charges_a_dead_worker_to_its_entry_and_carries_on(tmp_path: Path) -> None:
+    """A worker that dies mid-entry (here: its working folder is gone) fails that entry alone."""
+    jobs = [
+        Job("dies", ["--version"], str(tmp_path / "no-such-folder")),
+        Job("after", ["--version"], str(tmp_path)),
+        Job("usage", ["evaluate"], str(tmp_path)),
+    ]
+    results = run_all(jobs, timeout=TIMEOUT, workers=1)
+    assert results["dies"].ended == "crash"
+    assert results["after"].ended == "exit"
+    assert results["after"].code == 0
+    assert "rongcuo" in results["after"].output
+    assert results["usage"].code == 2
+    assert "Error:" in results["usage"].output
