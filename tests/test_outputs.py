@@ -270,11 +270,18 @@ def test_output_onto_a_device_or_a_fifo_is_rc307_and_never_hangs(
 ) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    for target in (Path("/dev/null"), fifo):
+    # As root, a regression would replace the machine's own /dev/null with a regular file (it
+    # did once): root gets a private null device in tmp_path instead. Others cannot replace
+    # /dev/null, so it is safe to aim at.
+    device = Path("/dev/null")
+    if os.geteuid() == 0:
+        device = tmp_path / "null"
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    for target in (device, fifo):
         args = [str(a) for a in writers(tmp_path, target)[command]]
         done = subprocess.run([*RONGCUO, *args], capture_output=True, text=True, timeout=120)
         assert done.returncode == 1 and "RC307" in done.stderr, done.stderr
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert stat.S_ISCHR(os.stat(device).st_mode) and stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
 def test_folder_outputs_onto_a_file_are_rc305(tmp_path: Path) -> None:
