@@ -1814,7 +1814,7 @@ HOSTILE_J2: list[tuple[str, str, str]] = [
     ("arith", "{{ '%d' % 'x' }}", "a format with the wrong type"),
     ("arith", "{{ [1, 2][5] }}", "an index out of range"),
     ("arith", "{{ {}['k'] }}", "a missing dict key"),
-    ("arith", "{{ 'abc' | int(base=99) }}", "an impossible base"),
+    ("arith", "{{ memo.case.title | round }}", "rounding text"),
     ("arith", "{{ memo.case.title + 1 }}", "adding a number to text"),
     ("huge", "{{ 'x' * 10**9 }}", "a gigabyte string"),
     ("huge", "{{ [0] * 10**9 }}", "a list of a billion items"),
