@@ -145,3 +145,85 @@ def test_procedure_dates_and_corrections_are_checked(tmp_path: Path) -> None:
         ("RC005", 8),
     ]
     assert "accepted" in diags[0].hint
+
+
+# --- blank ids and dates with a time (issue 12, item 16) -------------------------------------
+
+
+def test_blank_case_id_is_rc005(tmp_path: Path) -> None:
+    path = write(tmp_path, 'id: "   "\ntitle: "\\t"\nincident_date: 2024-03-18\n')
+    diags = errors_of(path)
+    assert [(d.code, d.location.line, d.location.path) for d in diags] == [
+        ("RC005", 1, ("id",)),
+        ("RC005", 2, ("title",)),
+    ]
+    assert diags[0].message_en == "id must not be empty or only spaces"
+    path = write(tmp_path, "{}", "case.json")
+    path.write_text('{"id": "", "title": "t", "incident_date": "2024-03-18"}', encoding="utf-8")
+    (d,) = errors_of(path)
+    assert (d.code, d.message_en) == ("RC005", "id must not be empty or only spaces")
+
+
+def test_case_dates_with_a_time_are_rc005_not_cut_to_the_day(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """id: X-1
+title: t
+incident_date: 2024-03-18 10:00:00
+procedure: {accepted: "2024-04-01T09:30", decided: 2024-04-02T00:00:00}
+corrections:
+  - {what: 修订规则, due: "2024-06-30 17:00"}
+""",
+    )
+    diags = errors_of(path)
+    assert [(d.code, d.location.line, d.location.path) for d in diags] == [
+        ("RC005", 3, ("incident_date",)),
+        ("RC005", 4, ("procedure", "accepted")),
+        ("RC005", 4, ("procedure", "decided")),
+        ("RC005", 6, ("corrections", 0, "due")),
+    ]
+    assert diags[0].message_en == (
+        "incident_date must be a date (YYYY-MM-DD), got the date and time 2024-03-18 10:00:00"
+    )
+    assert diags[0].hint == "只写日期，不写时刻 write the day only, without a time: 2024-03-18"
+    assert diags[1].hint.endswith("without a time: 2024-04-01")
+
+
+def test_case_date_forms_other_than_the_documented_one_are_rc005(tmp_path: Path) -> None:
+    for raw in ("20240318", "2024-W12-1", "0"):
+        path = write(tmp_path, f"id: X-1\ntitle: t\nincident_date: {raw}\n")
+        (d,) = errors_of(path)
+        assert (d.code, d.location.path, d.hint) == (
+            "RC005",
+            ("incident_date",),
+            "例如 e.g. 2024-03-18",
+        )
+
+
+def test_date_fact_with_a_time_is_rc203(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "id: X-1\ntitle: t\nincident_date: 2024-03-18\nfacts:\n  loss_yuan: 5\n",
+    )
+    rules = tmp_path / "rulesets" / "local"
+    rules.mkdir(parents=True)
+    (rules / "1.yaml").write_text(
+        """id: local
+title: t
+version: "1"
+effective_from: 2020-01-01
+extends: national
+facts:
+  - {id: reported_on, type: date, label: 报告日期}
+""",
+        encoding="utf-8",
+    )
+    for value in ('"2024-03-19 08:00"', "2024-03-19T08:00:00"):
+        path.write_text(
+            f"id: X-1\ntitle: t\nincident_date: 2024-03-18\nfacts:\n  reported_on: {value}\n",
+            encoding="utf-8",
+        )
+        with pytest.raises(rongcuo.CaseError) as err:
+            rongcuo.evaluate(path, "local", paths=[tmp_path / "rulesets"], backend="reference")
+        (d,) = err.value.diagnostics
+        assert (d.code, d.location.line) == ("RC203", 5), value

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-import rongcuo
-from rongcuo import Diagnostic
+import pytest
+from click.testing import CliRunner
 
-from .conftest import WriteRuleset
+import rongcuo
+import rongcuo._compile
+from rongcuo import Diagnostic
+from rongcuo._errors import MAX_DIAGNOSTICS, format_diagnostics
+from rongcuo._load import MAX_CONDITION_DEPTH
+from rongcuo.cli import main
+
+from .conftest import BACKENDS, WriteRuleset
 
 HEAD = """
 id: local
@@ -394,3 +402,168 @@ def test_procedure_events_and_effects_are_checked(
     )
     (d,) = check(tmp_path)
     assert (d.code, d.location.line) == ("RC101", 9)
+
+
+# --- hostile and odd rulesets (issue 12, item 15) --------------------------------------------
+
+
+def test_empty_ruleset_folder_is_rc131_not_the_bundled_ruleset(tmp_path: Path) -> None:
+    folder = tmp_path / "rulesets" / "wanzhou"
+    folder.mkdir(parents=True)
+    (d,) = check(tmp_path, "wanzhou")
+    assert (d.code, d.location.file) == ("RC131", str(folder))
+    assert d.message_en == "the ruleset folder wanzhou holds no version file (*.yaml)"
+    for args in (["check", str(folder)], ["check", "--format", "json", str(folder)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, result.output
+        assert "RC131" in result.output
+    case = Path(__file__).resolve().parent.parent / "examples" / "wz-01-pilot-tolerate.yaml"
+    result = CliRunner().invoke(main, ["evaluate", str(case), "--ruleset", str(folder)])
+    assert result.exit_code == 1 and "RC131" in result.output
+
+
+def test_yml_version_file_is_rc130_naming_the_rename(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    write_ruleset("local", "1", HEAD)
+    stray = tmp_path / "rulesets" / "local" / "2.yml"
+    stray.write_text(HEAD.replace('version: "1"', 'version: "2"'), encoding="utf-8")
+    (d,) = check(tmp_path)
+    assert (d.code, d.location.file) == ("RC130", str(stray))
+    assert d.message_en == "ruleset version files end in .yaml: 2.yml is not read"
+    assert d.hint == "改名为 rename it to 2.yaml"
+    with pytest.raises(rongcuo.RulesetError):  # evaluate does not skip it in silence either
+        rongcuo.Engine([tmp_path / "rulesets"]).ruleset("local", dt.date(2024, 1, 1))
+
+
+def test_warning_cap_never_hides_an_error(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+    uncited = "".join(
+        f"  - {{id: u{i}, kind: mitigating, label: x, when: {{fact: cooperated, eq: true}}}}\n"
+        for i in range(60)
+    )
+    last = "  - {id: bad, kind: mitigating, label: x, when: {fact: nope, eq: true}}\n"
+    write_ruleset("local", "1", HEAD + "rules:\n" + uncited + last)
+    diags = check(tmp_path)
+    assert [d.code for d in diags] == ["RC117"] * 61 + ["RC102"]
+    text = format_diagnostics(diags)
+    assert "error RC102" in text
+    assert text.count("warning RC117") == MAX_DIAGNOSTICS - 1
+    assert text.splitlines()[-2] == (
+        "……另有 12 条未显示（0 个错误，12 个警告）/ 12 more not shown (0 error(s), 12 warning(s))"
+    )
+    assert text.splitlines()[-1] == "1 个错误，61 个警告 / 1 error(s), 61 warning(s)"
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "rulesets" / "local")])
+    assert result.exit_code == 1 and "error RC102" in result.output
+
+
+def test_warning_cap_counts_hidden_errors_when_errors_alone_pass_it() -> None:
+    loc = rongcuo.Location("x.yaml", 1, 1)
+    many = [rongcuo.Diagnostic("RC102", loc, "z", f"e{i}") for i in range(MAX_DIAGNOSTICS + 2)]
+    text = format_diagnostics([*many, rongcuo.Diagnostic("RC117", loc, "z", "w", "", "warning")])
+    assert text.count("error RC102") == MAX_DIAGNOSTICS and "warning" not in text.split("……")[0]
+    assert "3 more not shown (2 error(s), 1 warning(s))" in text
+
+
+def _nested(depth: int) -> str:
+    cond = "{fact: cooperated, eq: true}"
+    for i in range(depth - 1):
+        cond = f"{{all: [{cond}]}}" if i % 2 else f"{{not: {cond}}}"
+    return f"  - {{id: deep, kind: mitigating, label: x, when: {cond}, {CITE}}}\n"
+
+
+CITE = "cite: {doc: doc, clause: 第一条, text: 原文}"
+
+
+def test_condition_nested_past_the_cap_is_rc132(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    write_ruleset("local", "1", HEAD + "rules:\n" + _nested(MAX_CONDITION_DEPTH + 1))
+    (d,) = check(tmp_path)
+    assert (d.code, d.location.line) == ("RC132", 9)
+    assert d.location.path[:3] == ("rules", 0, "when")
+    assert len(d.location.path) == 3 + MAX_CONDITION_DEPTH + (MAX_CONDITION_DEPTH // 2)
+    assert d.message_en == "the condition nests more than 32 levels deep (all / any / not)"
+
+
+def test_condition_nested_450_deep_is_located_not_a_recursion_error(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    write_ruleset("local", "1", HEAD + "rules:\n" + _nested(450))
+    (d,) = check(tmp_path)
+    assert (d.code, d.location.line) == ("RC010", 9)
+    write_ruleset("local", "1", HEAD + "rules:\n" + _nested(450).replace("{all: [", "{any: ["))
+    assert [x.code for x in check(tmp_path)] == ["RC010"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_condition_at_the_depth_cap_checks_and_evaluates(
+    tmp_path: Path, write_ruleset: WriteRuleset, backend: str
+) -> None:
+    write_ruleset("local", "1", HEAD + "rules:\n" + _nested(MAX_CONDITION_DEPTH))
+    assert check(tmp_path) == []
+    case = {"id": "D-1", "title": "t", "incident_date": "2024-03-18", "facts": {"cooperated": True}}
+    with rongcuo.Engine([tmp_path / "rulesets"], backend=backend) as engine:  # type: ignore[arg-type]
+        decision = engine.evaluate(case, ruleset="local")
+    # 32 levels: 16 `not`s around the fact, so the rule holds as the fact does
+    (deep,) = [g for g in decision.grounds if g.id == "deep"]
+    assert deep.value == "true"
+
+
+def test_check_works_out_aggregate_members_once_not_once_a_rule(
+    tmp_path: Path, write_ruleset: WriteRuleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # check was quadratic (70 s at 16,000 rules): each rule's width walked every rule again.
+    # bench/check_scaling.py times it; this counts the walks, which do not depend on the machine.
+    rules = "".join(
+        f"  - {{id: r{i}, kind: mitigating, label: x, when: {{fact: cooperated, eq: true}}, "
+        f"{CITE}}}\n"
+        for i in range(200)
+    )
+    write_ruleset("local", "1", HEAD + "rules:\n" + rules)
+    walks = []
+    members = rongcuo._compile._members
+    monkeypatch.setattr(rongcuo._compile, "_members", lambda rs: walks.append(1) or members(rs))
+    assert check(tmp_path) == []
+    assert len(walks) == 1
+
+
+def test_ruleset_dates_with_a_time_are_rc005_not_cut_to_the_day(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    text = HEAD.replace("effective_from: 2020-01-01", "effective_from: 2020-01-01 10:00:00")
+    text = text.replace('version: "1"', 'version: "1"\neffective_until: "2030-12-31T23:59"')
+    write_ruleset("local", "1", text)
+    diags = check(tmp_path)
+    assert [(d.code, d.location.line, d.location.path) for d in diags] == [
+        ("RC005", 4, ("effective_until",)),
+        ("RC005", 5, ("effective_from",)),
+    ]
+    assert diags[1].message_en == (
+        "`effective_from` must be a date (YYYY-MM-DD) (got the date and time 2020-01-01 10:00:00)"
+    )
+    assert diags[1].hint == "只写日期，不写时刻 write the day only, without a time: 2020-01-01"
+    assert diags[0].hint.endswith("without a time: 2030-12-31")
+
+
+def test_date_constant_with_a_time_is_rc005(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+    write_ruleset(
+        "local",
+        "1",
+        HEAD
+        + """facts:
+  - {id: reported_on, type: date, label: 报告日期}
+rules:
+  - id: late
+    kind: aggravating
+    label: 报告迟
+    when: {fact: reported_on, gt: 2024-01-01 08:00:00}
+    cite: {doc: doc, clause: 第一条, text: 原文}
+""",
+    )
+    (d,) = check(tmp_path)
+    assert (d.code, d.location.line, d.location.path) == (
+        "RC005",
+        14,
+        ("rules", 0, "when", "gt"),
+    )
+    assert d.hint.endswith("without a time: 2024-01-01")

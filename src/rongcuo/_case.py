@@ -12,16 +12,40 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from ._errors import CaseError, Diagnostic, DocPath, Location, did_you_mean
 from ._model import FactValue, Ruleset
-from ._reader import describe
+from ._reader import DATE_HINT, date_hint, describe, parse_day
 from ._yaml import Positions, load_document
 
-RawFactValue = bool | int | float | str | dt.date | None
+#: Text that must say something: not empty and not only spaces (a blank case id names nothing,
+#: and every record and memo file is named after it).
+_NOT_BLANK = r"\S"
+
+
+def _day(value: Any) -> Any:
+    """A date field takes a day (a YAML date or ``YYYY-MM-DD`` text) and nothing else.
+
+    pydantic alone would cut ``2024-01-01T00:00:00`` to its day and read a number as a Unix
+    timestamp (``incident_date: 0`` is 1970-01-01); a time of day is an error here (RC005, with
+    the day to write instead), and anything else is left for pydantic to reject as not a date.
+    """
+    day, with_time = parse_day(value)
+    if day is not None:
+        return day
+    if with_time:
+        raise PydanticCustomError("date_with_time", "a date without a time of day")
+    if isinstance(value, str | int | float):
+        raise PydanticCustomError("date_type", "a date (YYYY-MM-DD)")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_day)]
+RawFactValue = bool | int | float | str | Day | None
 
 
 class Cadre(BaseModel):
@@ -39,8 +63,8 @@ class Evidence(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
+    id: str = Field(min_length=1, pattern=_NOT_BLANK)
+    title: str = Field(min_length=1, pattern=_NOT_BLANK)
     supports: list[str] = Field(default_factory=list, description="fact ids this evidence supports")
 
 
@@ -53,10 +77,10 @@ class ProcedureDates(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    inquiry_notified: dt.date | None = Field(default=None, description="被告知问责调查之日")
-    accepted: dt.date | None = Field(default=None, description="受理申请或启动程序之日")
-    decided: dt.date | None = Field(default=None, description="作出认定之日")
-    notice_received: dt.date | None = Field(default=None, description="收到书面通知之日")
+    inquiry_notified: Day | None = Field(default=None, description="被告知问责调查之日")
+    accepted: Day | None = Field(default=None, description="受理申请或启动程序之日")
+    decided: Day | None = Field(default=None, description="作出认定之日")
+    notice_received: Day | None = Field(default=None, description="收到书面通知之日")
 
 
 class Correction(BaseModel):
@@ -64,9 +88,9 @@ class Correction(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    what: str = Field(min_length=1, description="纠错事项")
+    what: str = Field(min_length=1, pattern=_NOT_BLANK, description="纠错事项")
     who: str | None = Field(default=None, description="责任人或责任单位")
-    due: dt.date | None = Field(default=None, description="完成时限")
+    due: Day | None = Field(default=None, description="完成时限")
 
 
 class Case(BaseModel):
@@ -77,9 +101,9 @@ class Case(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1, description="案件编号, e.g. WZ-2024-017")
-    title: str = Field(min_length=1, description="案件名称")
-    incident_date: dt.date = Field(description="失误发生日期 (ISO date)")
+    id: str = Field(min_length=1, pattern=_NOT_BLANK, description="案件编号, e.g. WZ-2024-017")
+    title: str = Field(min_length=1, pattern=_NOT_BLANK, description="案件名称")
+    incident_date: Day = Field(description="失误发生日期 (ISO date)")
     cadre: Cadre | None = None
     narrative: str | None = Field(default=None, description="基本情况")
     claimed_situations: list[str] = Field(
@@ -195,7 +219,15 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
             source.at(path),
             f"{where} 应为日期（YYYY-MM-DD），实际是{found_zh}",
             f"{where} must be a date (YYYY-MM-DD), got {found_en}",
-            "例如 e.g. 2024-03-18",
+            date_hint(err.get("input")) if kind == "date_with_time" else DATE_HINT,
+        )
+    if kind in ("string_too_short", "string_pattern_mismatch"):
+        return Diagnostic(
+            "RC005",
+            source.at(path),
+            f"{where} 不能为空，也不能只有空格",
+            f"{where} must not be empty or only spaces",
+            f"写上内容 write something: {path[-1]}: …",
         )
     if path[:1] == ("facts",) and len(path) >= 2:
         return Diagnostic(
@@ -315,14 +347,11 @@ def _coerce(
         hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
         return None, (f"应为以下之一：{options}", f"must be one of {', '.join(allowed)}", hint)
     if ftype == "date":
-        if isinstance(value, dt.date):
-            return value, None
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value), None
-            except ValueError:
-                pass
-        return None, ("应为日期", "must be a date (YYYY-MM-DD)", "例如 e.g. 2024-03-18")
+        day, with_time = parse_day(value)
+        if day is not None:
+            return day, None
+        hint = date_hint(value) if with_time else DATE_HINT
+        return None, ("应为日期", "must be a date (YYYY-MM-DD)", hint)
     if isinstance(value, str):
         return value, None
     return None, ("应为文字", "must be text", "")

@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ._compile import MAX_RULE_REFS, rule_ref_width
+from ._compile import MAX_RULE_REFS, aggregate_members, rule_ref_width
 from ._errors import Diagnostic, Location, did_you_mean
 from ._logic import compare, representative_values
 from ._model import (
@@ -53,6 +53,8 @@ class _Checker:
     def __init__(self, rs: Ruleset) -> None:
         self.rs = rs
         self.diags: list[Diagnostic] = []
+        # worked out once: every rule's width needs it (once a rule, check was quadratic)
+        self.members = aggregate_members(rs)
 
     def error(self, code: str, loc: Location, zh: str, en: str, hint: str = "") -> None:
         self.diags.append(Diagnostic(code, loc, zh, en, hint))
@@ -327,7 +329,7 @@ class _Checker:
 
     def width(self, rule: Rule) -> None:
         assert rule.when is not None
-        widest = rule_ref_width(rule.when, self.rs)
+        widest = rule_ref_width(rule.when, self.rs, self.members)
         if widest > MAX_RULE_REFS * MAX_RULE_REFS:
             self.error(
                 "RC123",

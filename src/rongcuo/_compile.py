@@ -274,10 +274,14 @@ def dnf(node: _Node) -> list[Conj]:
     return out
 
 
-def rule_ref_width(cond: Cond, rs: Ruleset) -> int:
+def rule_ref_width(
+    cond: Cond, rs: Ruleset, members: dict[str, tuple[str, ...]] | None = None
+) -> int:
     """The most rule values one disjunct of ``cond`` reads (the checker bounds it): the widest
-    disjunct of :func:`dnf`, worked out on the rule values alone."""
-    members = _members(rs)
+    disjunct of :func:`dnf`, worked out on the rule values alone. ``members``: what
+    :func:`aggregate_members` gives for ``rs``, passed by a caller that asks for every rule
+    (working it out again for each rule made ``check`` quadratic in the number of rules)."""
+    members = _members(rs) if members is None else members
     return max(
         (
             len(atoms)
@@ -304,6 +308,12 @@ def _atom_sets(node: _Node) -> set[frozenset[Atom]]:
     for item in node.items:
         out = {a | b for a in out for b in _atom_sets(item)}
     return out
+
+
+def aggregate_members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
+    """kind -> the ids ``any_rule`` / ``all_rules`` of that kind range over, for
+    :func:`rule_ref_width`."""
+    return _members(rs)
 
 
 def _members(rs: Ruleset) -> dict[str, tuple[str, ...]]:

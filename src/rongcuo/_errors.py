@@ -108,14 +108,28 @@ def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 def format_diagnostics(diags: Sequence[Diagnostic], limit: int = MAX_DIAGNOSTICS) -> str:
-    """Format a sorted list, capped at ``limit`` entries, with a bilingual summary line."""
-    shown = list(diags[:limit])
-    parts = [d.format() for d in shown]
-    errors = sum(1 for d in diags if d.severity == "error")
-    warnings = len(diags) - errors
-    if len(diags) > limit:
-        parts.append(f"……另有 {len(diags) - limit} 条未显示 / {len(diags) - limit} more not shown")
-    parts.append(f"{errors} 个错误，{warnings} 个警告 / {errors} error(s), {warnings} warning(s)")
+    """Format a sorted list, capped at ``limit`` entries, with a bilingual summary line.
+
+    The cap drops warnings before errors: errors are shown first in the choice (up to
+    ``limit``), warnings fill what room is left, and those chosen keep their sorted order. So a
+    ruleset's one error is never hidden behind 50 warnings about missing citations.
+    """
+    errors = [i for i, d in enumerate(diags) if d.severity == "error"]
+    warnings = [i for i, d in enumerate(diags) if d.severity != "error"]
+    chosen = sorted((errors + warnings)[:limit])
+    parts = [diags[i].format() for i in chosen]
+    if len(diags) > len(chosen):
+        hidden_errors = len(errors) - sum(1 for i in chosen if diags[i].severity == "error")
+        hidden_warnings = len(diags) - len(chosen) - hidden_errors
+        parts.append(
+            f"……另有 {len(diags) - len(chosen)} 条未显示（{hidden_errors} 个错误，"
+            f"{hidden_warnings} 个警告）/ {len(diags) - len(chosen)} more not shown "
+            f"({hidden_errors} error(s), {hidden_warnings} warning(s))"
+        )
+    parts.append(
+        f"{len(errors)} 个错误，{len(warnings)} 个警告 / "
+        f"{len(errors)} error(s), {len(warnings)} warning(s)"
+    )
     return "\n".join(parts)
 
 

@@ -41,12 +41,16 @@ from ._model import (
     RulesetFile,
     TimeLimit,
 )
-from ._reader import Reader
+from ._reader import Reader, date_hint
 from ._yaml import load_document
 
 _EPOCH = dt.date(1900, 1, 1)  # stands in for a missing effective_from, which is reported
 FACT_TYPES: tuple[FactType, ...] = ("bool", "number", "enum", "date", "text")
 CMP_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+#: Levels of all / any / not in one condition (the leaf counts as one). The bundled rulesets'
+#: deepest is 5; the checker, the compiler and both evaluators walk conditions recursively, and
+#: ~450 levels was an internal RecursionError of ``check``.
+MAX_CONDITION_DEPTH = 32
 COND_FORMS = ("all", "any", "not", "fact", "rule", "any_rule", "all_rules", "claimed")
 
 _TOP_REQUIRED = ("id", "title", "version", "effective_from")
@@ -463,8 +467,18 @@ class _RulesetParser:
             src=r.loc(path),
         )
 
-    def cond(self, raw: Any, path: DocPath) -> Cond | None:
+    def cond(self, raw: Any, path: DocPath, depth: int = 1) -> Cond | None:
         r = self.r
+        if depth > MAX_CONDITION_DEPTH:
+            r.report(
+                "RC132",
+                path,
+                f"条件嵌套超过 {MAX_CONDITION_DEPTH} 层（all / any / not）",
+                f"the condition nests more than {MAX_CONDITION_DEPTH} levels deep (all / any / not)",
+                "把内层的条件写成中间规则，再用 {rule: …} 引用 "
+                "make the inner part an intermediate rule and read it with {rule: …}",
+            )
+            return None
         if not isinstance(raw, dict):
             r.wrong_type(
                 path,
@@ -509,14 +523,14 @@ class _RulesetParser:
                     f"`{form}` needs at least one condition",
                 )
                 return None
-            parsed = [self.cond(item, (*path, form, i)) for i, item in enumerate(items)]
+            parsed = [self.cond(item, (*path, form, i), depth + 1) for i, item in enumerate(items)]
             if any(p is None for p in parsed):
                 return None
             conds = tuple(p for p in parsed if p is not None)
             return AllOf(conds, loc) if form == "all" else AnyOf(conds, loc)
         if form == "not":
             r.mapping(raw, path, ("not",))
-            inner = self.cond(raw["not"], (*path, "not"))
+            inner = self.cond(raw["not"], (*path, "not"), depth + 1)
             return Not(inner, loc) if inner is not None else None
         if form in ("rule", "claimed"):
             r.mapping(raw, path, (form,))
@@ -584,6 +598,9 @@ class _RulesetParser:
         return Compare(fact, op, scalar, loc)
 
     def scalar(self, value: Any, path: DocPath) -> FactValue | None:
+        if isinstance(value, dt.datetime):  # a date fact holds a day; a time would be cut off
+            self.r.wrong_type(path, "date", value, date_hint(value))
+            return None
         if isinstance(value, bool | int | float | str | dt.date):
             return value
         self.r.report(

@@ -37,6 +37,9 @@ def describe(value: Any) -> tuple[str, str]:
         return f"数字 {value}", f"the number {value}"
     if isinstance(value, str):
         return f"文字 {value!r}", f"the text {value!r}"
+    if isinstance(value, dt.datetime):
+        text = value.isoformat(sep=" ")
+        return f"带时刻的日期 {text}", f"the date and time {text}"
     if isinstance(value, dt.date):
         return f"日期 {value.isoformat()}", f"the date {value.isoformat()}"
     if isinstance(value, dict):
@@ -190,16 +193,12 @@ class Reader:
         return self.as_date(m[key], (*path, key))
 
     def as_date(self, value: Any, path: DocPath) -> dt.date | None:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        self.wrong_type(path, "date", value, "例如 e.g. 2024-03-18")
+        """``value`` as a day: a YAML date or ``YYYY-MM-DD`` text. A date with a time of day
+        (``2024-01-01 10:00``) is an error, not cut to its day: rules and cases take days only."""
+        day, with_time = parse_day(value)
+        if day is not None:
+            return day
+        self.wrong_type(path, "date", value, date_hint(value) if with_time else DATE_HINT)
         return None
 
     def text_list(self, m: Mapping[str, Any], key: str, path: DocPath) -> list[tuple[str, DocPath]]:
@@ -211,6 +210,41 @@ class Reader:
             else:
                 self.wrong_type(p, "text", item)
         return out
+
+
+DATE_HINT = "例如 e.g. 2024-03-18"
+_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A day followed by a time, as YAML (2024-01-01 10:00:00, 2024-01-01T10:00:00Z) or a person
+# (2024-01-01 10:00) writes it.
+_DAY_TIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ]+\d{1,2}:\d{2}")
+
+
+def parse_day(value: Any) -> tuple[dt.date | None, bool]:
+    """``(day, False)`` for a date or ``YYYY-MM-DD`` text; ``(None, True)`` for a date with a
+    time of day (a datetime, or text such as ``2024-01-01 10:00``); ``(None, False)`` else.
+
+    Only the form the docs give is read: Python's ``date.fromisoformat`` also takes
+    ``20240101`` and ``2024-W01-1``, which policy staff do not write and reviewers misread.
+    """
+    if isinstance(value, dt.datetime):
+        return None, True
+    if isinstance(value, dt.date):
+        return value, False
+    if isinstance(value, str):
+        text = value.strip()
+        if _DAY_RE.match(text):
+            try:
+                return dt.date.fromisoformat(text), False
+            except ValueError:
+                return None, False
+        return None, bool(_DAY_TIME_RE.match(text))
+    return None, False
+
+
+def date_hint(value: Any) -> str:
+    """How to write ``value``, a date with a time, as the day alone."""
+    day = value.date().isoformat() if isinstance(value, dt.datetime) else str(value).strip()[:10]
+    return f"只写日期，不写时刻 write the day only, without a time: {day}"
 
 
 def path_name(path: DocPath) -> str:

@@ -72,9 +72,13 @@ class Library:
         return sorted(found)
 
     def folder(self, rid: str) -> Path:
+        """The first folder named ``rid`` on :attr:`paths`. A folder of that name is the
+        ruleset even when it holds no version file (``versions`` reports it, RC131): falling
+        through to a bundled ruleset of the same name would check or apply rules nobody asked
+        for."""
         for base in self.paths:
             candidate = base / rid
-            if candidate.is_dir() and _has_versions(candidate):
+            if candidate.is_dir():
                 return candidate
         raise RulesetNotFound(
             f"找不到规则集 {rid!r} / no ruleset {rid!r} in {', '.join(map(str, self.paths))}. "
@@ -87,6 +91,7 @@ class Library:
             return self._versions[rid]
         folder = self.folder(rid)
         out = Versions(rid, folder)
+        out.diagnostics.extend(_stray_files(folder))
         for path in _version_files(folder):
             parsed, diags = load_ruleset_file(path, _display(path))
             out.diagnostics.extend(diags)
@@ -251,7 +256,40 @@ class Library:
 
 
 def _version_files(folder: Path) -> list[Path]:
-    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    """The version files of a ruleset folder: ``*.yaml`` (whatever they are; a directory or a
+    FIFO so named is reported when read, RC007)."""
+    return sorted(folder.glob("*.yaml"))
+
+
+def _stray_files(folder: Path) -> list[Diagnostic]:
+    """RC130 for each ``*.yml`` file in a ruleset folder, RC131 when there is no version file.
+
+    Versions are read from ``*.yaml`` only (one spelling, so that a listing of the folder shows
+    every version). A ``.yml`` file was once read too; skipping it in silence would drop a
+    version its author meant, so it is an error naming the file to rename.
+    """
+    out = [
+        Diagnostic(
+            "RC130",
+            Location(_display(path)),
+            f"规则集版本文件的扩展名须为 .yaml：{path.name} 不会被读取",
+            f"ruleset version files end in .yaml: {path.name} is not read",
+            f"改名为 rename it to {path.stem}.yaml",
+        )
+        for path in sorted(folder.glob("*.yml"))
+    ]
+    if not out and not _has_versions(folder):
+        out.append(
+            Diagnostic(
+                "RC131",
+                Location(_display(folder)),
+                f"规则集文件夹 {folder.name} 中没有版本文件（*.yaml）",
+                f"the ruleset folder {folder.name} holds no version file (*.yaml)",
+                "每个版本一个 .yaml 文件，见 docs/ruleset.md 第 1 节 "
+                "one .yaml file a version, see docs/ruleset.md section 1",
+            )
+        )
+    return out
 
 
 def _has_versions(folder: Path) -> bool:
