@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from ._errors import CaseError, Diagnostic, DocPath, Location, did_you_mean
 from ._model import FactValue, Ruleset
-from ._reader import DATE_HINT, date_hint, describe, parse_day
+from ._reader import DATE_HINT, INEXACT_HINT, date_hint, describe, number_fault, parse_day
 from ._yaml import Positions, load_document
 
 #: Text that must say something: not empty and not only spaces (a blank case id names nothing,
@@ -271,7 +271,7 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
             zh, en = describe(value)
             diags.append(
                 Diagnostic(
-                    "RC204" if decl.type == "enum" and isinstance(value, str) else "RC203",
+                    problem[3],
                     source.at(("facts", key)),
                     f"事实 {key}（{decl.label}）{problem[0]}，实际是{zh}",
                     f"fact {key} ({decl.type}) {problem[1]}, got {en}",
@@ -318,7 +318,8 @@ def _span(low: float | None, high: float | None) -> str:
 
 def _coerce(
     ftype: str, value: RawFactValue, decl: Any
-) -> tuple[FactValue | None, tuple[str, str, str] | None]:
+) -> tuple[FactValue | None, tuple[str, str, str, str] | None]:
+    """The value of a fact of type ``ftype``, or what is wrong with it: (zh, en, hint, code)."""
     if ftype == "bool":
         if isinstance(value, bool):
             return value, None
@@ -326,9 +327,28 @@ def _coerce(
             "应为 true 或 false",
             "must be true or false",
             "不加引号 unquoted: true / false",
+            "RC203",
         )
     if ftype == "number":
         if isinstance(value, int | float) and not isinstance(value, bool):
+            # Checked on the value, whatever parsed it: YAML's .nan and .inf, and JSON's NaN
+            # and Infinity alike. A NaN is neither below nor above a bound, so this comes first.
+            fault = number_fault(value)
+            if fault == "not_finite":
+                return None, (
+                    "应为有限的数",
+                    "must be a finite number",
+                    "NaN 与无穷大不是数值；不知道就写 null NaN and infinity are not values; "
+                    "write null when unknown",
+                    "RC210",
+                )
+            if fault == "inexact":
+                return None, (
+                    "的整数不能被双精度浮点数精确表示",
+                    "is an integer that is not exactly a double",
+                    INEXACT_HINT,
+                    "RC211",
+                )
             low, high = decl.minimum, decl.maximum
             if (low is not None and value < low) or (high is not None and value > high):
                 span = _span(low, high)
@@ -336,22 +356,28 @@ def _coerce(
                     f"应在 {span} 之内",
                     f"must lie within {span}",
                     f"单位 unit: {decl.unit}" if decl.unit else "",
+                    "RC203",
                 )
             return value, None
-        return None, ("应为数字", "must be a number", "不加引号 unquoted, e.g. 120000")
+        return None, ("应为数字", "must be a number", "不加引号 unquoted, e.g. 120000", "RC203")
     if ftype == "enum":
         if isinstance(value, str) and value in decl.keys:
             return value, None
         allowed = dict(decl.values)
         options = ", ".join(f"{k}（{v}）" for k, v in decl.values)
         hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
-        return None, (f"应为以下之一：{options}", f"must be one of {', '.join(allowed)}", hint)
+        return None, (
+            f"应为以下之一：{options}",
+            f"must be one of {', '.join(allowed)}",
+            hint,
+            "RC204" if isinstance(value, str) else "RC203",
+        )
     if ftype == "date":
         day, with_time = parse_day(value)
         if day is not None:
             return day, None
         hint = date_hint(value) if with_time else DATE_HINT
-        return None, ("应为日期", "must be a date (YYYY-MM-DD)", hint)
+        return None, ("应为日期", "must be a date (YYYY-MM-DD)", hint, "RC203")
     if isinstance(value, str):
         return value, None
-    return None, ("应为文字", "must be text", "")
+    return None, ("应为文字", "must be text", "", "RC203")

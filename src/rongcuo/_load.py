@@ -601,8 +601,10 @@ class _RulesetParser:
         if isinstance(value, dt.datetime):  # a date fact holds a day; a time would be cut off
             self.r.wrong_type(path, "date", value, date_hint(value))
             return None
-        if isinstance(value, bool | int | float | str | dt.date):
+        if isinstance(value, bool | str | dt.date):
             return value
+        if isinstance(value, int | float):
+            return value if self.r.usable_number(value, path) else None
         self.r.report(
             "RC005",
             path,

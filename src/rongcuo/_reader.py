@@ -7,9 +7,10 @@ and collects every problem instead of stopping at the first.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from ._errors import Diagnostic, DocPath, Location, Severity, did_you_mean
 from ._yaml import Positions
@@ -27,6 +28,39 @@ _TYPE_NAMES = {
 }
 
 
+NumberFault = Literal["not_finite", "inexact"]
+
+
+def number_fault(value: int | float) -> NumberFault | None:
+    """Why ``value`` cannot be a number of a ruleset or a case, or ``None`` when it can.
+
+    ``not_finite``: NaN or an infinity (YAML's ``.nan``, ``.inf``, and ``1.0e+400``, which it
+    reads as infinity): NaN is neither above nor below any bound, so it would slip past every
+    ``min`` / ``max``, and neither the language nor a decision record has a place for either.
+
+    ``inexact``: an integer that no double holds exactly: past 2**53 only some integers are
+    doubles (10**16 is, 2**53 + 1 is not), and past about 1.8e308 none is. The checker's and
+    the what-if search's sample values are doubles, and so are the numbers most readers of a
+    decision's JSON see; such an integer would be sampled, or read back, as another number
+    (``gt: 10**400`` was an internal error of ``check``). Every finite float is a double.
+    """
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "not_finite"
+    try:
+        return None if int(float(value)) == value else "inexact"
+    except OverflowError:
+        return "inexact"
+
+
+#: The hint for an integer that no double holds (``inexact``).
+INEXACT_HINT = (
+    "2^53（9007199254740992）以内的整数都可以；更大的只能用双精度浮点数恰好能表示的，"
+    "可少写几位有效数字，或写成小数如 1.0e+20 "
+    "integers up to 2^53 (9007199254740992) are fine; a larger one only if a double holds it "
+    "exactly: use fewer significant digits, or write it as a decimal such as 1.0e+20"
+)
+
+
 def describe(value: Any) -> tuple[str, str]:
     """Name the type of a found value, in Chinese and English."""
     if value is None:
@@ -34,7 +68,7 @@ def describe(value: Any) -> tuple[str, str]:
     if isinstance(value, bool):
         return f"布尔值 {value}", f"the boolean {str(value).lower()}"
     if isinstance(value, int | float):
-        return f"数字 {value}", f"the number {value}"
+        return f"数字 {_digits(value)}", f"the number {_digits(value)}"
     if isinstance(value, str):
         return f"文字 {value!r}", f"the text {value!r}"
     if isinstance(value, dt.datetime):
@@ -174,7 +208,7 @@ class Reader:
             return None
         value = m[key]
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            return value if self.usable_number(value, (*path, key)) else None
         self.wrong_type((*path, key), "integer", value)
         return None
 
@@ -183,9 +217,33 @@ class Reader:
             return None
         value = m[key]
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return value
+            return value if self.usable_number(value, (*path, key)) else None
         self.wrong_type((*path, key), "number", value)
         return None
+
+    def usable_number(self, value: int | float, path: DocPath) -> bool:
+        """Whether a number read from the document may stand in a ruleset; reports RC124 (not
+        finite) or RC125 (an integer no double holds) when not."""
+        fault = number_fault(value)
+        if fault == "not_finite":
+            self.report(
+                "RC124",
+                path,
+                f"{path_name(path)} 必须是有限的数，实际是 {value}",
+                f"{path_name(path)} must be a finite number (got {value})",
+                "NaN 与无穷大不是数值；1.0e+400 超出双精度浮点数的范围，读作无穷大 "
+                "NaN and infinity are not values; 1.0e+400 is past a double's range and reads "
+                "as infinity",
+            )
+        elif fault == "inexact":
+            self.report(
+                "RC125",
+                path,
+                f"{path_name(path)} 的整数 {_digits(value)} 不能被双精度浮点数精确表示",
+                f"{path_name(path)}: the integer {_digits(value)} is not exactly a double",
+                INEXACT_HINT,
+            )
+        return fault is None
 
     def date(self, m: Mapping[str, Any], key: str, path: DocPath) -> dt.date | None:
         if key not in m or m[key] is None:
@@ -210,6 +268,15 @@ class Reader:
             else:
                 self.wrong_type(p, "text", item)
         return out
+
+
+def _digits(value: int | float) -> str:
+    """A number for a message; an integer of more than 24 digits by its magnitude, ``约 about
+    10^400`` (``str`` of one past 4300 digits raises)."""
+    if isinstance(value, int) and value.bit_length() > 80:
+        sign = "-" if value < 0 else ""
+        return f"约 about {sign}10^{value.bit_length() * math.log10(2):.0f}"
+    return str(value)
 
 
 DATE_HINT = "例如 e.g. 2024-03-18"
