@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -102,19 +103,40 @@ def representative_values(decl: FactDecl, consts: Iterable[FactValue]) -> list[F
     nums = sorted(
         {float(c) for c in given if isinstance(c, int | float) and not isinstance(c, bool)}
     )
-    low = decl.minimum if decl.minimum is not None else (nums[0] - 1 if nums else 0.0)
+    low = decl.minimum if decl.minimum is not None else (_past(nums[0], -1.0) if nums else 0.0)
     high = (
         decl.maximum
         if decl.maximum is not None
-        else (nums[-1] + abs(nums[-1]) + 1 if nums else 1.0)
+        else (_past(nums[-1], abs(nums[-1]) + 1) if nums else 1.0)
     )
     grid = sorted({low, high, *nums})
-    points = set(grid) | {(a + b) / 2 for a, b in itertools.pairwise(grid)}
-    return [_tidy(p) for p in sorted(points) if low <= p <= high]
+    points = {_plain(p) for p in grid} | {_between(a, b) for a, b in itertools.pairwise(grid)}
+    return [p for p in sorted(points) if low <= p <= high]
 
 
-def _tidy(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else round(x, 6)
+def _past(x: float, step: float) -> float:
+    """A double beyond ``x`` on the side of ``step``: ``x + step``, or the next double when that
+    sum rounds back to ``x`` (past 2**53, ``x - 1 == x``) or overflows; ``x`` itself when no
+    finite double lies beyond it."""
+    y = x + step
+    if y == x or not math.isfinite(y):
+        y = math.nextafter(x, math.copysign(math.inf, step))
+    return y if math.isfinite(y) else x
+
+
+def _plain(x: float) -> int | float:
+    """A constant or bound as a sample: an integer when it is one that doubles hold exactly."""
+    return int(x) if float(x).is_integer() and abs(x) <= 2**53 else x
+
+
+def _between(a: float, b: float) -> int | float:
+    """A value strictly between ``a < b``: their midpoint, shortened to six decimals (how a
+    what-if value reads in a memo) only where that stays strictly between them; constants
+    1e-7 apart would otherwise both round to 0. Halves are added so that midpoints of the
+    largest doubles do not overflow."""
+    mid = a / 2 + b / 2
+    tidy = _plain(mid) if float(mid).is_integer() else round(mid, 6)
+    return tidy if a < tidy < b else _plain(mid)
 
 
 def kleene_all(values: Iterable[Truth]) -> Truth:
