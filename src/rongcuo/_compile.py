@@ -35,6 +35,20 @@ Unknown rails, the largest, also test ``u_<rule>: 1``, which a gate carries only
 or rule value that rule reads is unknown, so the engine tries only the unknown rails that can
 hold.
 
+Numbers go to the engine as ranks
+---------------------------------
+durable's C parser reads a number written with an exponent but no decimal point (``1e-05``,
+which is how Python's json writes 0.00001, and durable's own registration writes a rule's
+constants so) as an integer followed by garbage, and the process crashes (exit 139). So no
+number reaches the engine as written: each number fact's constants, sorted and without repeats,
+are ``c_0 < c_1 < …``; the constant ``c_j`` is written ``2j + 1``, and a fact's value ``v`` is
+written ``2j + 1`` when it equals ``c_j`` and ``2i`` when it lies below ``c_i`` and above every
+smaller constant (``2n`` past them all) — see :func:`number_rank`. Every comparison of a value
+with a constant (``eq`` … ``ge``, ``in``) has the same result on the ranks as on the numbers, and
+the ranks are worked out by Python's own comparisons, which the reference evaluator uses; the
+engine sees only small integers, whatever the magnitude or form of the number (1e-300, 1e+16,
+-0.0 equal to 0). Dates go as day numbers, which are small integers already.
+
 Trial copies
 ------------
 Each engine rule has a copy (``R#T~``, ``R#F~``, ``R#U~``) that matches a gate naming it (``x_R: 1``)
@@ -46,6 +60,7 @@ unknown one left off, as in the case), so it evaluates only those rules.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,10 +114,59 @@ def claim_attr(situation_id: str) -> str:
 
 
 def encode_value(value: FactValue) -> Any:
-    """A fact value as the engine sees it (dates as day numbers, so they order)."""
+    """A fact value as the engine sees it (dates as day numbers, so they order). Numbers are
+    not sent as they are but as ranks, which need the fact's constants (:func:`number_rank`)."""
     if isinstance(value, dt.date):
         return value.toordinal()
     return value
+
+
+NumberPoints = tuple[int | float, ...]
+
+
+def number_points(rs: Ruleset) -> dict[str, NumberPoints]:
+    """Each number fact's constants, sorted, equal ones once (1, 1.0, -0.0 and 0 are equal)."""
+    found: dict[str, set[int | float]] = {}
+    for rule in rs.rules.values():
+        for node in walk(rule.when) if rule.when is not None else ():
+            decl = rs.facts.get(node.fact) if isinstance(node, Compare) else None
+            if decl is None or decl.type != "number":
+                continue
+            assert isinstance(node, Compare)
+            values = node.value if isinstance(node.value, tuple) else (node.value,)
+            found.setdefault(node.fact, set()).update(
+                v for v in values if isinstance(v, int | float) and not isinstance(v, bool)
+            )
+    return {f: tuple(sorted(vs)) for f, vs in found.items()}
+
+
+def number_rank(points: NumberPoints, value: int | float) -> int:
+    """A number as the engine sees it: ``2j + 1`` when it equals the constant ``points[j]``,
+    else ``2i`` where ``points[i]`` is the first constant above it (``2 * len(points)`` when
+    none is). Order and equality against every constant are those of the numbers."""
+    i = bisect_left(points, value)
+    return 2 * i + 1 if i < len(points) and points[i] == value else 2 * i
+
+
+def _ranked(expr: Expr, points: Mapping[str, NumberPoints]) -> Expr:
+    """A gate expression with each number constant replaced by its rank (``points`` is keyed
+    by attribute); ``$ex`` / ``$nex`` markers, rule values and claims are left alone."""
+    ((key, value),) = expr.items()
+    if key in ("$and", "$or"):
+        return {key: [_ranked(e, points) for e in value]}
+    if key in ("$ex", "$nex"):
+        return expr
+    if key.startswith("$"):  # {"$lt": {attr: constant}}
+        ((attr, constant),) = value.items()
+        return {key: {attr: _rank_of(attr, constant, points)}}
+    return {key: _rank_of(key, value, points)}
+
+
+def _rank_of(attr: str, constant: Any, points: Mapping[str, NumberPoints]) -> Any:
+    found = points.get(attr)
+    if found is None or isinstance(constant, bool) or not isinstance(constant, int | float):
+        return constant
+    return number_rank(found, constant)
 
 
 # --- positive normal form -------------------------------------------------------------------
@@ -406,6 +470,9 @@ class Compiled:
     #: a rule's value when neither of its rails fires; a rule left out has the true and false
     #: rails, and is unknown then
     unless_proved: dict[str, bool] = field(default_factory=dict)
+    #: number fact id -> its constants, sorted: a value goes to the engine as its rank among
+    #: them (:func:`number_rank`), as the constants do in ``definition``
+    number_points: dict[str, NumberPoints] = field(default_factory=dict)
 
     @property
     def strata(self) -> int:
@@ -432,6 +499,8 @@ def compile_ruleset(
     """
     limit = MAX_UNKNOWN_TESTS if max_unknown_tests is None else max_unknown_tests
     members = _members(rs)
+    points = number_points(rs)
+    attr_points = {fact_attr(f): p for f, p in points.items()}
     conds = {r.id: r.when for r in rs.rules.values() if r.when is not None}
     reads = {rid: sorted(rule_dependencies(c, members) & conds.keys()) for rid, c in conds.items()}
     strata = _strata(reads)
@@ -452,7 +521,7 @@ def compile_ruleset(
             node = unsettled if rail is None else _simplify(positive(cond, rail, members))
             if isinstance(node, _Const) and not node.value:
                 continue  # this rail can never hold
-            test = None if isinstance(node, _Const) else _gate_expr(node)
+            test = None if isinstance(node, _Const) else _ranked(_gate_expr(node), attr_points)
             name = f"{rid}#{_RAIL_NAMES[rail]}"
             for copy in (name, name + TRIAL_SUFFIX):
                 rules.append(
@@ -487,6 +556,7 @@ def compile_ruleset(
         downstream=downstream_rules(rs, members),
         stratum_of=strata,
         unless_proved=unless_proved,
+        number_points=points,
     )
 
 

@@ -29,10 +29,12 @@ from ._compile import (
     MAX_FACT_PROPERTIES,
     TRIAL_SUFFIX,
     Compiled,
+    NumberPoints,
     claim_attr,
     compile_ruleset,
     encode_value,
     fact_attr,
+    number_rank,
     rule_attr,
     unknown_attr,
 )
@@ -409,7 +411,12 @@ class DurableEvaluator:
     def _fragments(self, facts: Facts) -> dict[str, str]:
         """``', "f_x": <value>'`` for each fact some rule reads."""
         keys = self._fact_keys
-        return {f: f", {keys[f]}: {_json_scalar(v)}" for f, v in facts.items() if f in keys}
+        points = self.compiled.number_points
+        return {
+            f: f", {keys[f]}: {_json_scalar(v, points.get(f, ()))}"
+            for f, v in facts.items()
+            if f in keys
+        }
 
     # --- the engine -------------------------------------------------------------------------
 
@@ -560,20 +567,24 @@ class DurableEvaluator:
         engine.acted = False
 
 
-_SCALARS: dict[tuple[type, object], str] = {}  # text, floats and dates already written
+_SCALARS: dict[tuple[type, object], str] = {}  # texts and dates already written
 
 
-def _json_scalar(value: FactValue) -> str:
-    """A fact value as JSON, as the engine sees it (dates as day numbers, so they order)."""
+def _json_scalar(value: FactValue, points: NumberPoints = ()) -> str:
+    """A fact value as JSON, as the engine sees it: a number as its rank among its fact's
+    constants ``points`` (durable's parser crashes on some ways of writing a number: see
+    ``_compile``, "Numbers go to the engine as ranks"), a date as its day number."""
     kind = type(value)
     if kind is bool:
         return "true" if value else "false"
-    if kind is int:
-        return int.__repr__(value)
+    if isinstance(value, int | float):
+        if value != value:  # NaN has no rank; bind_facts refuses it (RC210) before this
+            raise EngineError("durable_rules cannot compare NaN (not a number)")
+        return int.__repr__(number_rank(points, value))
     key = (kind, value)
     found = _SCALARS.get(key)
     if found is None:
-        if len(_SCALARS) >= 4096:  # numbers take any value: stay bounded
+        if len(_SCALARS) >= 4096:  # texts take any value: stay bounded
             _SCALARS.clear()
         found = _SCALARS[key] = json.dumps(encode_value(value))
     return found
