@@ -236,6 +236,36 @@ def test_non_finite_number_read_from_json_is_rc210(text: str) -> None:
     assert diag.code == "RC210"
 
 
+def json_case(tmp_path: Path, ratio: str) -> Path:
+    """wz-01 as a JSON file, ``loss_recovered_ratio`` written as the JSON text ``ratio``."""
+    text = json.dumps(example_with("1"), ensure_ascii=False, default=str)
+    path = tmp_path / "case.json"
+    path.write_text(
+        text.replace('"loss_recovered_ratio": 1', f'"loss_recovered_ratio": {ratio}'),
+        encoding="utf-8",
+    )
+    return path
+
+
+@requires_durable
+@pytest.mark.parametrize("ratio", ["1e-05", "1E-5", "5e-324", "0.5e-300"])
+def test_exponent_form_number_of_a_json_case_evaluates_on_durable(
+    tmp_path: Path, ratio: str
+) -> None:
+    path = json_case(tmp_path, ratio)
+    durable = rongcuo.evaluate(path, "wanzhou", backend="durable")
+    reference = rongcuo.evaluate(path, "wanzhou", backend="reference")
+    assert durable.outcome == reference.outcome == "tolerate"
+    assert durable.trace == reference.trace
+
+
+@pytest.mark.parametrize("ratio", ["1e400", "-1E+400"])
+def test_json_number_past_a_double_is_located_rc210(tmp_path: Path, ratio: str) -> None:
+    (diag,) = case_errors(json_case(tmp_path, ratio))
+    assert (diag.code, diag.location.path) == ("RC210", ("facts", "loss_recovered_ratio"))
+    assert diag.location.line == 1 and diag.location.column > 1
+
+
 def test_non_finite_value_of_a_fact_with_no_bounds_is_rc210() -> None:
     # loss_yuan has a lower bound only: +inf passed it, NaN passes every bound
     for value in (math.inf, math.nan):
