@@ -56,7 +56,7 @@ PAGE_FONT = "宋体"  # 页码 四号半角宋体
 LINE = 578  # fixed line spacing 28.9 pt: 22 lines on the 225 mm type area
 INDENT = 640  # two characters of 三号 (16 pt)
 
-CN = '["", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九", "二十"]'
+# Items are numbered with rongcuo's cn_numeral filter (一 … 二十一 …), which counts without limit.
 
 
 def _fonts(east_asia: str, latin: str = LATIN) -> str:
@@ -255,7 +255,6 @@ class Memo:
         body = self.doc.element.body
         for p in list(body.iterchildren(qn("w:p"))):
             body.remove(p)
-        self.tag("{%p set cn = " + CN + " %}")
         self.para(title, style="Title")
         self.para("{{ memo.doc_number }}", style="DocNumber")
 
@@ -467,7 +466,7 @@ def finding(m: Memo, var: str, lead: str) -> None:
 
 def findings(m: Memo, rows: str, none_text: str = "") -> None:
     m.tag("{%p for f in " + rows + " %}")
-    finding(m, "f", "（{{ cn[loop.index] }}）")
+    finding(m, "f", "（{{ loop.index | cn_numeral }}）")
     if none_text:
         m.tag("{%p else %}")
         m.para(none_text)
@@ -515,7 +514,7 @@ def conditions(m: Memo, title: str) -> None:
     m.para("容错条件逐项审查如下：")
     m.tag("{%p for f in memo.preconditions %}")
     m.para(
-        "（{{ cn[loop.index] }}）{{ f.label }}：",
+        "（{{ loop.index | cn_numeral }}）{{ f.label }}：",
         Strong(
             '{% if f.value == "true" %}满足{% elif f.value == "false" %}不满足'
             "{% else %}尚不能确定{% endif %}"
@@ -535,7 +534,7 @@ def looks(m: Memo, title: str) -> None:
     m.heading(title)
     m.tag("{%p for look in memo.looks %}")
     m.para(
-        "（{{ cn[loop.index] }}）{{ look.label }}：",
+        "（{{ loop.index | cn_numeral }}）{{ look.label }}：",
         Strong("{{ look.finding_label }}"),
         "。{% if look.known %}已查明：{{ look.known }}。{% endif %}"
         "{% if look.unknown %}尚未查明：{{ look.unknown }}。{% endif %}"
@@ -550,7 +549,7 @@ def distinctions(m: Memo, title: str) -> None:
     m.heading(title)
     m.tag("{%p for d in memo.distinctions %}")
     m.para(
-        "（{{ cn[loop.index] }}）{{ d.label }}：",
+        "（{{ loop.index | cn_numeral }}）{{ d.label }}：",
         Strong("{{ d.side_label }}"),
         "。{% for r in d.rules %}{{ r.label }}" + unknown("r"),
         source("r.source"),
@@ -732,7 +731,7 @@ def insufficient_facts() -> Memo:
     m.heading("二、尚需查明的事实")
     m.tag("{%p for m in memo.missing %}")
     m.subheading(
-        "（{{ cn[loop.index] }}）{{ m.label }}{% if m.changes_outcome %}（影响认定结论）"
+        "（{{ loop.index | cn_numeral }}）{{ m.label }}{% if m.changes_outcome %}（影响认定结论）"
         "{% else %}（不影响认定结论，宜一并查明）{% endif %}"
     )
     m.tag("{%p if m.question %}")
