@@ -31,9 +31,12 @@ kept between asserts, no helper rules, no engine limit on the rules a condition 
 fires only once every rule it reads has settled, and a fact of an earlier case can never take
 part in a match (it is not re-examined once asserted). ``cap`` hands every match of a rule that
 one assert makes (each gate of a batch, each ``$or`` branch that holds) over as one action.
-Unknown rails, the largest, also test ``u_<rule>: 1``, which a gate carries only when some fact
-or rule value that rule reads is unknown, so the engine tries only the unknown rails that can
-hold.
+A stratum whose rules would push more tests on durable's stack than it holds, or need more
+properties than one fact takes, is spread over several gates asserted one after another
+(``STACK_BUDGET``, ``MAX_FACT_PROPERTIES``); its rules read only earlier strata, so their order
+does not matter. Unknown rails, the largest, also test ``u_<rule>: 1``, which a gate carries
+only when some fact or rule value that rule reads is unknown, so the engine tries only the
+unknown rails that can hold.
 
 Numbers go to the engine as ranks
 ---------------------------------
@@ -61,8 +64,8 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._logic import downstream_rules, fact_dependencies, rule_dependencies
@@ -404,6 +407,21 @@ TRIAL_SUFFIX = "~"  # the copy of an engine rule that a trial's gate selects
 MAX_UNKNOWN_TESTS = 53
 _RAIL_NAMES = {True: "T", False: "F", None: "U"}
 ACTION_CAP = 10_000  # matches delivered in one action at most (more come in further actions)
+#: durable_rules walks an asserted fact through its tests depth first, on a stack of 64 tests
+#: (measured: 64 tests that hold at once under one test assert; 65 fail with error 303,
+#: ERR_MAX_STACK_SIZE). Every test that holds pushes the tests after it; an ``$or`` pushes the
+#: first test of each branch. A ruleset with four times wanzhou's situations pushed more than
+#: that under one gate. The compiler bounds what one gate can push (:func:`_peak`,
+#: :func:`_fanout`: exactly the measured stack on sequences and ``$or``s of tests, above it
+#: otherwise) to ``STACK_BUDGET``: a stratum's rules go on as many gates as that and the width
+#: need, and a rail that would push too much alone is split into parts proving the same value.
+STACK_BUDGET = 62
+#: A rail pushes at most this much by itself: a larger one is split into parts.
+RAIL_PEAK = 24
+#: A rail whose condition starts with more tests than this (an ``$or`` of many) gets a test of
+#: its own first (an attribute no gate carries is absent), so it pushes one test, not all of
+#: them, under its gate.
+_PREFIX_FROM = 4
 
 
 def select_attr(rule_id: str) -> str:
@@ -415,6 +433,11 @@ def unknown_attr(rule_id: str) -> str:
     """The attribute of a gate on which a rule's unknown rail is evaluated: it carries it when
     some fact or rule value the rule reads is unknown."""
     return "u_" + rule_id
+
+
+def prefix_attr(engine_rule: str) -> str:
+    """An attribute no gate carries, tested absent by an engine rule that starts with it."""
+    return "p_" + engine_rule
 
 
 def rule_attr(rule_id: str) -> str:
@@ -433,6 +456,8 @@ class EngineRule:
     facts: tuple[str, ...]  # fact ids it reads
     claims: tuple[str, ...]  # situations whose claim status it reads
     test: Expr | None  # the condition on the gate fact; None when it always holds
+    gate: int = 0  # the gate it matches (its ``k``)
+    prefixed: bool = False  # it first tests its own absent attribute (``prefix_attr``)
 
 
 @dataclass(frozen=True)
@@ -443,6 +468,7 @@ class Gate:
     claims: tuple[str, ...]  # situations whose claim status its rules read
     reads: tuple[str, ...]  # rules whose value its rules read (of lower strata)
     own: tuple[str, ...]  # its rules
+    stratum: int = 0  # a stratum's rules may take several gates, asserted one after another
 
     @property
     def width(self) -> int:
@@ -463,7 +489,7 @@ class Compiled:
 
     definition: dict[str, Any]
     rules: tuple[EngineRule, ...]
-    gates: tuple[Gate, ...]  # one a stratum, in order
+    gates: tuple[Gate, ...]  # in the order asserted: by stratum, one or more a stratum
     consumed: frozenset[str]  # rules some engine rule reads (only these go on later gates)
     downstream: dict[str, frozenset[str]]  # fact id -> rules whose value can depend on it
     stratum_of: dict[str, int]  # rule id -> stratum
@@ -476,7 +502,8 @@ class Compiled:
 
     @property
     def strata(self) -> int:
-        return len(self.gates)
+        """Strata: rules of a later one read rules of an earlier one."""
+        return len({g.stratum for g in self.gates})
 
     @property
     def width(self) -> int:
@@ -504,7 +531,7 @@ def compile_ruleset(
     conds = {r.id: r.when for r in rs.rules.values() if r.when is not None}
     reads = {rid: sorted(rule_dependencies(c, members) & conds.keys()) for rid, c in conds.items()}
     strata = _strata(reads)
-    rules: list[EngineRule] = []
+    rails: list[EngineRule] = []  # without their trial copies, on no gate yet
     unless_proved: dict[str, bool] = {}
     for rid, cond in conds.items():
         reads_facts = tuple(fact_dependencies(cond))
@@ -523,31 +550,43 @@ def compile_ruleset(
                 continue  # this rail can never hold
             test = None if isinstance(node, _Const) else _ranked(_gate_expr(node), attr_points)
             name = f"{rid}#{_RAIL_NAMES[rail]}"
-            for copy in (name, name + TRIAL_SUFFIX):
-                rules.append(
+            parts = [test] if test is None else _parts(test, RAIL_PEAK)
+            for i, part in enumerate(parts):
+                rails.append(
                     EngineRule(
-                        copy,
+                        name if len(parts) == 1 else f"{name}.{i}",
                         (rid, rail),
                         strata[rid],
                         tuple(reads[rid]),
                         reads_facts,
                         reads_claims,
-                        test,
+                        part,
+                        prefixed=part is not None
+                        and rail is not None
+                        and (len(parts) > 1 or len(_entries(part)) > _PREFIX_FROM),
                     )
                 )
-    gates = []
+    gates: list[Gate] = []
+    gate_of: dict[str, int] = {}
     for k in range(max(strata.values(), default=-1) + 1):
-        mine = [rid for rid in conds if strata[rid] == k]
-        facts = {f for rid in mine for f in fact_dependencies(conds[rid])}
-        read = {d for rid in mine for d in reads[rid]}
-        gates.append(
-            Gate(
-                facts=tuple(f for f in rs.facts if f in facts),
-                claims=tuple(sorted({c for rid in mine for c in _claims(conds[rid])})),
-                reads=tuple(r for r in conds if r in read),
-                own=tuple(mine),
+        for mine in _pack([rid for rid in conds if strata[rid] == k], conds, reads, rails):
+            facts = {f for rid in mine for f in fact_dependencies(conds[rid])}
+            read = {d for rid in mine for d in reads[rid]}
+            gate_of.update(dict.fromkeys(mine, len(gates)))
+            gates.append(
+                Gate(
+                    facts=tuple(f for f in rs.facts if f in facts),
+                    claims=tuple(sorted({c for rid in mine for c in _claims(conds[rid])})),
+                    reads=tuple(r for r in conds if r in read),
+                    own=tuple(mine),
+                    stratum=k,
+                )
             )
-        )
+    rules = [
+        replace(r, name=copy, gate=gate_of[r.proves[0]])
+        for r in rails
+        for copy in (r.name, r.name + TRIAL_SUFFIX)
+    ]
     return Compiled(
         definition={r.name: _definition(r) for r in rules},
         rules=tuple(rules),
@@ -596,12 +635,183 @@ def _size(expr: Expr) -> int:
     return 1
 
 
+# --- durable's test stack -------------------------------------------------------------------
+
+
+def _entries(expr: Expr) -> list[tuple[str, str, str]]:
+    """The tests an expression pushes on durable's stack where it starts: its first test, or
+    the first of each branch of an ``$or``."""
+    ((op, value),) = expr.items()
+    if op == "$and":
+        return _entries(value[0])
+    if op == "$or":
+        return [e for item in value for e in _entries(item)]
+    if op.startswith("$"):
+        ((attr, operand),) = value.items()
+        return [(op, attr, repr(operand))]
+    return [("=", op, repr(value))]
+
+
+def _peak(expr: Expr) -> int:
+    """The most tests an expression keeps on durable's stack at once, counting those it pushes
+    where it starts (an upper bound: the stack is walked depth first, so a sequence adds what
+    each item leaves pending, and an ``$or`` holds the other branches' first tests while one
+    branch is walked)."""
+    ((op, value),) = expr.items()
+    if op == "$and":
+        return sum(_peak(item) - 1 for item in value) + 1
+    if op == "$or":
+        pending = _fanout(e for item in value for e in _entries(item))
+        return max(pending - 1, 0) + max(_peak(item) for item in value)
+    return 1
+
+
+def _fanout(entries: Iterable[tuple[str, str, str]]) -> int:
+    """How many of these tests under one test can hold at once (equal tests are one node):
+    per gate attribute, either its ``$nex`` (absent) or the others (present), of which one
+    equality at most (a gate has one value for it)."""
+    present: dict[str, set[tuple[str, str]]] = {}
+    absent: set[str] = set()
+    for op, attr, operand in set(entries):
+        if op == "$nex":
+            absent.add(attr)
+        else:
+            present.setdefault(attr, set()).add(("=", "") if op == "=" else (op, operand))
+    return sum(max(len(present.get(a, ())), a in absent) for a in present.keys() | absent)
+
+
+def _or(items: list[Expr]) -> Expr:
+    return items[0] if len(items) == 1 else {"$or": items}
+
+
+def _parts(expr: Expr, budget: int, most: int = 16) -> list[Expr]:
+    """``expr`` as a disjunction of parts, each keeping at most ``budget`` tests on durable's
+    stack: an ``$or``'s branches grouped, a sequence distributed over the parts of its widest
+    item; ``expr`` itself when that takes more than ``most`` parts (a sequence's parts multiply:
+    such a rail keeps its gate to itself, see ``_pack``)."""
+    if _peak(expr) <= budget:
+        return [expr]
+    found: list[Expr] = []
+    pending = [expr]
+    while pending:
+        item = pending.pop()
+        if _peak(item) <= budget:
+            found.append(item)
+            continue
+        ((op, items),) = item.items()
+        if op == "$or":  # its branches grouped as they fit
+            group: list[Expr] = []
+            for branch in items:
+                if group and _peak(_or([*group, branch])) > budget:
+                    pending.append(_or(group))
+                    group = []
+                group.append(branch)
+            if len(group) == len(items):  # one branch alone is too much: split it
+                pending.extend(group)
+            else:
+                pending.append(_or(group))
+        elif op == "$and":  # distributed over the halves of its widest item
+            widest = max(range(len(items)), key=lambda i: _peak(items[i]))
+            pending.extend(
+                {"$and": [*items[:widest], half, *items[widest + 1 :]]}
+                for half in _halves(items[widest])
+            )
+        else:  # pragma: no cover - a single test keeps one
+            found.append(item)
+        if len(found) + len(pending) > most:
+            return [expr]
+    return found[::-1]
+
+
+def _halves(expr: Expr) -> list[Expr]:
+    """Two expressions whose disjunction is ``expr`` (one of a sequence of tests: itself)."""
+    ((op, items),) = expr.items()
+    if op == "$or":
+        middle = len(items) // 2
+        return [_or(items[:middle]), _or(items[middle:])]
+    if op == "$and":
+        widest = max(range(len(items)), key=lambda i: _peak(items[i]))
+        return [
+            {"$and": [*items[:widest], half, *items[widest + 1 :]]}
+            for half in _halves(items[widest])
+        ]
+    return [expr]
+
+
+def _rail_stack(r: EngineRule) -> tuple[list[tuple[str, str, str]], int]:
+    """What an engine rule pushes under the test its gate selects it by (``a`` or its ``x_``),
+    and the most it keeps on the stack."""
+    if r.test is None:
+        return [], 0
+    if r.proves[1] is None:
+        return [("u", r.proves[0], "")], _peak(r.test)
+    if r.prefixed:
+        return [("p", r.name, "")], _peak(r.test)
+    return _entries(r.test), _peak(r.test)
+
+
+def _pack(
+    mine: list[str],
+    conds: Mapping[str, Cond],
+    reads: Mapping[str, list[str]],
+    rails: list[EngineRule],
+) -> list[list[str]]:
+    """The rules of one stratum, in order, in as few gates as durable takes: each gate within
+    ``MAX_FACT_PROPERTIES`` properties and ``STACK_BUDGET`` tests on the stack, whether it
+    selects every rule (``a``) or, for a trial, each by name (``x_<rule>``)."""
+    stacks: dict[str, list[tuple[list[tuple[str, str, str]], int]]] = {rid: [] for rid in mine}
+    for r in rails:
+        if r.proves[0] in stacks:
+            stacks[r.proves[0]].append(_rail_stack(r))
+    out: list[list[str]] = []
+    current: list[str] = []
+    facts: set[str] = set()
+    claims: set[str] = set()
+    read: set[str] = set()
+    for rid in mine:
+        more_facts = facts | set(fact_dependencies(conds[rid]))
+        more_claims = claims | _claims(conds[rid])
+        more_read = read | set(reads[rid])
+        taking = [*current, rid]
+        width = len(_GATE_KEYS) + len(more_facts) + len(more_claims) + len(more_read)
+        if current and (
+            width + 2 * len(taking) > MAX_FACT_PROPERTIES
+            or _gate_peak([s for r in taking for s in stacks[r]]) > STACK_BUDGET
+            or _trial_peak([stacks[r] for r in taking]) > STACK_BUDGET
+        ):
+            out.append(current)
+            taking = [rid]
+            more_facts = set(fact_dependencies(conds[rid]))
+            more_claims = _claims(conds[rid])
+            more_read = set(reads[rid])
+        current, facts, claims, read = taking, more_facts, more_claims, more_read
+    if current:
+        out.append(current)
+    return out
+
+
+def _gate_peak(stacks: list[tuple[list[tuple[str, str, str]], int]]) -> int:
+    """The most tests on durable's stack under one selecting test with these rails below it."""
+    if not stacks:
+        return 0
+    return max(_fanout(e for entries, _ in stacks for e in entries) - 1, 0) + max(
+        peak for _, peak in stacks
+    )
+
+
+def _trial_peak(per_rule: list[list[tuple[list[tuple[str, str, str]], int]]]) -> int:
+    """The same for a trial gate selecting every one of these rules by name."""
+    return len(per_rule) - 1 + max((_gate_peak(s) for s in per_rule), default=0)
+
+
 def _definition(r: EngineRule) -> dict[str, Any]:
-    tests: list[Expr] = [{"t": GATE_TYPE}, {"k": r.stratum}]
+    tests: list[Expr] = [{"t": GATE_TYPE}, {"k": r.gate}]
     tests.append({select_attr(r.proves[0]) if r.name.endswith(TRIAL_SUFFIX) else EVERY_RULE: 1})
     if r.test is not None:
         if r.proves[1] is None:
             tests.append({unknown_attr(r.proves[0]): 1})
+        if r.prefixed:
+            tests.append({"$nex": {prefix_attr(r.name.removesuffix(TRIAL_SUFFIX)): 1}})
         tests.append(r.test)
     # ``cap``: every match of the rule that one assert makes (for each gate of a batch, and for
     # each branch of an ``$or`` that holds) comes in one action, not one action a match.

@@ -5,9 +5,10 @@ with two durable rulesets: the engine rules, registered at once, and their trial
 registered when the first what-if trial needs them. Each keeps one session that every evaluation
 uses in turn and leaves empty. After its first ``ADAPT_AFTER`` cases, an evaluator registers the
 rules again with, for each rule, the value it had most often left to elimination (one fewer
-engine action each time a rule has it), and deletes the first ones. It asserts one gate fact per
-stratum, and turns every engine failure — a raised error, an error code, a message of the wrong
-shape — into :class:`~rongcuo._errors.EngineError`.
+engine action each time a rule has it), and deletes the first ones. It asserts each gate fact
+of the compiled ruleset in turn (one or more a stratum), and turns every engine failure — a
+raised error, an error code, a message of the wrong shape — into
+:class:`~rongcuo._errors.EngineError`.
 """
 
 from __future__ import annotations
