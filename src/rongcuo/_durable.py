@@ -142,8 +142,8 @@ class DurableEvaluator:
     corrupt its memory), and the evaluator keeps a session, counters and a tally of rule values
     between cases, so one lock serialises every evaluation, the re-registration after
     ``ADAPT_AFTER`` cases and ``close``. The C core never releases the GIL, so threads could not
-    run in it side by side anyway (docs/performance.md measures the lock against an evaluator
-    per thread).
+    run in it side by side anyway: measured, 4 threads × 400 decisions took 1.8–2.6 s on one
+    shared Engine (its lock) and 2.9–6.5 s on an Engine each, 2.2 s in one thread.
     """
 
     name = "durable_rules"
