@@ -567,3 +567,27 @@ rules:
         ("rules", 0, "when", "gt"),
     )
     assert d.hint.endswith("without a time: 2024-01-01")
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (
+            "rules:\n  - id: ''\n    kind: situation\n    label: 空 id\n    when: {fact: emergency, eq: true}\n",
+            (9, 9, "id"),
+        ),
+        (
+            "rules:\n  - id: a1\n    kind: situation\n    label:\n    when: {fact: emergency, eq: true}\n",
+            (11, 11, "label"),
+        ),
+        ("facts:\n  - {id: f1, type: bool, label: '  '}\n", (9, 33, "label")),
+    ],
+    ids=["blank rule id", "null rule label", "blank fact label"],
+)
+def test_required_key_present_but_empty_is_rc004(
+    tmp_path: Path, write_ruleset: WriteRuleset, body: str, where: tuple[int, int, str]
+) -> None:
+    write_ruleset("local", "1", HEAD + body)
+    found = [d for d in check(tmp_path) if d.code == "RC004"]
+    assert [(d.location.line, d.location.column, d.location.path[-1]) for d in found] == [where]
+    assert found[0].message_en == f"required key {where[2]!r} is empty"

@@ -178,7 +178,7 @@ def _year_key(r: Reader, key: Any) -> int | None:
 def _parse_year(r: Reader, year: int, key: Any, value: Any) -> SupplementYear | None:
     before = len(r.diags)
     path = (key,)
-    m = r.mapping(value, path, _YEAR_KEYS)
+    m = r.mapping(value, path, _YEAR_KEYS, own_empty_check=("notice",))
     if m is None:
         return None
     notice = r.text(m, "notice", path)

@@ -127,8 +127,12 @@ class Reader:
         path: DocPath,
         required: Iterable[str],
         optional: Iterable[str] = (),
+        *,
+        own_empty_check: Iterable[str] = (),
     ) -> dict[str, Any] | None:
-        """Check ``value`` is a mapping with the required keys and no unknown ones."""
+        """Check ``value`` is a mapping with the required keys, none of them empty (null or blank
+        text; RC004), and no unknown ones. Keys in ``own_empty_check`` are required keys whose
+        caller reports an empty value itself, with a more telling message."""
         if not isinstance(value, dict):
             self.wrong_type(path, "mapping", value)
             return None
@@ -152,6 +156,17 @@ class Reader:
                     f"缺少必填的键 {key!r}",
                     f"missing required key {key!r}",
                     f"在此处加上 add `{key}: …` here",
+                )
+            elif key in own_empty_check:
+                continue
+            elif value[key] is None or (isinstance(value[key], str) and not value[key].strip()):
+                # `label:` with nothing after it is YAML's null: present, but as good as missing.
+                self.report(
+                    "RC004",
+                    (*path, key),
+                    f"必填的键 {key!r} 没有填写内容",
+                    f"required key {key!r} is empty",
+                    f"在冒号后写上内容 write its value after the colon: `{key}: …`",
                 )
         return value
 
