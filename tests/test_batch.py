@@ -25,7 +25,7 @@ import rongcuo
 from rongcuo._batch_output import ResultLog
 from rongcuo.cli import main
 
-from .conftest import EXAMPLES, ROOT, expected_outcome
+from .conftest import EXAMPLES, ROOT, expected_outcome, requires_durable
 
 WANZHOU = [p for p in EXAMPLES if p.name.startswith("wz-")]
 DASK_REQUIRED = os.environ.get("RONGCUO_REQUIRE_DASK") == "1"
@@ -101,6 +101,7 @@ def test_ordered_keeps_input_order_with_two_workers(wanzhou_dir: Path, tmp_path:
     assert [r["outcome"] for r in rows] == [expected_outcome(p) for p in WANZHOU]
 
 
+@requires_durable
 def test_jsonl_file_and_stdin_give_the_same_decisions(
     tmp_path: Path, clean_run: dict[str, str]
 ) -> None:
@@ -206,6 +207,7 @@ def test_a_second_writer_of_the_same_output_is_refused(tmp_path: Path) -> None:
         ResultLog(output)
 
 
+@requires_durable
 def test_resuming_with_other_settings_is_refused_and_names_each_difference(
     tmp_path: Path,
 ) -> None:

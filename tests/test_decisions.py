@@ -10,6 +10,7 @@ import pytest
 import rongcuo
 
 from .cases import cleared_case
+from .conftest import BACKENDS
 
 
 def case(
@@ -18,7 +19,7 @@ def case(
     return cleared_case(facts, claimed, drop)
 
 
-@pytest.fixture(params=["durable", "reference"])
+@pytest.fixture(params=BACKENDS)
 def eng(request: pytest.FixtureRequest) -> Any:
     with rongcuo.Engine(backend=request.param) as e:
         yield e

@@ -9,7 +9,7 @@ import pytest
 
 import rongcuo
 
-from .conftest import EXAMPLES, expected_outcome, ruleset_of
+from .conftest import EXAMPLES, expected_outcome, requires_durable, ruleset_of
 
 OUTCOMES = {"tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer"}
 
@@ -43,6 +43,7 @@ def test_decision_json_is_byte_identical_across_engines_instances(path: Path) ->
     assert first.to_json().encode() == second.to_json().encode()
 
 
+@requires_durable
 def test_decision_records_ruleset_hash_and_engine(engine: rongcuo.Engine) -> None:
     d = engine.evaluate(EXAMPLES[0], ruleset=ruleset_of(EXAMPLES[0]))
     assert d.ruleset.content_hash.startswith("sha256:") and len(d.ruleset.content_hash) == 71

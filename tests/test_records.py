@@ -20,7 +20,7 @@ import rongcuo
 from rongcuo import DecisionRecord, RecordError, Review, SQLiteStore, replay
 from rongcuo.cli import main
 
-from .conftest import ROOT
+from .conftest import ROOT, requires_durable
 
 CASE = ROOT / "examples" / "wz-01-pilot-tolerate.yaml"
 AS_OF = dt.date(2024, 4, 1)
@@ -47,6 +47,7 @@ def codes(exc: pytest.ExceptionInfo[RecordError]) -> list[str]:
 # --- records and ids ------------------------------------------------------------------------
 
 
+@requires_durable
 def test_record_holds_the_inputs_and_the_exact_decision_text(
     engine: rongcuo.Engine, record: DecisionRecord
 ) -> None:
