@@ -6,6 +6,7 @@ import datetime as dt
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -243,3 +244,16 @@ def test_where_durable_is_installed_it_is_the_default_backend() -> None:
     with rongcuo.Engine() as engine:
         assert engine.backend == "durable"
         assert engine.evaluate(path, ruleset="wanzhou").engine.name == "durable_rules"
+
+
+def test_without_durable_batch_and_diff_default_to_the_reference_backend(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    run = _without_durable(
+        "import rongcuo, json, sys\n"
+        f"s = rongcuo.batch({_PILOT!r}, 'wanzhou', output=sys.argv[1])\n"
+        "run = json.loads(open(sys.argv[1] + '.run.json', encoding='utf-8').read())\n"
+        "r = rongcuo.diff([], [], 'wanzhou', " + repr(_PILOT) + ")\n"
+        "print(s.total, s.errors, run['backend'], len(r.cases))",
+        str(out),
+    )
+    assert (run.returncode, run.stdout, run.stderr) == (0, "1 0 reference 1\n", "")

@@ -19,7 +19,7 @@ and :func:`replay` checks that it still holds.
 'tolerate'
 """
 
-from ._api import Backend, Engine, Memo, __version__, check, evaluate
+from ._api import Backend, BackendUnavailable, Engine, Memo, __version__, check, evaluate
 from ._batch import BatchSummary, batch, batch_on_dask
 from ._calendar import (
     CalendarError,
@@ -62,6 +62,7 @@ from ._replay import ReplayResult, replay
 
 __all__ = [
     "Backend",
+    "BackendUnavailable",
     "BatchSummary",
     "Cadre",
     "CalendarError",

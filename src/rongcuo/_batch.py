@@ -31,7 +31,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, get_args
@@ -39,7 +39,7 @@ from typing import Any, Literal, NamedTuple, get_args
 from pydantic import BaseModel, ConfigDict
 from tqdm import tqdm
 
-from ._api import Backend, Engine
+from ._api import Backend, BackendUnavailable, Engine, default_backend, durable_installed
 from ._batch_input import Cases, Item, open_input
 from ._batch_output import ResultLog, check_run, run_file_of
 from ._case import Case, CaseSource, parse_case
@@ -108,7 +108,7 @@ class Job:
 
     ruleset: str
     as_of: dt.date | None = None
-    backend: Backend = "durable"
+    backend: Backend = field(default_factory=default_backend)
     paths: tuple[str, ...] = ()
     format: OutputFormat = "full"
     #: (``id/file name``, sha256) of every version file of the ruleset and of those it extends
@@ -313,13 +313,18 @@ def _in_pool(
 def make_job(
     ruleset: str,
     as_of: dt.date | None,
-    backend: Backend,
+    backend: Backend | None,
     paths: Iterable[Path | str],
     format: OutputFormat,
 ) -> Job:
-    """Check the options, and that the ruleset exists and loads, before any case runs."""
+    """Check the options, and that the ruleset exists and loads, before any case runs.
+    ``backend=None`` is the default one: durable where it is installed, else reference."""
+    if backend is None:
+        backend = default_backend()
     if backend not in get_args(Backend) or format not in get_args(OutputFormat):
         raise ValueError(f"unknown backend {backend!r} or format {format!r}")
+    if backend == "durable" and not durable_installed():
+        raise BackendUnavailable()
     folders = tuple(str(p) for p in paths)
     library = Library(folders)
     files: dict[str, str] = {}
@@ -409,7 +414,7 @@ def batch(
     output: Path | str,
     workers: int = 1,
     as_of: dt.date | None = None,
-    backend: Backend = "durable",
+    backend: Backend | None = None,
     paths: Iterable[Path | str] = (),
     progress: bool = False,
     format: OutputFormat = "full",

@@ -83,7 +83,7 @@ def batch_on_dask(
     *,
     output: Path | str,
     as_of: dt.date | None = None,
-    backend: Backend = "durable",
+    backend: Backend | None = None,
     paths: Iterable[Path | str] = (),
     progress: bool = False,
     format: OutputFormat = "full",

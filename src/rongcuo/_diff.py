@@ -129,7 +129,7 @@ def diff(
     ruleset_id: str,
     cases: Path | str | Sequence[Path | str],
     as_of: dt.date | None = None,
-    backend: Backend = "durable",
+    backend: Backend | None = None,
     *,
     base_label: str = "base",
     head_label: str = "head",
