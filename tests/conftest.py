@@ -22,6 +22,17 @@ RULESET_OF = {"wz": "wanzhou", "my": "mianyang", "nat": "national"}
 NO_DURABLE = "durable_rules is not installed (Python 3.13+): reference backend only"
 requires_durable = pytest.mark.skipif(not durable_installed(), reason=NO_DURABLE)
 
+#: The head of a small ruleset ``local`` extending national, for tests to add rules or facts to.
+LOCAL_HEAD = """
+id: local
+title: 测试规则集
+version: "1"
+effective_from: 2020-01-01
+extends: national
+documents:
+  - {id: doc, title: 测试文件}
+"""
+
 #: The backends installed here, to parametrise a test over (durable skipped where it is absent).
 BACKENDS = [pytest.param("durable", marks=requires_durable), "reference"]
 

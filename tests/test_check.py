@@ -15,17 +15,9 @@ from rongcuo._errors import MAX_DIAGNOSTICS, format_diagnostics
 from rongcuo._load import MAX_CONDITION_DEPTH
 from rongcuo.cli import main
 
-from .conftest import BACKENDS, WriteRuleset
+from .conftest import BACKENDS, LOCAL_HEAD, WriteRuleset
 
-HEAD = """
-id: local
-title: 测试规则集
-version: "1"
-effective_from: 2020-01-01
-extends: national
-documents:
-  - {id: doc, title: 测试文件}
-"""
+HEAD = LOCAL_HEAD
 
 
 def check(tmp_path: Path, rid: str = "local") -> list[Diagnostic]:

@@ -14,17 +14,9 @@ from rongcuo import Diagnostic, _lint, _lint_search
 from rongcuo._model import FactValue
 from rongcuo.cli import main
 
-from .conftest import WriteRuleset
+from .conftest import LOCAL_HEAD, WriteRuleset
 
-HEAD = """
-id: local
-title: 测试规则集
-version: "1"
-effective_from: 2020-01-01
-extends: national
-documents:
-  - {id: doc, title: 测试文件}
-"""
+HEAD = LOCAL_HEAD
 
 # A ruleset of its own (no national): two situations, one exclusion, a three-step order, no
 # citations, and a fact no rule reads.

@@ -29,22 +29,14 @@ from rongcuo._compile import compile_ruleset
 from rongcuo._logic import Program, ReferenceEvaluator
 from rongcuo._model import Ruleset
 
-from .conftest import ROOT, requires_durable
+from .conftest import LOCAL_HEAD, ROOT, requires_durable
 
 EXAMPLE = ROOT / "examples" / "wz-01-pilot-tolerate.yaml"
 ON = dt.date(2024, 6, 1)
 #: The largest integer up to which doubles hold every integer (2**53).
 EXACT = 2**53
 
-HEAD = """
-id: local
-title: 测试规则集
-version: "1"
-effective_from: 2020-01-01
-extends: national
-documents:
-  - {id: doc, title: 测试文件}
-"""
+HEAD = LOCAL_HEAD
 
 
 def yaml_number(x: float | int) -> str:

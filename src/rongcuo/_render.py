@@ -21,9 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
 import re
-import tempfile
 import types
 import zipfile
 from collections.abc import Sequence
@@ -50,7 +48,6 @@ __all__ = [
     "TemplateInfo",
     "bundled_templates",
     "template_suffix",
-    "write_atomic",
 ]
 
 Format = Literal["md", "html", "docx", "pdf"]
@@ -436,22 +433,3 @@ def bundled_templates() -> list[str]:
         for p in BUNDLED.iterdir()
         if p.suffix in (".j2", ".docx") and not p.name.startswith("_")
     )
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename:
-    a reader sees the old file or the whole new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes the file private; keep the usual mode
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
