@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ._errors import Diagnostic, InputError, Location
+from ._yaml import file_kind
 
 
 class OutputError(InputError):
@@ -38,16 +39,6 @@ class OutputError(InputError):
 def output_error(code: str, path: Path | str, zh: str, en: str, hint: str) -> OutputError:
     """One bilingual :class:`OutputError` located at ``path``."""
     return OutputError([Diagnostic(code, Location(str(path)), zh, en, hint)])
-
-
-def _kind(mode: int) -> tuple[str, str]:
-    if stat.S_ISFIFO(mode):
-        return "命名管道（FIFO）", "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "套接字", "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "设备文件", "a device"
-    return "特殊文件", "a special file"
 
 
 def check_file(path: Path | str) -> None:
@@ -81,7 +72,7 @@ def check_file(path: Path | str) -> None:
             f"写出文件名，例如 {path / 'out'} give a file name inside it",
         )
     if not stat.S_ISREG(st.st_mode):
-        zh, en = _kind(st.st_mode)
+        zh, en = file_kind(st.st_mode)
         raise output_error(
             "RC307",
             path,

@@ -92,7 +92,8 @@ def _cannot_read(name: str, why: str) -> Diagnostic:
     )
 
 
-def _kind(mode: int) -> tuple[str, str]:
+def file_kind(mode: int) -> tuple[str, str]:
+    """What a file that is not a regular file is, in Chinese and English (from ``st_mode``)."""
     if stat.S_ISDIR(mode):
         return "文件夹", "a directory"
     if stat.S_ISFIFO(mode):
@@ -105,7 +106,7 @@ def _kind(mode: int) -> tuple[str, str]:
 
 
 def _not_regular(name: str, mode: int) -> Diagnostic:
-    zh, en = _kind(mode)
+    zh, en = file_kind(mode)
     return Diagnostic(
         "RC007",
         Location(name),
