@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 Backend = Literal["durable", "reference"]
 
 
+@functools.cache  # an import that fails is looked for again on every try: ask once
 def durable_installed() -> bool:
     """Whether the durable_rules backend can be used here. durable_rules 2.0.28 builds on
     CPython 3.11 and 3.12 only (it is installed only there); elsewhere rongcuo runs on its
@@ -53,6 +55,18 @@ def durable_installed() -> bool:
 def default_backend() -> Backend:
     """durable_rules where it is installed, else the reference evaluator."""
     return "durable" if durable_installed() else "reference"
+
+
+def resolve_backend(backend: Backend | None) -> Backend:
+    """The backend to use for ``backend`` (``None``: :func:`default_backend`); an unknown name
+    is a ValueError, durable where it is not installed :class:`BackendUnavailable` (RC302)."""
+    if backend is None:
+        return default_backend()
+    if backend not in ("durable", "reference"):
+        raise ValueError(f"backend must be 'durable' or 'reference', not {backend!r}")
+    if backend == "durable" and not durable_installed():
+        raise BackendUnavailable()
+    return backend
 
 
 class BackendUnavailable(RongcuoError):
@@ -94,9 +108,11 @@ class Engine:
     chooses durable_rules or the pure-Python reference evaluator; both give the same decisions,
     and each records which one made it (``Decision.engine``). By default it is durable_rules
     where that is installed (Python 3.11 and 3.12), else the reference evaluator; asking for
-    ``"durable"`` where it is not installed raises :class:`BackendUnavailable` (RC302). An Engine may be shared by threads: each gets the decision it would get
-    alone (evaluations on one compiled ruleset take turns, as durable's C core needs; the
-    GIL serialises them anyway). Do not ``close`` it while another thread evaluates.
+    ``"durable"`` where it is not installed raises :class:`BackendUnavailable` (RC302).
+
+    An Engine may be shared by threads: each gets the decision it would get alone (evaluations
+    on one compiled ruleset take turns, as durable's C core needs; the GIL serialises them
+    anyway). Do not ``close`` it while another thread evaluates.
 
     >>> engine = Engine()
     >>> decision = engine.evaluate("examples/wz-01-pilot-tolerate.yaml", ruleset="wanzhou")
@@ -105,14 +121,8 @@ class Engine:
     """
 
     def __init__(self, paths: Sequence[Path | str] = (), *, backend: Backend | None = None) -> None:
-        if backend is None:
-            backend = default_backend()
-        elif backend not in ("durable", "reference"):
-            raise ValueError(f"backend must be 'durable' or 'reference', not {backend!r}")
-        elif backend == "durable" and not durable_installed():
-            raise BackendUnavailable()
+        self.backend = resolve_backend(backend)
         self.library = Library(paths)
-        self.backend = backend
         self._deciders: dict[str, Decider] = {}
         self._closers: list[Any] = []
         self._renderers: dict[tuple[str, ...], Renderer] = {}

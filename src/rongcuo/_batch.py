@@ -39,7 +39,7 @@ from typing import Any, Literal, NamedTuple, get_args
 from pydantic import BaseModel, ConfigDict
 from tqdm import tqdm
 
-from ._api import Backend, BackendUnavailable, Engine, default_backend, durable_installed
+from ._api import Backend, Engine, default_backend, resolve_backend
 from ._batch_input import Cases, Item, open_input
 from ._batch_output import ResultLog, check_run, run_file_of
 from ._case import Case, CaseSource, parse_case
@@ -319,12 +319,9 @@ def make_job(
 ) -> Job:
     """Check the options, and that the ruleset exists and loads, before any case runs.
     ``backend=None`` is the default one: durable where it is installed, else reference."""
-    if backend is None:
-        backend = default_backend()
-    if backend not in get_args(Backend) or format not in get_args(OutputFormat):
-        raise ValueError(f"unknown backend {backend!r} or format {format!r}")
-    if backend == "durable" and not durable_installed():
-        raise BackendUnavailable()
+    backend = resolve_backend(backend)
+    if format not in get_args(OutputFormat):
+        raise ValueError(f"unknown format {format!r}")
     folders = tuple(str(p) for p in paths)
     library = Library(folders)
     files: dict[str, str] = {}

@@ -13,13 +13,13 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from ._api import BackendUnavailable, Engine, __version__, default_backend, durable_installed
+from ._api import Backend, BackendUnavailable, Engine, __version__, resolve_backend
 from ._batch_input import case_files, is_calendar_supplement
 from ._calendar import OfficialCalendar
 from ._case import Case, load_case
@@ -106,12 +106,11 @@ def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
 def _backend(ctx: click.Context, _param: Any, value: str | None) -> str:
     """The backend asked for, or the default one (durable_rules where it is installed, else
     the reference evaluator). durable asked for where it is not installed is RC302, exit 1."""
-    if value is None:
-        return default_backend()
-    if value == "durable" and not durable_installed():
-        click.echo(str(BackendUnavailable()), err=True)
+    try:
+        return resolve_backend(cast(Backend | None, value))  # click has checked the name
+    except BackendUnavailable as exc:
+        click.echo(str(exc), err=True)
         ctx.exit(1)
-    return value
 
 
 _backend_option = click.option(
