@@ -1,4 +1,4 @@
-"""``rongcuo lint``: RC501–RC506, each located at its rule, bilingual, deterministic."""
+"""``rongcuo lint``: RC501–RC507, each located at its rule, bilingual, deterministic."""
 
 from __future__ import annotations
 
@@ -338,6 +338,50 @@ def test_rc505_unread_fact_and_rc506_uncited_rules(
     assert {d.severity for d in diags} == {"warning"}
 
 
+def test_rc507_fact_without_a_question(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+    path = write_ruleset(
+        "local",
+        "1",
+        HEAD
+        + """
+facts:
+  - {id: asked, type: bool, label: 有问题的事实, question: 是否问过？}
+  - {id: silent, type: bool, label: 没有问题的事实}
+  - {id: blank, type: enum, label: 问题为空白,
+     values: {a: 甲, b: 乙}, question: "  "}
+rules:
+  - id: s1
+    kind: situation
+    label: 情形一
+    when:
+      all:
+        - {fact: asked, eq: true}
+        - {fact: silent, eq: true}
+        - {fact: blank, eq: a}
+    cite: {doc: doc, clause: 第一条, text: 原文}
+""",
+    )
+    found = local(lint(tmp_path), "RC507")
+    assert [(d.location.line, d.location.column, d.location.path) for d in found] == [
+        (11, 5, ("facts", 1)),
+        (12, 5, ("facts", 2)),
+    ]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[10].startswith("  - {id: silent,") and lines[11].startswith("  - {id: blank,")
+    silent = found[0]
+    assert silent.severity == "warning"
+    assert silent.message_zh == (
+        "事实 silent（没有问题的事实）没有 question：缺少这项事实时，无法告诉调查人员该问什么"
+    )
+    assert silent.message_en == (
+        "fact silent has no question: when it is missing, the investigator is not told what "
+        "to ask to establish it"
+    )
+    assert silent.hint.startswith("在声明中加上 add {id: silent, …, question: ……？}")
+    # the inherited national facts all have one: nothing reported outside the local file
+    assert [d for d in lint(tmp_path) if d.code == "RC507"] == found
+
+
 def test_a_ruleset_with_check_errors_is_not_linted(
     tmp_path: Path, write_ruleset: WriteRuleset
 ) -> None:
@@ -413,7 +457,9 @@ def test_bundled_rulesets_lint_without_errors() -> None:
         diags = rongcuo.Engine(backend="reference").lint(rid)
         assert diags, rid
         assert {d.severity for d in diags} == {"warning"}, rid
-        assert {d.code for d in diags} <= {f"RC50{i}" for i in range(1, 7)}, rid
+        assert {d.code for d in diags} <= {f"RC50{i}" for i in range(1, 8)}, rid
+        # every fact the bundled rulesets declare says what to ask
+        assert [d for d in diags if d.code == "RC507"] == [], rid
 
 
 def test_lint_is_deterministic(tmp_path: Path, write_ruleset: WriteRuleset) -> None:

@@ -28,6 +28,8 @@ RC504  gaps: combinations of facts under which no situation and no exclusion hol
 RC505  a declared fact that no rule reads (facts read only by look or distinction rules count as
        read; a fact's ``looks:`` list is not a read).
 RC506  a rule of any kind without a citation (``cite``).
+RC507  a declared fact without a ``question:``: when the fact is missing, the decision and the
+       memo cannot tell the investigator what to ask to establish it.
 
 How each finding is searched for is described in :mod:`rongcuo._lint_search`, which holds the
 space of cases (:class:`_Space`), its questions and the gap search; the cubes that search reasons
@@ -64,7 +66,7 @@ KIND_ZH = {
 
 
 def lint(ruleset: Ruleset) -> list[Diagnostic]:
-    """Every weakness (RC501–RC506) of a ruleset that ``check`` finds clean, sorted."""
+    """Every weakness (RC501–RC507) of a ruleset that ``check`` finds clean, sorted."""
     return sort_diagnostics(_Linter(ruleset).run())
 
 
@@ -115,6 +117,7 @@ class _Linter:
         self.gaps()
         self.unread_facts()
         self.uncited_rules()
+        self.unasked_facts()
         return self.diags
 
     def no_exclusion(self) -> Goal:
@@ -400,7 +403,7 @@ class _Linter:
             return f"{var} ∈ {{{', '.join(inside)}}}"
         return f"{var} ∉ {{{', '.join(outside)}}}"
 
-    # --- RC505, RC506 ---------------------------------------------------------------------
+    # --- RC505, RC506, RC507 --------------------------------------------------------------
 
     def unread_facts(self) -> None:
         read: set[str] = set()
@@ -428,4 +431,21 @@ class _Linter:
                     f"{kind}规则 {rule.id} 没有引用条款（cite）",
                     f"{rule.kind} rule {rule.id} cites no clause (cite)",
                     "加上 add cite: {doc: …, clause: …, text: …}",
+                )
+
+    def unasked_facts(self) -> None:
+        # the question is what a decision prints beside a missing fact (the investigator's
+        # next step), so a fact without one leaves the file with nothing to ask
+        for fact in self.rs.facts.values():
+            if not fact.question.strip():
+                self.warn(
+                    "RC507",
+                    fact.src,
+                    f"事实 {fact.id}（{fact.label}）没有 question：缺少这项事实时，"
+                    "无法告诉调查人员该问什么",
+                    f"fact {fact.id} has no question: when it is missing, the investigator is "
+                    "not told what to ask to establish it",
+                    f"在声明中加上 add {{id: {fact.id}, …, question: ……？}}：用一句中文写出"
+                    "调查人员为查明这项事实要问的问题 one Chinese sentence: what an "
+                    "investigator asks to establish the fact",
                 )
