@@ -16,13 +16,13 @@ from ._case import Case, CaseSource, bind_facts, load_case, parse_case
 from ._decide import Decider
 from ._decision import Decision
 from ._errors import (
-    CaseError,
     Diagnostic,
     Location,
     RongcuoError,
     RulesetNotFound,
     sort_diagnostics,
 )
+from ._lighter import assessment_day, decide_lighter
 from ._lint import lint as lint_ruleset
 from ._logic import Evaluator, Program, ReferenceEvaluator
 from ._memo import MemoContext, build_context
@@ -177,9 +177,13 @@ class Engine:
     def evaluate(self, case: CaseInput, *, ruleset: str, as_of: dt.date | None = None) -> Decision:
         """Evaluate a case into a Decision.
 
-        The ruleset version in force on the case's ``incident_date`` is used (the rule in force
-        when the conduct happened). ``as_of`` is the date the assessment is made; it is recorded
-        in the Decision and defaults to the incident date. The clock is never read.
+        The case is judged under the effective ruleset in force when the conduct happened (on
+        its ``conduct_until`` when given, else its ``incident_date``), unless the one in force on
+        ``as_of`` differs and treats it more lightly (从旧兼从轻, catalogue §11): then the case
+        is decided under both, the lighter applies, and ``Decision.versions`` names both.
+        ``as_of`` is the date the assessment is made; it is recorded in the Decision and
+        defaults to the day of the conduct (so that only one version applies). The clock is
+        never read.
         """
         model, source = self.load_case(case)
         return self._evaluate(model, source, ruleset, as_of)[0]
@@ -253,26 +257,33 @@ class Engine:
     def _evaluate(
         self, model: Case, source: CaseSource, ruleset: str, as_of: dt.date | None
     ) -> tuple[Decision, Ruleset]:
-        when = as_of or model.incident_date
-        if when < model.incident_date:
-            raise CaseError(
-                [
-                    Diagnostic(
-                        "RC209",
-                        Location(source.name),
-                        f"as_of（{when}）早于失误发生日期（{model.incident_date}）",
-                        f"as_of ({when}) is before the incident date ({model.incident_date})",
-                        "as_of 是作出认定的日期 as_of is the date of the assessment",
-                    )
-                ]
-            )
-        try:
-            rs = self.ruleset(ruleset, model.incident_date)
-        except RulesetNotFound as exc:
-            raise RulesetNotFound(f"{source.name}: {exc}") from None
+        """The Decision that applies to ``model`` assessed on ``as_of`` (default: the day of the
+        conduct), and the ruleset it was made under: 从旧兼从轻 between the version in force on
+        the day of the conduct and the one in force on ``as_of`` (see ``_lighter``)."""
+        when = assessment_day(model, source, as_of)
+
+        def resolve(day: dt.date) -> Ruleset:
+            try:
+                return self.ruleset(ruleset, day)
+            except RulesetNotFound as exc:
+                raise RulesetNotFound(f"{source.name}: {exc}") from None
+
+        return decide_lighter(
+            model,
+            source,
+            when,
+            resolve=resolve,
+            decide=lambda rs: self._decide_under(rs, model, source, when),
+        )
+
+    def _decide_under(
+        self, rs: Ruleset, model: Case, source: CaseSource, when: dt.date
+    ) -> Decision:
+        """Decide ``model`` under one effective ruleset: bind its facts, then walk the decision
+        order. The one place a case meets a ruleset; 从旧兼从轻 calls it once per version."""
         decider = self._decider(rs)
         facts = bind_facts(model, rs, source)
-        return decider.decide(model, facts, when), rs
+        return decider.decide(model, facts, when)
 
     def evaluator(self, ruleset: Ruleset) -> Evaluator:
         """The rule evaluator this engine uses for ``ruleset`` (built once, then reused)."""

@@ -104,6 +104,14 @@ class Case(BaseModel):
     id: str = Field(min_length=1, pattern=_NOT_BLANK, description="案件编号, e.g. WZ-2024-017")
     title: str = Field(min_length=1, pattern=_NOT_BLANK, description="案件名称")
     incident_date: Day = Field(description="失误发生日期 (ISO date)")
+    # Left out of the case's JSON when not given, so that the content hash (and every record
+    # id) of a case without it is what it was before the field existed.
+    conduct_until: Day | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="行为终了日期 (ISO date): the last day of conduct that continued; the version "
+        "in force on it is the one the conduct is judged under (从旧兼从轻)",
+    )
     cadre: Cadre | None = None
     narrative: str | None = Field(default=None, description="基本情况")
     claimed_situations: list[str] = Field(

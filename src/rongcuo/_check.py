@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ._compile import MAX_RULE_REFS, aggregate_members, rule_ref_width
 from ._errors import Diagnostic, Location, did_you_mean
+from ._lighter import check_ranks
 from ._logic import compare, representative_values
 from ._model import (
     AllOf,
@@ -99,6 +100,7 @@ class _Checker:
         self.procedure()
         self.cycles()
         self.outcome_order()
+        self.diags += check_ranks(rs)  # RC218, RC219: outcome ranks for 从旧兼从轻
 
     def procedure(self) -> None:
         seen: dict[str, Location] = {}

@@ -214,6 +214,35 @@ class CaseRef(_Model):
     cadre: dict[str, str | None] | None
 
 
+VersionRole = Literal["incident", "as_of"]
+
+
+class VersionOutcome(_Model):
+    """One version of the ruleset a case was decided under, and the outcome it gave."""
+
+    role: VersionRole = Field(
+        description="incident: in force when the conduct happened (on conduct_until when the "
+        "case gives it); as_of: in force on the date of the assessment"
+    )
+    date: str = Field(description="the day the version was chosen for (ISO)")
+    ruleset: str
+    version: str
+    content_hash: str
+    outcome: OutcomeId
+
+
+class VersionChoice(_Model):
+    """从旧兼从轻 (catalogue §11): the two versions a case was decided under, the one whose
+    decision applies, and why."""
+
+    considered: tuple[VersionOutcome, VersionOutcome] = Field(
+        description="the incident version, then the as_of version"
+    )
+    applied: VersionRole
+    reason_zh: str
+    reason_en: str
+
+
 class Decision(_Model):
     """A proposed outcome for a case, with its findings and reasoning trace."""
 
@@ -228,6 +257,14 @@ class Decision(_Model):
     case: CaseRef
     as_of: str
     ruleset: RulesetRef
+    # Only when two versions were compared; left out of the JSON otherwise, so that a decision
+    # made under one version is the same bytes as before versions were compared.
+    versions: VersionChoice | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="从旧兼从轻: the versions compared when the one in force on as_of differs "
+        "from the one in force on the incident date (ruleset is the one applied)",
+    )
     engine: EngineRef
     situations: list[RuleResult]
     exclusions: list[RuleResult]

@@ -41,7 +41,7 @@ from ._model import (
     RulesetFile,
     TimeLimit,
 )
-from ._reader import Reader, date_hint
+from ._reader import Reader, date_hint, describe
 from ._yaml import load_document
 
 _EPOCH = dt.date(1900, 1, 1)  # stands in for a missing effective_from, which is reported
@@ -296,10 +296,35 @@ class _RulesetParser:
 
     def outcome(self, raw: Any, path: DocPath) -> OutcomeDecl | None:
         r = self.r
-        m = r.mapping(raw, path, ("id", "label"))
+        m = r.mapping(raw, path, ("id", "label"), ("rank",))
         if m is None:
             return None
-        return OutcomeDecl(r.ident(m, "id", path), r.text(m, "label", path), r.loc(path))
+        oid = r.ident(m, "id", path)
+        rank = m.get("rank")
+        if rank is None:
+            pass
+        elif oid == "insufficient_facts":
+            # 事实不清 is not lighter or heavier than an outcome: under either version it stays
+            # insufficient_facts (catalogue §11), so a rank here would mean nothing.
+            r.report(
+                "RC217",
+                (*path, "rank"),
+                "insufficient_facts（事实不清）没有轻重之分，不能有 rank",
+                "insufficient_facts has no rank: it is neither lighter nor heavier",
+                "删除 rank remove `rank`",
+            )
+            rank = None
+        elif isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+            zh, en = describe(rank)
+            r.report(
+                "RC217",
+                (*path, "rank"),
+                f"rank 应为不小于 1 的整数（越小越轻），实际是{zh}",
+                f"rank must be a whole number from 1 up (smaller is lighter), got {en}",
+                "如 e.g. rank: 2",
+            )
+            rank = None
+        return OutcomeDecl(oid, r.text(m, "label", path), r.loc(path), rank)
 
     def procedure_step(self, raw: Any, path: DocPath) -> ProcedureStep | None:
         r = self.r

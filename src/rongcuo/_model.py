@@ -223,11 +223,14 @@ class Distinction:
 
 @dataclass(frozen=True)
 class OutcomeDecl:
-    """An outcome id and its wording."""
+    """An outcome id, its wording, and its ``rank`` among the outcomes: lighter first (1 is the
+    lightest); 从旧兼从轻 applies the version whose outcome ranks lighter. ``None``: unranked
+    (``insufficient_facts`` never has a rank)."""
 
     id: str
     label: str
     src: Location = field(default=NOWHERE, compare=False)
+    rank: int | None = None
 
 
 @dataclass(frozen=True)

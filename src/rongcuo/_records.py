@@ -117,6 +117,16 @@ def record_id(case_hash: str, ruleset_hash: str, as_of: str) -> str:
     return "rc-" + digest[:20]
 
 
+def ruleset_key(decision: Decision) -> str:
+    """The ruleset hash a record's id is derived from: the content hash of the ruleset that
+    decided or, when 从旧兼从轻 compared two versions (``decision.versions``), both hashes,
+    incident version first, joined by ``+``: an edit to either version can change the
+    decision, so recording it again after one must not find the old record."""
+    if decision.versions is None:
+        return decision.ruleset.content_hash
+    return "+".join(v.content_hash for v in decision.versions.considered)
+
+
 def make_record(decision: Decision, case: Case, *, recorded_at: str) -> DecisionRecord:
     """The record of ``decision``, made from ``case``; raises RC705 if the two do not match."""
     case_hash = case.content_hash()
@@ -130,7 +140,7 @@ def make_record(decision: Decision, case: Case, *, recorded_at: str) -> Decision
             "传入作出该决定的同一案件 pass the case the decision was made from",
         )
     return DecisionRecord(
-        id=record_id(case_hash, decision.ruleset.content_hash, decision.as_of),
+        id=record_id(case_hash, ruleset_key(decision), decision.as_of),
         case_id=decision.case.id,
         case_hash=case_hash,
         case=case.model_dump(mode="json"),
@@ -145,6 +155,21 @@ def make_record(decision: Decision, case: Case, *, recorded_at: str) -> Decision
         decision=decision.to_json(),
         recorded_at=recorded_at,
     )
+
+
+def _version_lines(d: Decision) -> list[str]:
+    """从旧兼从轻: the two versions compared, their outcomes and which applied (none when one
+    version decided)."""
+    if d.versions is None:
+        return []
+    out = ["  从旧兼从轻 versions compared："]
+    for v in d.versions.considered:
+        mark = "　← 适用 applied" if v.role == d.versions.applied else ""
+        out.append(
+            f"    {v.role}（{v.date}）{v.ruleset} {v.version}　{v.content_hash}　{v.outcome}{mark}"
+        )
+    out.append(f"    {d.versions.reason_zh}")
+    return out
 
 
 class RecordStore(Protocol):
@@ -256,6 +281,7 @@ def render_record(record: DecisionRecord, reviews: Sequence[Review]) -> str:
         f"  理由：{d.reason_zh}",
         f"  reason: {d.reason_en}",
         f"  决定规则 deciding rule：{d.deciding_rule or '（无 none）'}",
+        *_version_lines(d),
         "",
         "── 认定机关最终决定 final decision of the deciding body ──",
     ]

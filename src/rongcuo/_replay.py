@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from ._decision import OutcomeId
-from ._records import DecisionRecord
+from ._records import DecisionRecord, ruleset_key
 
 if TYPE_CHECKING:
     from ._api import Engine
@@ -122,7 +122,8 @@ def replay(record: DecisionRecord, engine: Engine) -> ReplayResult:
     return ReplayResult(
         record_id=record.id,
         identical=after == record.decision,
-        ruleset_changed=now.ruleset.content_hash != record.ruleset_hash,
+        # both versions' hashes when 从旧兼从轻 compared two: an edit to either is a change
+        ruleset_changed=ruleset_key(now) != ruleset_key(before),
         ruleset_hash_before=record.ruleset_hash,
         ruleset_hash_after=now.ruleset.content_hash,
         ruleset_version_before=record.ruleset_version,
