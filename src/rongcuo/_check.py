@@ -38,6 +38,7 @@ from ._model import (
     Ruleset,
     walk,
 )
+from ._params import check_parameters
 
 REQUIRED_OUTCOMES = ("tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer")
 _DNF_LIMIT = 4096
@@ -47,7 +48,7 @@ def check_ruleset(rs: Ruleset) -> list[Diagnostic]:
     """Every semantic problem of ``rs``."""
     c = _Checker(rs)
     c.run()
-    return c.diags
+    return c.diags + check_parameters(rs)
 
 
 class _Checker:

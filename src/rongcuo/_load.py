@@ -41,6 +41,7 @@ from ._model import (
     RulesetFile,
     TimeLimit,
 )
+from ._params import read_parameter, read_ref
 from ._reader import Reader, date_hint, describe
 from ._yaml import load_document
 
@@ -68,6 +69,7 @@ _TOP_OPTIONAL = (
     "disable",
     "procedure",
     "effects",
+    "parameters",
 )
 _RULE_KEYS = (
     "id",
@@ -170,6 +172,11 @@ class _RulesetParser:
             path=r.file,
             sha256=sha256,
             src=r.loc(()),
+            parameters=tuple(
+                p
+                for i, raw in enumerate(r.list_of(top.get("parameters"), ("parameters",)))
+                if (p := read_parameter(r, raw, ("parameters", i), rid, self.citation)) is not None
+            ),
         )
 
     def items(self, top: dict[str, Any], key: str, parse: Any) -> tuple[Any, ...]:
@@ -338,8 +345,9 @@ class _RulesetParser:
                 m["time_limit"], tpath, ("working_days",), ("extendable_by", "starts", "from")
             )
             if t is not None:
-                days = r.integer(t, "working_days", tpath)
-                extra = r.integer(t, "extendable_by", tpath) or 0
+                days, days_ref = self.days(t, "working_days", tpath)
+                extra, extra_ref = self.days(t, "extendable_by", tpath)
+                extra = extra or 0
                 for name, value in (("working_days", days), ("extendable_by", extra)):
                     if value is not None and value < 0:
                         r.report(
@@ -359,7 +367,7 @@ class _RulesetParser:
                     )
                     anchor = ""
                 starts = r.text(t, "starts", tpath) or ANCHORS.get(anchor, "")
-                limit = TimeLimit(days or 0, extra, starts, anchor)
+                limit = TimeLimit(days or 0, extra, starts, anchor, days_ref, extra_ref)
         return ProcedureStep(
             id=r.ident(m, "id", path),
             label=r.text(m, "label", path),
@@ -368,6 +376,14 @@ class _RulesetParser:
             cite=self.citation(m.get("cite"), (*path, "cite")) if "cite" in m else None,
             src=r.loc(path),
         )
+
+    def days(self, t: dict[str, Any], key: str, path: DocPath) -> tuple[int | None, str]:
+        """A count of working days: a whole number, or ``{param: NAME}`` (0 until merge puts
+        the parameter's value in), with the reference or ``""``."""
+        if isinstance(t.get(key), dict):
+            ref = read_ref(self.r, t[key], (*path, key))
+            return (0, ref) if ref is not None else (None, "")
+        return self.r.integer(t, key, path), ""
 
     def effect(self, raw: Any, path: DocPath) -> Effect | None:
         r = self.r
@@ -630,6 +646,9 @@ class _RulesetParser:
             return value
         if isinstance(value, int | float):
             return value if self.r.usable_number(value, path) else None
+        if isinstance(value, dict) and "param" in value:
+            # a ParamRef (a str) until merge puts the parameter's value in (rongcuo._params)
+            return read_ref(self.r, value, path)
         self.r.report(
             "RC005",
             path,

@@ -85,6 +85,10 @@ class Compare:
     op: CmpOp
     value: FactValue | tuple[FactValue, ...]
     src: Location = field(default=NOWHERE, compare=False)
+    #: the parameter each value was written as (``{param: NAME}``), shaped like ``value`` (a
+    #: tuple for ``in`` / ``not_in``); ``""`` where a constant was written. Merge resolves the
+    #: value itself, so evaluators never read this: it is for views that name the parameter.
+    param: str | tuple[str, ...] = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,56 @@ class TimeLimit:
     extendable_by: int = 0
     starts: str = ""
     anchor: str = ""  # one of ANCHORS (``from:`` in YAML): the event the count starts from
+    #: the parameters the two counts were written as (``{param: NAME}``), ``""`` for a constant;
+    #: merge puts the parameter's value in ``working_days`` / ``extendable_by``
+    working_days_param: str = field(default="", compare=False)
+    extendable_by_param: str = field(default="", compare=False)
+
+
+ParamType = Literal["number", "working_days", "months"]
+PARAM_TYPES: tuple[ParamType, ...] = ("number", "working_days", "months")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named value of a ruleset (a threshold, a time limit in working days, a period in months)
+    that rules and time limits refer to as ``{param: id}``; a ruleset that extends this one may
+    give it another value (``replaces: true``)."""
+
+    id: str
+    label: str
+    type: ParamType
+    value: int | float
+    cite: Citation | None = None
+    replaces: bool = False
+    ruleset: str = ""  # id of the ruleset file that declared this value
+    src: Location = field(default=NOWHERE, compare=False)
+
+    def display(self) -> str:
+        """The value as a memo prints it: ``15个工作日``, ``6个月``, a whole number without
+        ``.0``."""
+        value = self.value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        unit = {"working_days": "个工作日", "months": "个月"}.get(self.type, "")
+        return f"{value}{unit}"
+
+
+class ParamRef(str):
+    """``{param: NAME}`` as a ruleset file writes it where a constant goes, with where it is.
+
+    Only a loaded file (:class:`RulesetFile`) holds these: a ``str`` so that it can stand in a
+    comparison's value until the ``extends`` chain is merged, when each is replaced by the
+    parameter's effective value (``rongcuo._params``). No evaluator ever sees one.
+    """
+
+    src: Location
+
+    def __new__(cls, name: str, src: Location = NOWHERE) -> ParamRef:
+        ref = super().__new__(cls, name)
+        ref.src = src
+        return ref
+
 
 
 # Events a time limit can count from (``time_limit.from``), and what a memo calls them. A case
@@ -324,6 +378,7 @@ class RulesetFile:
     path: str
     sha256: str
     src: Location = field(default=NOWHERE, compare=False)
+    parameters: tuple[Parameter, ...] = ()
 
     def in_force(self, day: dt.date) -> bool:
         """Whether this version applies on ``day``."""
@@ -362,6 +417,9 @@ class Ruleset:
     effects: dict[str, Effect]
     components: tuple[Component, ...]
     content_hash: str
+    #: the parameters with their effective values (the last file of the chain to set each);
+    #: every ``{param: …}`` in rules and time limits already holds its value
+    parameters: dict[str, Parameter] = field(default_factory=dict)
 
     def rules_of(self, kind: RuleKind) -> list[Rule]:
         """Rules of one kind, in declaration order (referral situations included)."""

@@ -24,7 +24,8 @@ from pathlib import Path
 from ._check import check_ruleset
 from ._errors import Diagnostic, Location, RulesetError, RulesetNotFound, did_you_mean
 from ._load import load_ruleset_file
-from ._model import Component, Rule, Ruleset, RulesetFile
+from ._model import Component, FactDecl, Rule, Ruleset, RulesetFile
+from ._params import Resolver, merge_parameters
 
 
 def bundled_dir() -> Path:
@@ -427,6 +428,16 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
                         did_you_mean(name, [r for r in rules if rules[r].ruleset != f.id]),
                     )
                 )
+    procedure = next((f.procedure for f in reversed(chain) if f.procedure), ())
+    # Every {param: …} becomes the parameter's effective value here, once the whole chain is
+    # known: a base's rule reads the value an extending ruleset gives its parameter.
+    parameters, more = merge_parameters(chain)
+    diags += more
+    resolver = Resolver(parameters, tables["facts"])  # type: ignore[arg-type]
+    rules = resolver.rules(rules)
+    facts: dict[str, FactDecl] = resolver.fact_decls(tables["facts"])  # type: ignore[arg-type]
+    procedure = resolver.procedure(procedure)
+    diags += resolver.diags
     if any(d.severity == "error" for d in diags):
         return None, diags
     # Recorded in every Decision: relative to the ruleset folder, so it is the same wherever the
@@ -437,7 +448,6 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
     digest = hashlib.sha256(
         json.dumps([[c.id, c.version, c.sha256] for c in components]).encode()
     ).hexdigest()
-    procedure = next((f.procedure for f in reversed(chain) if f.procedure), ())
     return (
         Ruleset(
             id=top.id,
@@ -447,7 +457,7 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
             effective_from=top.effective_from,
             effective_until=top.effective_until,
             documents=tables["documents"],  # type: ignore[arg-type]
-            facts=tables["facts"],  # type: ignore[arg-type]
+            facts=facts,
             looks=tables["looks"],  # type: ignore[arg-type]
             distinctions=tables["distinctions"],  # type: ignore[arg-type]
             outcomes=tables["outcomes"],  # type: ignore[arg-type]
@@ -456,6 +466,7 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
             effects=tables["effects"],  # type: ignore[arg-type]
             components=components,
             content_hash="sha256:" + digest,
+            parameters=parameters,
         ),
         diags,
     )
