@@ -45,17 +45,48 @@ def test_failed_precondition_counts_as_its_paired_exclusion(eng: rongcuo.Engine)
     assert [e.id for e in d.exclusions_hit()] == ["private_gain"]
 
 
-def test_absent_fact_is_unknown_never_false(eng: rongcuo.Engine) -> None:
-    d = eng.evaluate(
-        case({"legacy_problem": True, "loss_yuan": 0}, drop=("collusion",)), ruleset="wanzhou"
-    )
+def test_fact_stated_unknown_is_unknown_never_false(eng: rongcuo.Engine) -> None:
+    facts = {"legacy_problem": True, "loss_yuan": 0, "collusion": "unknown"}
+    d = eng.evaluate(case(facts), ruleset="wanzhou")
     assert d.outcome == "insufficient_facts"
     ex = {e.id: e.value for e in d.exclusions}
     assert ex["malicious_collusion"] == "unknown"
     missing = {m.id: m for m in d.missing_facts}
-    assert missing["collusion"].changes_outcome
+    assert missing["collusion"].changes_outcome and missing["collusion"].stated_unknown
+    assert missing["collusion"].settles  # both values decide: ask it first
     effects = {e.value: e.outcome for e in missing["collusion"].effects}
     assert effects == {True: "not_tolerate", False: "tolerate"}
+    assert "collusion" not in {p.id for p in d.presumed}
+
+
+@pytest.mark.parametrize("unknown", [None, "不明"])
+def test_every_way_of_stating_unknown_blocks_the_presumption(
+    eng: rongcuo.Engine, unknown: object
+) -> None:
+    facts = {"legacy_problem": True, "loss_yuan": 0, "collusion": unknown}
+    d = eng.evaluate(case(facts), ruleset="wanzhou")
+    assert d.outcome == "insufficient_facts"
+    assert [m.id for m in d.missing_facts] == ["collusion"]
+
+
+def test_adverse_finding_left_out_is_presumed_not_established(eng: rongcuo.Engine) -> None:
+    # An investigation report states what it established: collusion left out is presumed
+    # absent, the decision says so, and that it would change the outcome if it were found.
+    d = eng.evaluate(
+        case({"legacy_problem": True, "loss_yuan": 0}, drop=("collusion",)), ruleset="wanzhou"
+    )
+    assert d.outcome == "tolerate"
+    assert "collusion" not in {m.id for m in d.missing_facts}
+    presumed = {p.id: p for p in d.presumed}
+    assert presumed["collusion"].value is False
+    assert presumed["collusion"].reason == "案件材料未载明存在恶意串通，按不存在认定"
+    assert presumed["collusion"].changes_outcome
+    assert {e.value: e.outcome for e in presumed["collusion"].effects} == {True: "not_tolerate"}
+    assert "案件材料未载明存在恶意串通，按不存在认定；如存在，结论将为不予容错" in (
+        d.presumed_summary_zh
+    )
+    use = next(f for r in d.exclusions if r.id == "malicious_collusion" for f in r.facts)
+    assert (use.id, use.value, use.presumed) == ("collusion", False, True)
 
 
 def test_unknown_fact_that_cannot_change_outcome_leaves_it_decided(eng: rongcuo.Engine) -> None:
@@ -72,6 +103,7 @@ def test_number_thresholds_are_tried_for_missing_numbers(eng: rongcuo.Engine) ->
         "force_majeure": False,
         "higher_policy_changed": False,
         "market_change": False,
+        "loss_cause": "self",
     }
     d = eng.evaluate(case(facts), ruleset="wanzhou")
     assert d.outcome == "insufficient_facts"

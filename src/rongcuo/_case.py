@@ -45,7 +45,16 @@ def _day(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(_day)]
-RawFactValue = bool | int | float | str | Day | None
+#: A fact as a case file writes it: a list only for an enum fact declared ``multiple: true``.
+RawFactValue = bool | int | float | str | Day | list[str] | None
+#: How a case file states that a fact is not yet established (``null`` too): it is unknown,
+#: and no presumption applies to it (catalogue §6.1).
+UNKNOWN_WORDS = frozenset({"unknown", "不明"})
+
+
+def stated_unknown(value: object) -> bool:
+    """Whether a case file's value says the fact is not yet established."""
+    return value is None or (isinstance(value, str) and value.strip() in UNKNOWN_WORDS)
 
 
 class Cadre(BaseModel):
@@ -96,8 +105,14 @@ class Correction(BaseModel):
 class Case(BaseModel):
     """A case file: who did what, when, and the facts established so far.
 
-    A fact that is absent (or ``null``) is *unknown*, never false.
+    A fact stated as ``unknown`` (``不明``, ``null``) is unknown, never false; a fact left out
+    is read as the ruleset's declaration presumes (catalogue §6), or unknown if it presumes
+    nothing.
     """
+
+    def unknown_facts(self) -> frozenset[str]:
+        """The facts this file states as not yet established."""
+        return frozenset(k for k, v in self.facts.items() if stated_unknown(v))
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -119,7 +134,9 @@ class Case(BaseModel):
         description="situation ids the applicant invokes; the engine checks them, never trusts them",
     )
     facts: dict[str, RawFactValue] = Field(
-        default_factory=dict, description="fact id → value; absent or null means unknown"
+        default_factory=dict,
+        description="fact id → value; `unknown`, `不明` or null: stated as not yet established "
+        "(no presumption applies); absent: read as the ruleset presumes (or unknown)",
     )
     evidence: list[Evidence] = Field(default_factory=list)
     procedure: ProcedureDates = Field(
@@ -241,8 +258,10 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
         return Diagnostic(
             "RC203",
             source.at(path[:2]),
-            f"事实 {path[1]} 的值必须是 true/false、数字、文字、日期或 null，实际是{found_zh}",
-            f"fact {path[1]} must be true/false, a number, text, a date or null, got {found_en}",
+            f"事实 {path[1]} 的值必须是 true/false、数字、文字、日期、取值列表或 unknown，"
+            f"实际是{found_zh}",
+            f"fact {path[1]} must be true/false, a number, text, a date, a list of values or "
+            f"unknown, got {found_en}",
         )
     return Diagnostic(
         "RC005",
@@ -272,8 +291,8 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
                 )
             )
             continue
-        if value is None:
-            continue  # explicitly unknown
+        if stated_unknown(value):
+            continue  # stated as not yet established: unknown, and never presumed
         checked, problem = _coerce(decl.type, value, decl)
         if problem:
             zh, en = describe(value)
@@ -328,6 +347,8 @@ def _coerce(
     ftype: str, value: RawFactValue, decl: Any
 ) -> tuple[FactValue | None, tuple[str, str, str, str] | None]:
     """The value of a fact of type ``ftype``, or what is wrong with it: (zh, en, hint, code)."""
+    if isinstance(value, list) or decl.multiple:
+        return _coerce_set(value, decl)
     if ftype == "bool":
         if isinstance(value, bool):
             return value, None
@@ -389,3 +410,37 @@ def _coerce(
     if isinstance(value, str):
         return value, None
     return None, ("应为文字", "must be text", "", "RC203")
+
+
+def _coerce_set(
+    value: RawFactValue, decl: Any
+) -> tuple[FactValue | None, tuple[str, str, str, str] | None]:
+    """The value of an enum fact declared ``multiple``: one value or a list of them, as a set."""
+    if not decl.multiple:
+        return None, (
+            "只能有一个值，不能写列表",
+            "takes one value, not a list",
+            "只有声明 multiple: true 的事实可以写多个值 only facts declared multiple: true "
+            "take a list",
+            "RC212",
+        )
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        return None, (
+            "的取值列表不能为空",
+            "needs at least one value in its list",
+            "不知道就写 unknown write unknown when it is not established",
+            "RC212",
+        )
+    allowed = dict(decl.values)
+    options = ", ".join(f"{k}（{v}）" for k, v in decl.values)
+    for item in items:
+        if not isinstance(item, str) or item not in allowed:
+            hint = did_you_mean(item, allowed) if isinstance(item, str) else ""
+            return None, (
+                f"的每一项应为以下之一：{options}",
+                f"must list values among {', '.join(allowed)}",
+                hint,
+                "RC204" if isinstance(item, str) else "RC203",
+            )
+    return frozenset(str(item) for item in items), None

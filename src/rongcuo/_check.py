@@ -7,7 +7,9 @@ the fact's type · RC105 enum value not declared · RC107 cycle through negation
 RC109 rule can never hold · RC110 unknown document · RC111 unknown look / distinction / outcome ·
 RC115 value outside the fact's bounds · RC116 unordered outcomes (warning) · RC117 rule without a
 citation (warning) · RC119 claimed id is not a situation · RC121 missing outcome declarations or
-outcome rules · RC123 rule is too wide for the engine
+outcome rules · RC123 rule is too wide for the engine · RC140 a presumed value does not fit its
+fact · RC141 a presumption's condition reads more than facts · RC143 ``stated: true`` on a fact
+that is never presumed (warning)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ._model import (
     KindRef,
     Known,
     Not,
+    Presumed,
     Rule,
     RuleRef,
     Ruleset,
@@ -98,10 +101,97 @@ class _Checker:
                 )
         for rule in rs.rules.values():
             self.rule(rule)
+        self.presumptions()
         self.procedure()
         self.cycles()
         self.outcome_order()
         self.diags += check_ranks(rs)  # RC218, RC219: outcome ranks for 从旧兼从轻
+
+    def presumptions(self) -> None:
+        """Each presumption's value fits its fact (RC140); its condition reads declared facts
+        only, not rules or claims (RC141); ``stated: true`` is on a fact that has a presumption
+        (RC143, a warning)."""
+        rs = self.rs
+        for fact in rs.facts.values():
+            for entry in fact.presume:
+                self.presumed_value(fact, entry.value, entry.src)
+                if entry.when is None:
+                    continue
+                for node in walk(entry.when):
+                    if isinstance(node, Compare | Known):
+                        if node.fact not in rs.facts:
+                            self.error(
+                                "RC102",
+                                node.src,
+                                f"事实 {node.fact!r} 未声明",
+                                f"fact {node.fact!r} is not declared",
+                                did_you_mean(node.fact, rs.facts),
+                            )
+                        elif isinstance(node, Compare):
+                            self.comparison(node, rs.facts[node.fact])
+                    elif not isinstance(node, AllOf | AnyOf | Not):
+                        self.error(
+                            "RC141",
+                            node.src,
+                            f"事实 {fact.id} 的推定条件只能读事实（fact），不能读规则、援引或推定标记",
+                            f"the presumption of fact {fact.id} may read facts only, not rules, "
+                            "claims or presumption marks",
+                            "推定取决于案件写明的事实 a presumption depends on what the case states",
+                        )
+        for rule in rs.rules.values():
+            for node in walk(rule.when) if rule.when is not None else ():
+                if (
+                    isinstance(node, Presumed)
+                    and node.fact in rs.facts
+                    and not rs.facts[node.fact].presume
+                ):
+                    self.warn(
+                        "RC143",
+                        node.src,
+                        f"事实 {node.fact} 没有推定，`stated: true` 不起作用",
+                        f"fact {node.fact} is never presumed: `stated: true` has no effect",
+                        "删除 stated，或为该事实声明 presume remove it, or declare a presumption",
+                    )
+
+    def presumed_value(self, fact: FactDecl, value: FactValue, loc: Location) -> None:
+        """RC140 unless ``value`` is a value of ``fact``."""
+        mismatch = fact.multiple != isinstance(value, frozenset)
+        if not mismatch and not isinstance(value, frozenset):
+            mismatch = _fits(fact, value) is not None
+        if mismatch:
+            kind = f"{fact.type}，多选" if fact.multiple else fact.type
+            kind_en = f"{fact.type}, multiple" if fact.multiple else fact.type
+            self.error(
+                "RC140",
+                loc,
+                f"推定值 {value!r} 与事实 {fact.id} 的类型（{kind}）不符",
+                f"the presumed value {value!r} does not fit fact {fact.id} ({kind_en})",
+                "多选事实写取值列表 a multiple fact takes a list of its values"
+                if fact.multiple
+                else "布尔事实写 true / false，不加引号 booleans are true / false, unquoted"
+                if fact.type == "bool"
+                else "",
+            )
+            return
+        if isinstance(value, frozenset):
+            bad = sorted(value - fact.keys)
+        elif fact.type == "enum":
+            bad = [] if value in fact.keys else [str(value)]
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            low, high = fact.minimum, fact.maximum
+            out = (low is not None and value < low) or (high is not None and value > high)
+            bad = [str(value)] if out else []
+        else:
+            bad = []
+        if bad:
+            self.error(
+                "RC140",
+                loc,
+                f"推定值 {', '.join(bad)} 不是事实 {fact.id} 的取值（或超出范围）",
+                f"presumed value {', '.join(bad)} is not a value of fact {fact.id} "
+                "(or is out of its bounds)",
+                did_you_mean(bad[0], fact.keys) if fact.type == "enum" else "",
+            )
 
     def procedure(self) -> None:
         seen: dict[str, Location] = {}
@@ -189,7 +279,7 @@ class _Checker:
 
     def node(self, rule: Rule, node: Cond) -> bool:
         rs = self.rs
-        if isinstance(node, Compare | Known):
+        if isinstance(node, Compare | Known | Presumed):
             fact = rs.facts.get(node.fact)
             if fact is None:
                 self.error(
@@ -248,6 +338,17 @@ class _Checker:
 
     def comparison(self, node: Compare, fact: FactDecl) -> bool:
         values = node.value if isinstance(node.value, tuple) else (node.value,)
+        if (node.op == "contains") != fact.multiple:
+            if fact.multiple:
+                zh = f"事实 {fact.id} 可有多个取值，只能用 contains 判断是否含有某值，不能用 {node.op}"
+                en = f"fact {fact.id} holds a set of values: test it with contains, not {node.op}"
+                hint = f"例如 e.g. {{fact: {fact.id}, contains: {fact.values[0][0]}}}"
+            else:
+                zh = f"contains 只用于可有多个取值（multiple: true）的枚举事实，{fact.id} 不是"
+                en = f"contains applies to enum facts declared multiple: true; {fact.id} is not"
+                hint = "改用 eq / in use eq / in"
+            self.error("RC104", node.src, zh, en, hint)
+            return False
         if node.op in ("lt", "le", "gt", "ge") and fact.type not in ("number", "date"):
             self.error(
                 "RC104",
@@ -461,7 +562,7 @@ def _fits(fact: FactDecl, value: FactValue) -> tuple[str, str] | None:
 
 @dataclass(frozen=True)
 class _Lit:
-    node: Compare | Known | RuleRef | KindRef | Claimed
+    node: Compare | Known | RuleRef | KindRef | Claimed | Presumed
     positive: bool
 
 
@@ -472,6 +573,8 @@ def _atom_key(node: object) -> object:
         return (node.kind, node.quantifier)
     if isinstance(node, Claimed):
         return node.situation
+    if isinstance(node, Presumed):
+        return node.fact
     return node
 
 

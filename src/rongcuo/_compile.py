@@ -79,8 +79,10 @@ from ._model import (
     KindRef,
     Known,
     Not,
+    Presumed,
     RuleRef,
     Ruleset,
+    presumed_flag,
     walk,
 )
 
@@ -112,8 +114,15 @@ def fact_attr(fact_id: str) -> str:
 
 
 def claim_attr(situation_id: str) -> str:
-    """The attribute of the case fact that says whether a situation is claimed."""
+    """The attribute of the case fact that says whether a situation is claimed (or, for a
+    presumed flag ``~fact``, whether that fact was presumed)."""
     return "c_" + situation_id
+
+
+def member_attr(fact_id: str, key: str) -> str:
+    """The attribute present when the set value of a ``multiple`` enum fact holds ``key``
+    (``:`` cannot occur in an id, so it names no other fact)."""
+    return f"{fact_attr(fact_id)}:{key}"
 
 
 def encode_value(value: FactValue) -> Any:
@@ -226,6 +235,16 @@ def positive(cond: Cond, rail: bool, members: dict[str, tuple[str, ...]]) -> _No
     if isinstance(cond, AllOf | AnyOf):
         items = tuple(positive(c, rail, members) for c in cond.items)
         return _And(items) if isinstance(cond, AllOf) == rail else _Or(items)
+    if isinstance(cond, Compare) and cond.op == "contains":
+        # A set goes to the engine as the fact's attribute (so that it is known) and one
+        # attribute for each value it holds: "does not contain" is known without that one.
+        member = {member_attr(cond.fact, str(cond.value)): 1}
+        expr: Expr = (
+            {"$ex": member}
+            if rail
+            else {"$and": [{"$ex": {fact_attr(cond.fact): 1}}, {"$nex": member}]}
+        )
+        return _Case(expr, repr(expr))
     if isinstance(cond, Compare):
         op = cond.op if rail else _DUAL[cond.op]
         attr = fact_attr(cond.fact)
@@ -242,8 +261,8 @@ def positive(cond: Cond, rail: bool, members: dict[str, tuple[str, ...]]) -> _No
         present = cond.known == rail
         expr = {"$ex" if present else "$nex": {fact_attr(cond.fact): 1}}
         return _Case(expr, repr(expr))
-    if isinstance(cond, Claimed):
-        expr = {claim_attr(cond.situation): rail}
+    if isinstance(cond, Claimed | Presumed):
+        expr = {claim_attr(_claim_key(cond)): rail}
         return _Case(expr, repr(expr))
     if isinstance(cond, RuleRef):
         return _Atom(cond.rule, rail)
@@ -273,7 +292,7 @@ def unknown(cond: Cond, members: dict[str, tuple[str, ...]]) -> _Node:
     if isinstance(cond, Compare):
         expr = {"$nex": {fact_attr(cond.fact): 1}}
         return _Case(expr, repr(expr))
-    if isinstance(cond, Known | Claimed):
+    if isinstance(cond, Known | Claimed | Presumed):
         return _Const(False)
     if isinstance(cond, RuleRef):
         return _Unsettled(cond.rule)
@@ -599,8 +618,14 @@ def compile_ruleset(
     )
 
 
+def _claim_key(node: Claimed | Presumed) -> str:
+    return node.situation if isinstance(node, Claimed) else presumed_flag(node.fact)
+
+
 def _claims(cond: Cond) -> set[str]:
-    return {n.situation for n in walk(cond) if isinstance(n, Claimed)}
+    """The claims and presumed flags a condition reads: both are always known, and go to the
+    engine as the case's claim attributes."""
+    return {_claim_key(n) for n in walk(cond) if isinstance(n, Claimed | Presumed)}
 
 
 def _strata(reads: dict[str, list[str]]) -> dict[str, int]:

@@ -22,9 +22,11 @@ from ._decision import (
     FactUse,
     LookFinding,
     MissingFact,
+    PresumedFact,
     RuleResult,
     RulesetRef,
     TraceStep,
+    ValueEffect,
     WalkStep,
     builder,
 )
@@ -32,14 +34,17 @@ from ._logic import (
     Evaluator,
     Facts,
     Program,
+    ReferenceEvaluator,
     Truth,
     fact_dependencies,
     rule_dependencies,
     truth_name,
+    upstream_rules,
 )
-from ._missing import MissingFacts
-from ._model import Rule, Ruleset, json_value
-from ._walk import Walk, walk_outcomes
+from ._missing import CaseFacts, MissingFacts
+from ._model import FactDecl, Rule, Ruleset, json_value
+from ._presume import Presumer, Reading
+from ._walk import Walk, outcome_of, walk_outcomes
 
 # Records are built from data this module made itself: no need to validate them again.
 _new_engine_ref = builder(EngineRef)
@@ -54,6 +59,8 @@ _new_look_finding = builder(LookFinding)
 _new_distinction_finding = builder(DistinctionFinding)
 _new_claim_check = builder(ClaimCheck)
 _new_walk_step = builder(WalkStep)
+_new_presumed_fact = builder(PresumedFact)
+_new_value_effect = builder(ValueEffect)
 _MAX_SHARED = 4096  # FactUse records kept for reuse by one Decider
 
 
@@ -64,7 +71,7 @@ def _picker(keys: tuple[str, ...]) -> Callable[[dict[str, int]], object]:
     return operator.itemgetter(*keys)
 
 
-_SHAREABLE = frozenset({bool, int, float, str, dt.date, type(None)})
+_SHAREABLE = frozenset({bool, int, float, str, dt.date, frozenset, type(None)})
 _TRUTH = {True: "true", False: "false", None: "unknown"}  # truth_name, as a lookup
 _FINDING_LABELS = {
     "favourable": "有利",
@@ -160,27 +167,40 @@ class Decider:
             version=evaluator.version,
             rongcuo_version=rongcuo_version,
         )
-        self._uses: dict[tuple[str, type, object], FactUse] = {}
+        self._uses: dict[tuple[str, type, object, bool], FactUse] = {}
         self._records: dict[tuple[object, ...], tuple[RuleResult, TraceStep]] = {}
         self._shared: dict[tuple[object, ...], Any] = {}  # walk steps, claim checks
-        self._missing = MissingFacts(
-            program, evaluator, self._fact_ids, self._rule_deps, self._outcome_label
+        self.presumer = Presumer(rs)
+        # Every what-if trial (missing facts, presumptions) runs on the reference evaluator,
+        # whichever backend evaluates the case: the differential test holds the two equal.
+        self.reference = (
+            evaluator if isinstance(evaluator, ReferenceEvaluator) else ReferenceEvaluator(program)
         )
+        self._missing = MissingFacts(
+            program, self.reference, self._fact_ids, self._rule_deps, self._outcome_label
+        )
+        self._outcome_rules = frozenset(r.id for step in program.steps for r in step)
 
     def decide(self, case: Case, facts: Facts, as_of: dt.date) -> Decision:
+        """The Decision for ``case``, whose stated facts (checked by ``bind_facts``) are
+        ``facts``: the facts it leaves out are read as the ruleset presumes (catalogue §6)."""
         claims = frozenset(case.claimed_situations)
-        values = self.evaluator.rule_values(facts, claims)
+        unknown = case.unknown_facts() & self.rs.facts.keys()
+        read = CaseFacts(self.presumer, facts, frozenset(unknown), claims)
+        reading = read.reading
+        values = self.evaluator.rule_values(reading.facts, reading.flags)
         result = walk_outcomes(self.program, values)
-        missing = self._missing.analyse(result, values, facts, claims)
+        missing = self._missing.analyse(result, values, read)
+        presumed = self._presumed(result, values, read)
         rs = self.rs
-        uses = self._fact_uses(facts)
+        uses = self._fact_uses(reading)
         rules = self._rule_records(values, uses)
         kinds = self._kind_ids
         return _new_decision(
             outcome=result.outcome,
             outcome_label=self._outcome_label(result.outcome),
-            reason_zh=self._reason(result, missing, "zh"),
-            reason_en=self._reason(result, missing, "en"),
+            reason_zh=self._reason(result, missing, values, uses, "zh"),
+            reason_en=self._reason(result, missing, values, uses, "en"),
             deciding_rule=result.deciding.id if result.deciding else None,
             possible_outcomes=list(result.possible),
             case=_new_case_ref(
@@ -212,6 +232,8 @@ class Decider:
                 self._claim(sid, values) for sid in dict.fromkeys(case.claimed_situations)
             ],
             missing_facts=missing,
+            presumed=presumed,
+            presumed_summary_zh=self._presumed_summary(presumed, result.outcome),
             walk=[self._walk_step(r, v) for r, v in result.steps],
             trace=[step for _, step in rules.values()],
         )
@@ -233,19 +255,21 @@ class Decider:
             text=rule.cite.text,
         )
 
-    def _fact_uses(self, facts: Facts) -> dict[str, FactUse]:
+    def _fact_uses(self, reading: Reading) -> dict[str, FactUse]:
         """Each declared fact's FactUse in this case.
 
-        One FactUse a (fact, value), shared: it holds no list, and nothing can change it.
-        Floats are told apart by their text (0.0 and -0.0 are equal but print differently);
-        values of other types (datetime, with its time zones) are never shared.
+        One FactUse a (fact, value, presumed or not), shared: nothing can change it. Floats are
+        told apart by their text (0.0 and -0.0 are equal but print differently); values of
+        other types (datetime, with its time zones) are never shared.
         """
         shared = self._uses
+        facts = reading.facts
         out = {}
         for fid, decl in self._decls:
             value = facts.get(fid)
             kind = type(value)
-            key = (fid, kind, repr(value) if kind is float else value)
+            presumed = fid in reading.presumed
+            key = (fid, kind, repr(value) if kind is float else value, presumed)
             use = shared.get(key) if kind in _SHAREABLE else None
             if use is None:
                 use = _new_fact_use(
@@ -253,6 +277,7 @@ class Decider:
                     label=decl.label,
                     value=json_value(value),
                     display="未知" if value is None else decl.display(value),
+                    presumed=presumed,
                 )
                 if kind in _SHAREABLE:
                     if len(shared) >= _MAX_SHARED:  # numbers take any value: stay bounded
@@ -330,15 +355,32 @@ class Decider:
         rules: dict[str, tuple[RuleResult, TraceStep]],
     ) -> LookFinding:
         look_rules, decls = self._looks[look_id]
-        shown = tuple([rules[r.id][0] for r in look_rules if values.get(r.id) is not False])
+        ranked = self._ranked(self._look_ranks[look_id], values)
+        finding = "unknown" if ranked is None else (ranked or "neutral")
+        # Its reasons are the rules that gave it its value: those of its finding that hold, or,
+        # while it is unknown, the rules still unknown that could decide it.
+        if finding == "unknown":
+            rank = next(
+                label
+                for label, ids in self._look_ranks[look_id]
+                if any(values.get(rid) is None for rid in ids)
+                and not any(values.get(rid) is True for rid in ids)
+            )
+            shown = tuple(
+                rules[r.id][0] for r in look_rules if r.finding == rank and values.get(r.id) is None
+            )
+        else:
+            shown = tuple(
+                rules[r.id][0]
+                for r in look_rules
+                if r.finding == finding and values.get(r.id) is True
+            )
         facts = tuple([uses[f.id] for f in decls])
         # One record a look, its rule records and its fact uses, shared like those (and
         # kept alive with them by the records it holds).
-        key = ("look", look_id, *map(id, shown), None, *map(id, facts))
+        key = ("look", look_id, finding, *map(id, shown), None, *map(id, facts))
         found = self._shared.get(key)
         if found is None:
-            ranked = self._ranked(self._look_ranks[look_id], values)
-            finding = "unknown" if ranked is None else (ranked or "neutral")
             found = self._share(
                 key,
                 _new_look_finding(
@@ -416,7 +458,14 @@ class Decider:
 
     # --- reasons -----------------------------------------------------------------------------
 
-    def _reason(self, result: Walk, missing: list[MissingFact], lang: str) -> str:
+    def _reason(
+        self,
+        result: Walk,
+        missing: list[MissingFact],
+        values: dict[str, bool],
+        uses: dict[str, FactUse],
+        lang: str,
+    ) -> str:
         zh = lang == "zh"
         if result.conflict and result.outcome == "refer":
             names = "、".join(r.id for r in result.conflict)
@@ -427,7 +476,7 @@ class Decider:
                 "order: referred to the committee."
             )
         if result.outcome == "insufficient_facts":
-            deciders = [m for m in missing if m.changes_outcome]
+            deciders = [m for m in missing if m.changes_outcome or m.jointly]
             names = "、".join(f"{m.label}（{m.id}）" for m in deciders) or "—"
             possible = "、".join(self._outcome_label(o) for o in result.possible)
             return (
@@ -444,11 +493,120 @@ class Decider:
                 else "No rule of the decision order applies: referred to the committee."
             )
         rule = result.deciding
+        named = self._deciding_findings(rule, values)
         if zh:
             cite = f"（{self._cite_text(rule)}）" if rule.cite else ""
-            return f"{rule.label}{cite}。"
+            if not named:
+                return f"{rule.label}{cite}。"
+            parts = []
+            for r in named:
+                facts = self._basis_facts(r, values, uses)
+                parts.append(f"{r.label}（{facts}）" if facts else r.label)
+            what = _NAMED_KIND_ZH[named[0].kind]
+            return f"{rule.label}{cite}。{what}：{'；'.join(parts)}。"
         cite = f" ({rule.cite.doc}, {rule.cite.clause})" if rule.cite else ""
-        return f"Decision-order rule {rule.id} (step {rule.step}) holds{cite}."
+        text = f"Decision-order rule {rule.id} (step {rule.step}) holds{cite}."
+        if named:
+            what = _NAMED_KIND_EN[named[0].kind]
+            text += f" {what}: {', '.join(r.id for r in named)}."
+        return text
+
+    def _deciding_findings(self, rule: Rule, values: dict[str, bool]) -> list[Rule]:
+        """What decided, to name in the reason: the exclusions established behind a
+        ``not_tolerate``, else the situations (or, with none, the grounds) behind it."""
+        behind = upstream_rules((rule.id,), self.program.reads)
+        held = [r for r in self.program.order if r.id in behind and values.get(r.id) is True]
+        if rule.outcome == "not_tolerate":
+            return [r for r in held if r.kind == "exclusion"]
+        situations = [r for r in self._situations if values.get(r.id) is True]
+        return situations or [r for r in held if r.kind == "mitigating"]
+
+    def _basis_facts(self, rule: Rule, values: dict[str, bool], uses: dict[str, FactUse]) -> str:
+        """The known facts a rule rests on (directly or through the rules it reads), as
+        ``label：value`` with presumed ones marked."""
+        behind = upstream_rules((rule.id,), self.program.reads)
+        seen: dict[str, None] = {}
+        for r in self.program.order:
+            if r.id in behind:
+                for fid in self._fact_ids[r.id]:
+                    seen.setdefault(fid, None)
+        shown = []
+        for fid in seen:
+            use = uses[fid]
+            if use.value is None:
+                continue
+            mark = "（推定）" if use.presumed else ""
+            shown.append(f"{use.label}：{use.display}{mark}")
+        return "，".join(shown)
+
+    # --- presumptions --------------------------------------------------------------------
+
+    def _presumed(
+        self, result: Walk, values: dict[str, bool], read: CaseFacts
+    ) -> list[PresumedFact]:
+        """Each presumed fact the decision order read, tried alone with each other value it
+        could take: whether that changes the outcome, and to what (catalogue §6.7)."""
+        reading = read.reading
+        if not reading.presumed:
+            return []
+        walked = upstream_rules((r.id for r, _ in result.steps), self.program.reads)
+        read_facts = {f for rid in walked for f in self._fact_ids.get(rid, ())}
+        out = []
+        for fid, decl in self._decls:
+            index = reading.presumed.get(fid)
+            if index is None or fid not in read_facts:
+                continue
+            value = reading.facts[fid]
+            effects = []
+            for other in self._missing.candidates_of(fid):
+                if _same_value(other, value):
+                    continue
+                change, flags, changed = read.change({fid: other})
+                after = self.reference.values_after(
+                    reading.facts, flags, values, change, self._outcome_rules, changed
+                )
+                outcome = outcome_of(self.program, after)[0]
+                effects.append(
+                    _new_value_effect(
+                        value=json_value(other),
+                        display=decl.display(other),
+                        outcome=outcome,
+                        outcome_label=self._outcome_label(outcome),
+                    )
+                )
+            out.append(
+                _new_presumed_fact(
+                    id=fid,
+                    label=decl.label,
+                    value=json_value(value),
+                    display=decl.display(value),
+                    reason=decl.presume[index].reason,
+                    changes_outcome=any(e.outcome != result.outcome for e in effects),
+                    effects=effects,
+                )
+            )
+        return out
+
+    def _presumed_summary(self, presumed: list[PresumedFact], outcome: str) -> str:
+        """One paragraph: the presumptions relied on, then each one whose reversal would change
+        the outcome ("如存在，结论将为……")."""
+        if not presumed:
+            return ""
+        listed = "、".join(f"{p.label}（{p.display}）" for p in presumed)
+        text = f"案件材料未载明、按推定认定的事实：{listed}"
+        changers = [p for p in presumed if p.changes_outcome]
+        if not changers:
+            return text + "；以上推定即使不成立，结论也不变。"
+        parts = []
+        for p in changers:
+            decl = self.rs.facts[p.id]
+            alts = "；".join(
+                f"{_if_instead(decl, e)}，结论将为{e.outcome_label}"
+                for e in p.effects
+                if e.outcome != outcome
+            )
+            parts.append(f"{p.reason.rstrip('。')}；{alts}")
+        return text + "。其中，" + "；".join(parts) + "。"
 
     def _cite_text(self, rule: Rule) -> str:
         assert rule.cite is not None
@@ -457,6 +615,29 @@ class Decider:
         if not title.startswith("《"):
             title = f"《{title}》"
         return f"{title}{rule.cite.clause}"
+
+
+_NAMED_KIND_ZH = {
+    "exclusion": "所存在的不予容错情形",
+    "situation": "所符合的容错情形",
+    "mitigating": "所具有的从轻、减轻情形",
+}
+_NAMED_KIND_EN = {
+    "exclusion": "Exclusions established",
+    "situation": "Situations established",
+    "mitigating": "Mitigating grounds established",
+}
+
+
+def _same_value(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _if_instead(decl: FactDecl, effect: ValueEffect) -> str:
+    """ "如存在" / "如不存在" for a presumed bool, "如为「……」" for another value."""
+    if decl.type == "bool" and isinstance(effect.value, bool):
+        return "如存在" if effect.value else "如不存在"
+    return f"如为「{effect.display}」"
 
 
 def _ranking_key(rule: Rule) -> str:

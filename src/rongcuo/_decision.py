@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 TruthName = Literal["true", "false", "unknown"]
 OutcomeId = Literal["tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer"]
-JsonValue = bool | int | float | str | None
+JsonValue = bool | int | float | str | list[str] | None
 
 
 class _Model(BaseModel):
@@ -89,6 +89,9 @@ class FactUse(_Model):
     label: str
     value: JsonValue
     display: str = Field(description="the value as a memo prints it; 未知 when unknown")
+    presumed: bool = Field(
+        default=False, description="the value is presumed (the case file does not state it)"
+    )
 
 
 # Immutable all through (tuples, not lists): one record may serve several decisions.
@@ -115,7 +118,10 @@ class LookFinding(_Model):
     label: str
     finding: Literal["favourable", "unfavourable", "neutral", "unknown"]
     finding_label: str
-    rules: tuple[RuleResult, ...] = Field(description="the look's rules that hold or are unknown")
+    rules: tuple[RuleResult, ...] = Field(
+        description="the rules that gave the look its finding (while unknown: the rules still "
+        "unknown that could decide it)"
+    )
     facts: tuple[FactUse, ...] = Field(description="the facts declared to inform this look")
 
 
@@ -157,8 +163,35 @@ class MissingFact(_Model):
     question: str = ""
     looks: list[str]
     rules: list[str] = Field(description="undecided rules that read it")
-    changes_outcome: bool
+    changes_outcome: bool = Field(description="some value of it alone changes the outcome")
+    settles: bool = Field(
+        default=False, description="every value of it alone decides the case: ask it first"
+    )
+    jointly: bool | None = Field(
+        default=None,
+        description="it changes nothing alone but does once another missing fact is known "
+        "(null: not examined, or it changes the outcome alone)",
+    )
+    stated_unknown: bool = Field(
+        default=False, description="the case file states it as not yet established"
+    )
     effects: list[ValueEffect]
+
+
+class PresumedFact(_Model):
+    """A fact the case file leaves out, read as the ruleset presumes (catalogue §6)."""
+
+    id: str
+    label: str
+    value: JsonValue
+    display: str
+    reason: str = Field(description="why it is presumed, as the ruleset says (Chinese)")
+    changes_outcome: bool = Field(
+        description="some other value of it (tried alone) would change the outcome"
+    )
+    effects: list[ValueEffect] = Field(
+        description="the outcome under each other value of it, the other facts unchanged"
+    )
 
 
 class WalkStep(_Model):
@@ -273,7 +306,16 @@ class Decision(_Model):
     looks: list[LookFinding]
     distinctions: list[DistinctionFinding]
     claimed_situations: list[ClaimCheck]
-    missing_facts: list[MissingFact]
+    missing_facts: list[MissingFact] = Field(
+        description="unknown facts that undecided rules read, in the order to ask them"
+    )
+    presumed: list[PresumedFact] = Field(
+        default_factory=list,
+        description="facts read as presumed that the decision order read (catalogue §6.7)",
+    )
+    presumed_summary_zh: str = Field(
+        default="", description="the presumptions relied on, in one paragraph of plain Chinese"
+    )
     walk: list[WalkStep]
     trace: list[TraceStep]
     proposal_note: str = (

@@ -15,7 +15,7 @@ from typing import Literal
 from ._decision import CitationRef
 from ._diff_report import CaseDiff, DiffReport, Problem, RuleDelta, RuleEdit, Side, Status
 from ._errors import Diagnostic, Location, format_diagnostics
-from ._model import AllOf, AnyOf, Claimed, Compare, Cond, KindRef, Known, Not, RuleRef
+from ._model import AllOf, AnyOf, Claimed, Compare, Cond, KindRef, Known, Not, Presumed, RuleRef
 
 _KIND_ZH = {
     "situation": "容错情形",
@@ -113,7 +113,17 @@ def _quote(c: CitationRef | None) -> str:
 # --- conditions ------------------------------------------------------------------------------
 
 
-_OPS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈", "not_in": "∉"}
+_OPS = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "in": "∈",
+    "not_in": "∉",
+    "contains": "∋",
+}
 
 
 def _value_text(value: object) -> str:
@@ -154,6 +164,8 @@ def _cond(cond: Cond, top: bool = False) -> str:
         return f"任一{what}成立" if cond.quantifier == "any" else f"全部{what}成立"
     if isinstance(cond, Claimed):
         return f"援引 {cond.situation}"
+    if isinstance(cond, Presumed):
+        return f"{cond.fact} 系推定"
     raise TypeError(f"unknown condition node {cond!r}")  # pragma: no cover
 
 

@@ -35,6 +35,7 @@ from ._compile import (
     compile_ruleset,
     encode_value,
     fact_attr,
+    member_attr,
     number_rank,
     rule_attr,
     unknown_attr,
@@ -414,7 +415,9 @@ class DurableEvaluator:
         keys = self._fact_keys
         points = self.compiled.number_points
         return {
-            f: f", {keys[f]}: {_json_scalar(v, points.get(f, ()))}"
+            f: _set_json(keys[f], f, v)
+            if isinstance(v, frozenset)
+            else f", {keys[f]}: {_json_scalar(v, points.get(f, ()))}"
             for f, v in facts.items()
             if f in keys
         }
@@ -589,6 +592,13 @@ def _json_scalar(value: FactValue, points: NumberPoints = ()) -> str:
             _SCALARS.clear()
         found = _SCALARS[key] = json.dumps(encode_value(value))
     return found
+
+
+def _set_json(key: str, fact_id: str, value: frozenset[str]) -> str:
+    """The value of a ``multiple`` enum fact: the fact's attribute, and one attribute for each
+    value the set holds (see ``_compile.positive``)."""
+    members = "".join(f", {json.dumps(member_attr(fact_id, k))}: 1" for k in sorted(value))
+    return f", {key}: 1{members}"
 
 
 _FRAME = '{"g":{"id": "'  # how each match in an action message starts

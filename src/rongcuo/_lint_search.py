@@ -64,9 +64,11 @@ from ._model import (
     KindRef,
     Known,
     Not,
+    Presumed,
     Rule,
     RuleRef,
     Ruleset,
+    presumed_flag,
     walk,
 )
 from ._walk import walk_outcomes
@@ -109,6 +111,8 @@ class _Space:
                     self.consts[node.fact].extend(value if isinstance(value, tuple) else (value,))
                 elif isinstance(node, Claimed):
                     claimed.add(node.situation)
+                elif isinstance(node, Presumed):
+                    claimed.add(presumed_flag(node.fact))  # always known, like a claim
         self.domains: dict[str, list[FactValue]] = {
             fid: representative_values(decl, self.consts[fid]) for fid, decl in rs.facts.items()
         }
@@ -157,6 +161,8 @@ class _Space:
             return {} if node.known == lit.positive else None
         if isinstance(node, Claimed):
             return self.restrict(CLAIM + node.situation, [0 if lit.positive else 1])
+        if isinstance(node, Presumed):
+            return self.restrict(CLAIM + presumed_flag(node.fact), [0 if lit.positive else 1])
         assert isinstance(node, Compare), node  # rule references were inlined
         values = self.domains[node.fact]
         return self.restrict(
@@ -219,6 +225,11 @@ class _Space:
                 assert rule.when is not None
                 reads.update(fact_dependencies(rule.when))
                 reads.update(CLAIM + n.situation for n in walk(rule.when) if isinstance(n, Claimed))
+                reads.update(
+                    CLAIM + presumed_flag(n.fact)
+                    for n in walk(rule.when)
+                    if isinstance(n, Presumed)
+                )
             program = Program(self.rs, order, members, self.program.steps)
             self._closures[key] = (
                 ReferenceEvaluator(program),

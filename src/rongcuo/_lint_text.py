@@ -86,4 +86,5 @@ def _describe_range(
 def _order(value: FactValue) -> float:
     if isinstance(value, dt.date):
         return float(value.toordinal())
+    assert not isinstance(value, frozenset)  # order tests are on numbers and dates only
     return float(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ._errors import Diagnostic, DocPath, did_you_mean
 from ._model import (
@@ -21,6 +21,7 @@ from ._model import (
     AnyOf,
     Citation,
     Claimed,
+    CmpOp,
     Compare,
     Cond,
     Distinction,
@@ -34,6 +35,8 @@ from ._model import (
     Look,
     Not,
     OutcomeDecl,
+    Presumed,
+    Presumption,
     ProcedureStep,
     Rule,
     RuleKind,
@@ -47,7 +50,7 @@ from ._yaml import load_document
 
 _EPOCH = dt.date(1900, 1, 1)  # stands in for a missing effective_from, which is reported
 FACT_TYPES: tuple[FactType, ...] = ("bool", "number", "enum", "date", "text")
-CMP_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+CMP_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains")
 #: Levels of all / any / not in one condition (the leaf counts as one). The bundled rulesets'
 #: deepest is 5; the checker, the compiler and both evaluators walk conditions recursively, and
 #: ~450 levels was an internal RecursionError of ``check``.
@@ -210,7 +213,17 @@ class _RulesetParser:
             raw,
             path,
             ("id", "type", "label"),
-            ("values", "min", "max", "unit", "looks", "question"),
+            (
+                "values",
+                "min",
+                "max",
+                "unit",
+                "looks",
+                "question",
+                "multiple",
+                "presume",
+                "presume_reason",
+            ),
         )
         if m is None:
             return None
@@ -263,6 +276,15 @@ class _RulesetParser:
             )
         if minimum is not None and maximum is not None and maximum < minimum:
             r.report("RC114", (*path, "max"), "max 小于 min", "max is below min")
+        multiple = r.boolean(m, "multiple", path, False)
+        if multiple and ftype != "enum":
+            r.report(
+                "RC003",
+                (*path, "multiple"),
+                f"只有枚举（enum）事实可以 `multiple: true`，此事实类型为 {ftype}",
+                f"only enum facts can be `multiple: true`; this fact is {ftype}",
+                key=True,
+            )
         return FactDecl(
             id=r.ident(m, "id", path),
             type=ftype,  # type: ignore[arg-type]  # checked against FACT_TYPES above
@@ -273,8 +295,80 @@ class _RulesetParser:
             unit=r.text(m, "unit", path),
             looks=tuple(name for name, _ in r.text_list(m, "looks", path)),
             question=r.text(m, "question", path),
+            multiple=multiple,
+            presume=self.presumption(m, path, multiple),
             src=r.loc(path),
         )
+
+    def presumption(
+        self, m: dict[str, Any], path: DocPath, multiple: bool
+    ) -> tuple[Presumption, ...]:
+        """``presume: <value>`` with ``presume_reason``, or ``presume:`` a list of
+        ``{when?, value, reason}`` tried in order (catalogue §6.5). Whether each value fits the
+        fact is the checker's (RC140)."""
+        r = self.r
+        if "presume" not in m:
+            if "presume_reason" in m:
+                r.report(
+                    "RC004",
+                    path,
+                    "写了 `presume_reason` 却没有 `presume`",
+                    "`presume_reason` is given without `presume`",
+                    "加上 add `presume: <推定值>`，或删除 presume_reason",
+                )
+            return ()
+        raw = m["presume"]
+        ppath = (*path, "presume")
+        if isinstance(raw, list):
+            if "presume_reason" in m:
+                r.report(
+                    "RC003",
+                    (*path, "presume_reason"),
+                    "`presume` 是列表时，每一项写自己的 `reason`",
+                    "when `presume` is a list, each entry has its own `reason`",
+                    key=True,
+                )
+            if not raw:
+                r.report(
+                    "RC005", ppath, "`presume` 的列表不能为空", "`presume` needs at least one entry"
+                )
+                return ()
+            out = []
+            for i, item in enumerate(raw):
+                ipath = (*ppath, i)
+                e = r.mapping(item, ipath, ("value", "reason"), ("when",))
+                if e is None:
+                    continue
+                when = self.cond(e["when"], (*ipath, "when")) if "when" in e else None
+                value = self.presumed_value(e["value"], (*ipath, "value"), multiple)
+                reason = r.text(e, "reason", ipath)
+                if value is None or ("when" in e and when is None):
+                    continue
+                out.append(Presumption(value, reason, when, r.loc(ipath)))
+            return tuple(out)
+        if "presume_reason" not in m:
+            r.report(
+                "RC004",
+                path,
+                "推定值需要说明理由 `presume_reason`（中文，显示在认定结论和文书中）",
+                "a presumption needs its `presume_reason` (Chinese; decisions and memos show it)",
+                "例如 e.g. presume_reason: 案件材料未载明存在串通，按不存在认定",
+            )
+            return ()
+        value = self.presumed_value(raw, ppath, multiple)
+        reason = r.text(m, "presume_reason", path)
+        return () if value is None else (Presumption(value, reason, None, r.loc(ppath)),)
+
+    def presumed_value(self, raw: Any, path: DocPath, multiple: bool) -> FactValue | None:
+        if multiple and isinstance(raw, list):
+            keys = []
+            for i, item in enumerate(raw):
+                if not isinstance(item, str):
+                    self.r.wrong_type((*path, i), "text", item)
+                    return None
+                keys.append(item)
+            return frozenset(keys)
+        return self.scalar(raw, path)
 
     def look(self, raw: Any, path: DocPath) -> Look | None:
         m = self.r.mapping(raw, path, ("id", "label"), ("question",))
@@ -595,20 +689,43 @@ class _RulesetParser:
             return KindRef(agg, "any" if form == "any_rule" else "all", loc)
         # fact leaf
         ops = [k for k in raw if k in (*CMP_OPS, "known")]
-        r.mapping(raw, path, ("fact",), (*CMP_OPS, "known"))
+        r.mapping(raw, path, ("fact",), (*CMP_OPS, "known", "stated"))
         fact = r.ident(raw, "fact", path)
+        stated = r.boolean(raw, "stated", path, False)
+        if stated and ops and ops[0] == "known":
+            r.report(
+                "RC005",
+                (*path, "stated"),
+                "`stated` 只能用于比较，不能与 `known` 同用",
+                "`stated` applies to a comparison, not to `known`",
+                key=True,
+            )
+            return None
+        leaf = self.fact_leaf(raw, path, fact, ops)
+        if leaf is None or not stated:
+            return leaf
+        # A presumed value establishes nothing here (catalogue §6.6): the comparison holds only
+        # on a value the case file states.
+        return AllOf((Not(Presumed(fact, loc), loc), leaf), loc)
+
+    def fact_leaf(
+        self, raw: dict[str, Any], path: DocPath, fact: str, ops: list[str]
+    ) -> Cond | None:
+        """A comparison or ``known`` test on one fact."""
+        r = self.r
+        loc = r.loc(path)
         if len(ops) != 1:
             r.report(
                 "RC004" if not ops else "RC005",
                 path,
-                "事实条件需要且只能有一个比较：eq / ne / lt / le / gt / ge / in / not_in / known"
-                + (f"（这里有 {', '.join(ops)}）" if ops else ""),
+                "事实条件需要且只能有一个比较：eq / ne / lt / le / gt / ge / in / not_in / "
+                "contains / known" + (f"（这里有 {', '.join(ops)}）" if ops else ""),
                 "a fact condition needs exactly one comparison: eq / ne / lt / le / gt / ge / "
-                "in / not_in / known" + (f" (found {', '.join(ops)})" if ops else ""),
+                "in / not_in / contains / known" + (f" (found {', '.join(ops)})" if ops else ""),
                 "例如 e.g. {fact: motive, eq: public}",
             )
             return None
-        op = ops[0]
+        op = cast(CmpOp, ops[0]) if ops[0] != "known" else "known"
         value = raw[op]
         vpath = (*path, op)
         if op == "known":

@@ -29,9 +29,11 @@ from ._model import (
     KindRef,
     Known,
     Not,
+    Presumed,
     Rule,
     RuleRef,
     Ruleset,
+    presumed_flag,
     walk,
 )
 
@@ -46,6 +48,8 @@ def truth_name(value: Truth) -> str:
 
 def compare(value: FactValue, op: str, ref: FactValue | tuple[FactValue, ...]) -> bool:
     """A comparison on a known value. Operand types were matched by the checker."""
+    if op == "contains":  # the value of an enum fact declared ``multiple``: a set
+        return isinstance(value, frozenset) and ref in value
     if op == "eq":
         return _same(value, ref)
     if op == "ne":
@@ -76,6 +80,7 @@ def _same(a: object, b: object) -> bool:
 def _ordinal(value: FactValue) -> float:
     if isinstance(value, dt.date):
         return float(value.toordinal())
+    assert not isinstance(value, frozenset)  # the checker allows order tests on numbers, dates
     return float(value)
 
 
@@ -92,7 +97,10 @@ def representative_values(decl: FactDecl, consts: Iterable[FactValue]) -> list[F
     if decl.type == "bool":
         return [True, False]
     if decl.type == "enum":
-        return [k for k, _ in decl.values]
+        keys = [k for k, _ in decl.values]
+        if decl.multiple:
+            return set_samples(keys)
+        return list[FactValue](keys)
     given = list(consts)
     if decl.type == "text":
         texts: list[FactValue] = list(dict.fromkeys(c for c in given if isinstance(c, str)))
@@ -112,6 +120,19 @@ def representative_values(decl: FactDecl, consts: Iterable[FactValue]) -> list[F
     grid = sorted({low, high, *nums})
     points = {_plain(p) for p in grid} | {_between(a, b) for a, b in itertools.pairwise(grid)}
     return [p for p in sorted(points) if low <= p <= high]
+
+
+def set_samples(keys: list[str]) -> list[FactValue]:
+    """Values of a multiple enum fact that a ``contains`` test on each key tells apart: each key
+    alone, each key left out, none and all (not every subset: 2**n of them)."""
+    out: dict[frozenset[str], None] = {}
+    for k in keys:
+        out[frozenset({k})] = None
+    for k in keys:
+        out[frozenset(keys) - {k}] = None
+    out[frozenset()] = None
+    out[frozenset(keys)] = None
+    return list(out)
 
 
 def _past(x: float, step: float) -> float:
@@ -259,9 +280,14 @@ def downstream_rules(
             readers.setdefault(dep, set()).add(rid)
         for fid in fact_dependencies(cond):
             direct.setdefault(fid, set()).add(rid)
+        for node in walk(cond):
+            if isinstance(node, Presumed):
+                direct.setdefault(presumed_flag(node.fact), set()).add(rid)
     # the rules reading it directly, and every rule that reads those: the same closure as
-    # upstream_rules, taken along "is read by" instead of "reads"
-    return {fid: upstream_rules(direct.get(fid, ()), readers) for fid in ruleset.facts}
+    # upstream_rules, taken along "is read by" instead of "reads". Presumed flags are keyed
+    # like facts (``~fact``): a trial that changes one changes what reads it.
+    keys = [*ruleset.facts, *(k for k in direct if k not in ruleset.facts)]
+    return {fid: upstream_rules(direct.get(fid, ()), readers) for fid in keys}
 
 
 def rule_dependencies(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> set[str]:
@@ -291,7 +317,8 @@ def eval_cond(
     rules: Mapping[str, Truth],
     members: Mapping[str, tuple[str, ...]],
 ) -> Truth:
-    """Evaluate a condition given facts, claimed situations and already-known rule values."""
+    """Evaluate a condition given facts, claimed situations (with the flags of presumed facts,
+    :func:`~rongcuo._model.presumed_flag`) and already-known rule values."""
     if isinstance(cond, Compare):
         value = facts.get(cond.fact)
         return None if value is None else compare(value, cond.op, cond.value)
@@ -311,6 +338,8 @@ def eval_cond(
         return kleene_any(values) if cond.quantifier == "any" else kleene_all(values)
     if isinstance(cond, Claimed):
         return cond.situation in claims
+    if isinstance(cond, Presumed):
+        return presumed_flag(cond.fact) in claims
     raise TypeError(f"not a condition: {cond!r}")  # pragma: no cover
 
 
@@ -367,17 +396,33 @@ class ReferenceEvaluator:
     ) -> list[dict[str, bool]]:
         """Each change re-evaluates only the rules it can reach (in order); every other rule
         reads exactly what it read in the base case, so it keeps its base value."""
+        return [self.values_after(facts, claims, base, change, needed) for change in changes]
+
+    def values_after(
+        self,
+        facts: Facts,
+        claims: frozenset[str],
+        base: Mapping[str, bool],
+        change: Mapping[str, FactValue | None],
+        needed: frozenset[str] | None = None,
+        flags_changed: frozenset[str] = frozenset(),
+    ) -> dict[str, bool]:
+        """The rule values once ``change`` is applied to ``facts`` (``None`` removes a fact),
+        given ``base``, the values for ``facts``; ``claims`` are the claims and flags of the
+        changed case, and ``flags_changed`` the flags that differ from the base case's."""
+        trial = {**facts}
+        for fid, value in change.items():
+            if value is None:
+                trial.pop(fid, None)
+            else:
+                trial[fid] = value
         members = self.program.kind_members
-        out = []
-        for change in changes:
-            trial = {**facts, **change}
-            values: dict[str, bool] = dict(base)
-            for rule in self.program.affected(frozenset(change), needed):
-                assert rule.when is not None
-                value = eval_cond(rule.when, trial, claims, values, members)
-                if value is None:
-                    values.pop(rule.id, None)
-                else:
-                    values[rule.id] = value
-            out.append(values)
-        return out
+        values: dict[str, bool] = dict(base)
+        for rule in self.program.affected(frozenset(change) | flags_changed, needed):
+            assert rule.when is not None
+            value = eval_cond(rule.when, trial, claims, values, members)
+            if value is None:
+                values.pop(rule.id, None)
+            else:
+                values[rule.id] = value
+        return values

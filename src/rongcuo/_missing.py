@@ -11,17 +11,63 @@ tried (``_Trials``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ._decision import MissingFact, OutcomeId, ValueEffect, builder
-from ._logic import Evaluator, Facts, Program, compare, representative_values, upstream_rules
-from ._model import Compare, FactDecl, FactValue, Known, json_value, walk
+from ._logic import Program, ReferenceEvaluator, compare, representative_values, upstream_rules
+from ._model import Compare, FactDecl, FactValue, Known, json_value, presumed_flag, walk
+from ._presume import Presumer, Reading
 from ._walk import Walk, outcome_of
 
 _new_missing_fact = builder(MissingFact)
 _new_value_effect = builder(ValueEffect)
 
-_PAIR_LIMIT = 8  # missing facts beyond which joint effects are not enumerated
+_PAIR_LIMIT = 12  # missing facts beyond which joint effects are not enumerated (left open)
+_ABSENT = object()
+
+
+class CaseFacts:
+    """What the case file gives, for trials that state more: the stated facts, the facts stated
+    as unknown, the claims, and how the decision read them (presumptions applied)."""
+
+    def __init__(
+        self,
+        presumer: Presumer,
+        stated: Mapping[str, FactValue],
+        unknown: frozenset[str],
+        claims: frozenset[str],
+    ) -> None:
+        self.presumer = presumer
+        self.stated = stated
+        self.unknown = unknown
+        self.claims = claims
+        self.must_state = presumer.must_state(claims)
+        self.reading: Reading = presumer.read(stated, unknown, claims, self.must_state)
+
+    def change(
+        self, assign: Mapping[str, FactValue]
+    ) -> tuple[dict[str, FactValue | None], frozenset[str], frozenset[str]]:
+        """The facts that differ from the reading once ``assign`` is stated as well (``None``:
+        no longer presumed), the flags of the new case, and the flags that changed."""
+        base = self.reading
+        if not any(self.presumer.dependents[f] for f in assign) and not any(
+            f in base.presumed for f in assign
+        ):
+            return dict(assign), base.flags, frozenset()
+        new = self.presumer.read(
+            {**self.stated, **assign}, self.unknown - assign.keys(), self.claims, self.must_state
+        )
+        change: dict[str, FactValue | None] = {
+            k: v for k, v in new.facts.items() if not _same_value(base.facts.get(k, _ABSENT), v)
+        }
+        for k in base.facts:
+            if k not in new.facts:
+                change[k] = None
+        return change, new.flags, new.flags ^ base.flags
+
+
+def _same_value(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
 
 
 class MissingFacts:
@@ -31,7 +77,7 @@ class MissingFacts:
     def __init__(
         self,
         program: Program,
-        evaluator: Evaluator,
+        evaluator: ReferenceEvaluator,
         fact_ids: dict[str, tuple[str, ...]],
         rule_deps: dict[str, set[str]],
         outcome_label: Callable[[str], str],
@@ -69,10 +115,12 @@ class MissingFacts:
         self._candidate_values: dict[str, list[FactValue]] = {}
         self._effects: dict[tuple[str, int, str], ValueEffect] = {}
 
-    def analyse(
-        self, result: Walk, values: dict[str, bool], facts: Facts, claims: frozenset[str]
-    ) -> list[MissingFact]:
-        """Unknown facts behind the undecided rules of the walk, each tried with each value."""
+    def analyse(self, result: Walk, values: dict[str, bool], case: CaseFacts) -> list[MissingFact]:
+        """Unknown facts behind the undecided rules of the walk, each tried with each value, in
+        the order an investigator should ask them (catalogue §6.7): first those whose every
+        value decides the case, then those that settle the most, then those that matter only
+        together with another; last those that change nothing."""
+        facts = case.reading.facts
         readers: dict[str, list[str]] = {}
         pending = [r.id for r, v in result.steps if v is None]
         seen: set[str] = set()
@@ -88,9 +136,18 @@ class MissingFacts:
         if not readers:
             return []
         ordered = sorted(readers, key=self._fact_index.__getitem__)
-        monotone = self.known_read.isdisjoint(ordered)
-        same = {fid: self._same_as(fid, values) if monotone else None for fid in ordered}
-        trials = _Trials(self, facts, claims, values, monotone, same)
+        dependents = case.presumer.dependents
+        # knowing a fact may presume others (catalogue §6.5): those count as learnt too
+        learnt = set(ordered).union(*(dependents[f] for f in ordered))
+        # (and a presumption whose condition asks whether a fact is known can go away)
+        monotone = self.known_read.isdisjoint(learnt) and case.presumer.known_asked.isdisjoint(
+            ordered
+        )
+        same = {
+            fid: self._same_as(fid, values) if monotone and not dependents[fid] else None
+            for fid in ordered
+        }
+        trials = _Trials(self, case, values, monotone, same)
         singles = trials.outcomes(
             [((fid, i),) for fid in ordered for i in range(len(self.candidates_of(fid)))]
         )
@@ -103,10 +160,17 @@ class MissingFacts:
         }
         alone = {fid: any(e.outcome != result.outcome for e in effects[fid]) for fid in ordered}
         jointly = self._matter_with_another(
-            [fid for fid in ordered if not alone[fid]], ordered, trials
+            [fid for fid in ordered if not alone[fid]], ordered, trials, case
         )
-        out = []
+        rows = []
         for fid in ordered:
+            decided = {e.outcome for e in effects[fid]} - {"insufficient_facts"}
+            settles = alone[fid] and all(e.outcome != "insufficient_facts" for e in effects[fid])
+            joint = None if alone[fid] else jointly[fid]
+            rank = 0 if settles else 1 if alone[fid] else 2 if joint else 3 if joint is None else 4
+            rows.append(((rank, -len(decided), self._fact_index[fid]), fid, settles, joint))
+        out = []
+        for _, fid, settles, joint in sorted(rows):
             decl = self.rs.facts[fid]
             out.append(
                 _new_missing_fact(
@@ -115,7 +179,10 @@ class MissingFacts:
                     question=decl.question,
                     looks=list(decl.looks),
                     rules=sorted(set(readers[fid])),
-                    changes_outcome=alone[fid] or jointly[fid],
+                    changes_outcome=alone[fid],
+                    settles=settles,
+                    jointly=joint,
+                    stated_unknown=fid in case.unknown,
                     effects=effects[fid],
                 )
             )
@@ -134,26 +201,26 @@ class MissingFacts:
         return found
 
     def _matter_with_another(
-        self, fids: list[str], missing: list[str], trials: _Trials
-    ) -> dict[str, bool]:
+        self, fids: list[str], missing: list[str], trials: _Trials, case: CaseFacts
+    ) -> dict[str, bool | None]:
         """For each of ``fids``: whether it changes the outcome once some other missing fact
         is known.
 
         A fact can matter only jointly (the loss recovered matters once a situation is known to
         apply), which trying one fact at a time would miss. Pairs are tried for up to
-        ``_PAIR_LIMIT`` missing facts; past that, this says ``True`` rather than guess "no".
+        ``_PAIR_LIMIT`` missing facts; past that, this says ``None`` (not examined).
         A value of the other fact that leaves unknown no outcome rule the fact can reach is
         not tried (``_Trials.inert``). The pairs of all ``fids`` are tried in one batch.
         """
         if len(missing) > _PAIR_LIMIT:
-            return dict.fromkeys(fids, True)
+            return dict.fromkeys(fids, None)
         groups = {
             fid: [
                 [((other, j), (fid, i)) for i in range(len(self.candidates_of(fid)))]
                 for other in missing
                 if other != fid
                 for j in range(len(self.candidates_of(other)))
-                if not trials.inert(((other, j),), self.reaches(fid))
+                if not trials.inert(((other, j),), self.reaches(fid, case.presumer))
             ]
             for fid in fids
         }
@@ -178,11 +245,16 @@ class MissingFacts:
         ]
         return same if len(firsts) < len(same) else None
 
-    def reaches(self, fid: str) -> frozenset[str]:
-        """The outcome rules whose value can depend on fact ``fid``."""
+    def reaches(self, fid: str, presumer: Presumer) -> frozenset[str]:
+        """The outcome rules whose value can depend on fact ``fid``, directly or through the
+        facts presumed from it (and their flags)."""
         found = self._reaches.get(fid)
         if found is None:
-            found = self._reaches[fid] = self.program.downstream[fid] & self.outcome_rules
+            down = self.program.downstream
+            keys = {fid, *presumer.dependents[fid]}
+            keys |= {presumed_flag(k) for k in keys}
+            reached = frozenset().union(*(down.get(k, frozenset()) for k in keys))
+            found = self._reaches[fid] = reached & self.outcome_rules
         return found
 
     def candidates_of(self, fid: str) -> list[FactValue]:
@@ -229,15 +301,13 @@ class _Trials:
     def __init__(
         self,
         analysis: MissingFacts,
-        facts: Facts,
-        claims: frozenset[str],
+        case: CaseFacts,
         values: dict[str, bool],
         monotone: bool,
         same: dict[str, list[int] | None],
     ) -> None:
         self.analysis = analysis
-        self.facts = facts
-        self.claims = claims
+        self.case = case
         self.values = values
         self.monotone = monotone and self.prune
         self.same = same if self.monotone else {}
@@ -260,11 +330,18 @@ class _Trials:
         todo = list(dict.fromkeys(k for k in keys if k not in self.known))
         if todo:
             d = self.analysis
-            changes = [{fid: d.candidates_of(fid)[i] for fid, i in key} for key in todo]
             outcome_rules = d.outcome_rules  # all a walk reads
-            found = d.evaluator.trial_values(
-                self.facts, self.claims, self.values, changes, outcome_rules
-            )
+            facts = self.case.reading.facts
+            found = []
+            for key in todo:
+                change, flags, changed = self.case.change(
+                    {fid: d.candidates_of(fid)[i] for fid, i in key}
+                )
+                found.append(
+                    d.evaluator.values_after(
+                        facts, flags, self.values, change, outcome_rules, changed
+                    )
+                )
             for key, values in zip(todo, found, strict=True):
                 self.known[key], settled = outcome_of(d.program, values)
                 self.open[key] = outcome_rules.difference(values)

@@ -14,7 +14,8 @@ from typing import Literal
 from ._errors import Location
 
 FactType = Literal["bool", "number", "enum", "date", "text"]
-FactValue = bool | int | float | str | dt.date
+#: A fact's value: a set of enum keys for an enum fact declared ``multiple: true``.
+FactValue = bool | int | float | str | dt.date | frozenset[str]
 RuleKind = Literal[
     "situation",
     "exclusion",
@@ -43,7 +44,7 @@ AGGREGATE_KINDS: tuple[RuleKind, ...] = (
     "mitigating",
     "aggravating",
 )
-CmpOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
+CmpOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains"]
 ORDER_OPS: frozenset[str] = frozenset({"lt", "le", "gt", "ge"})
 LOOK_FINDINGS = ("favourable", "unfavourable", "neutral")
 DISTINCTION_SIDES = ("tolerable", "intolerable")
@@ -101,6 +102,25 @@ class Known:
 
 
 @dataclass(frozen=True)
+class Presumed:
+    """Whether the case's value of a fact was presumed (catalogue §6), not stated; always known.
+
+    Never written in a ruleset: a comparison marked ``stated: true`` reads as
+    ``all: [not Presumed(fact), comparison]``, so that a presumed value establishes nothing
+    there (§6.6). Evaluators read it from the flags passed beside the claims
+    (:func:`presumed_flag`)."""
+
+    fact: str
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+def presumed_flag(fact_id: str) -> str:
+    """The flag that says a fact was presumed, in the set evaluators get with the claimed
+    situations (a situation id cannot hold ``~``)."""
+    return "~" + fact_id
+
+
+@dataclass(frozen=True)
 class RuleRef:
     """The truth of another rule."""
 
@@ -125,7 +145,7 @@ class Claimed:
     src: Location = field(default=NOWHERE, compare=False)
 
 
-Cond = AllOf | AnyOf | Not | Compare | Known | RuleRef | KindRef | Claimed
+Cond = AllOf | AnyOf | Not | Compare | Known | RuleRef | KindRef | Claimed | Presumed
 
 
 def walk(cond: Cond) -> Iterator[Cond]:
@@ -142,6 +162,18 @@ def walk(cond: Cond) -> Iterator[Cond]:
 
 
 @dataclass(frozen=True)
+class Presumption:
+    """One entry of a fact's presumption (catalogue §6.5): when ``when`` holds on what is
+    stated (and presumed before), an unstated value is taken to be ``value``; no ``when``: always.
+    """
+
+    value: FactValue
+    reason: str
+    when: Cond | None = None
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
 class FactDecl:
     """A fact a case file may state."""
 
@@ -154,6 +186,10 @@ class FactDecl:
     unit: str = ""
     looks: tuple[str, ...] = ()
     question: str = ""
+    #: an enum fact whose value is a set of its values (``multiple: true``)
+    multiple: bool = False
+    #: what an unstated value is taken to be, tried in order; empty: it must be stated
+    presume: tuple[Presumption, ...] = ()
     src: Location = field(default=NOWHERE, compare=False)
     #: the enum values, to check a case's value against
     keys: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -171,8 +207,11 @@ class FactDecl:
         return str(value)
 
     def display(self, value: FactValue) -> str:
-        """A value of this fact as a memo prints it: the enum label, 是/否, a date in ISO form,
-        a whole number without ``.0``, and the unit of a number."""
+        """A value of this fact as a memo prints it: the enum label (the labels of a set, in
+        declared order, joined by 、), 是/否, a date in ISO form, a whole number without ``.0``,
+        and the unit of a number."""
+        if isinstance(value, frozenset):
+            return "、".join(label for key, label in self.values if key in value) or "（无）"
         if isinstance(value, dt.date):
             return value.isoformat()
         if isinstance(value, float) and value.is_integer():
@@ -307,7 +346,6 @@ class ParamRef(str):
         return ref
 
 
-
 # Events a time limit can count from (``time_limit.from``), and what a memo calls them. A case
 # file records the dates of those that have happened (``procedure:``).
 ANCHORS: dict[str, str] = {
@@ -430,8 +468,13 @@ class Ruleset:
         return [r for r in self.rules.values() if r.kind == kind and not r.referral]
 
 
-def json_value(value: FactValue | None) -> bool | int | float | str | None:
-    """A fact value as JSON data (a date as its ISO text)."""
+JsonFactValue = bool | int | float | str | list[str] | None
+
+
+def json_value(value: FactValue | None) -> JsonFactValue:
+    """A fact value as JSON data (a date as its ISO text, a set as its sorted keys)."""
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(value)
     return value
