@@ -12,7 +12,7 @@ import pytest
 
 import rongcuo
 from rongcuo import Diagnostic
-from rongcuo._model import Compare, Ruleset
+from rongcuo._model import Compare, FactDecl, Ruleset
 
 from .conftest import BACKENDS, LOCAL_HEAD, ROOT, WriteRuleset
 
@@ -438,3 +438,37 @@ def test_a_base_rule_reads_the_value_its_extension_gives(
     # local's own effective ruleset keeps its own value: the files are shared, never changed
     ge = ruleset(tmp_path, "local").rules["loss_over_threshold"].when
     assert isinstance(ge, Compare) and ge.value == 500000
+
+
+@pytest.mark.skipif(
+    "presume" not in FactDecl.__dataclass_fields__, reason="fact presumptions not loaded yet"
+)
+def test_a_presumption_may_refer_to_a_number_parameter(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    text = (
+        LOCAL_HEAD
+        + """
+parameters:
+  - {id: limit, label: 标准, type: number, value: 7, cite: {doc: doc, clause: 一, text: 原文}}
+facts:
+  - {id: score, type: number, label: 分数, question: 分数是多少？,
+     presume: {param: limit}, presume_reason: 未载明的，按标准认定}
+  - {id: score2, type: number, label: 分数二, question: 分数二是多少？,
+     presume: [{when: {fact: score, ge: {param: limit}}, value: {param: limit}, reason: 按标准}]}
+  - {id: flag, type: bool, label: 标志, question: 是否如此？,
+     presume: {param: limit}, presume_reason: 按标准}  # <- RC151
+"""
+    )
+    write_ruleset("local", "1", text)
+    (d,) = check(tmp_path)
+    assert (d.code, d.location.line) == ("RC151", lines_of(text)["RC151"])
+    assert d.message_zh == "参数 limit 是数字，不能作为事实 flag（bool）的推定值"
+    write_ruleset("local", "1", text.split("  - {id: flag")[0])
+    assert check(tmp_path) == []
+    rs = ruleset(tmp_path, "local")
+    (first,) = rs.facts["score"].presume
+    (second,) = rs.facts["score2"].presume
+    assert (first.value, second.value) == (7, 7)
+    assert isinstance(second.when, Compare)
+    assert (second.when.value, second.when.param) == (7, "limit")

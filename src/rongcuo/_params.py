@@ -270,7 +270,7 @@ class Resolver:
             new = self._node(entry)
             value = getattr(new, "value", None)
             if isinstance(value, ParamRef):
-                resolved = self._compared(value, decl)
+                resolved = self._compared(value, decl, presumed=True)
                 if resolved is not None:
                     new = dataclasses.replace(new, value=resolved)
             out.append(new)
@@ -348,20 +348,24 @@ class Resolver:
             return dataclasses.replace(node, value=tuple(resolved), param=names)
         return dataclasses.replace(node, value=resolved[0], param=names[0])
 
-    def _compared(self, ref: ParamRef, decl: FactDecl | None) -> int | float | None:
-        """A parameter compared with (or presumed for) the fact ``decl``: a number parameter,
-        and the fact a number fact (an undeclared fact is the checker's RC102)."""
-        where = ("比较", "a comparison")
+    def _compared(
+        self, ref: ParamRef, decl: FactDecl | None, *, presumed: bool = False
+    ) -> int | float | None:
+        """A parameter compared with the fact ``decl`` (or its presumed value): a number
+        parameter, and the fact a number fact (an undeclared fact is the checker's RC102)."""
+        where = ("推定值", "a presumed value") if presumed else ("比较", "a comparison")
         value = self.value(ref, "number", where)
         if value is not None and decl is not None and decl.type != "number":
+            zh = f"作为事实 {decl.id}（{decl.type}）的推定值" if presumed else ""
+            en = f"be the presumed value of fact {decl.id} ({decl.type})" if presumed else ""
             self.diags.append(
                 Diagnostic(
                     "RC151",
                     ref.src,
-                    f"参数 {ref!s} 是数字，不能与事实 {decl.id}（{decl.type}）比较",
-                    f"parameter {ref!s} is a number and cannot be compared with fact "
-                    f"{decl.id} ({decl.type})",
-                    "参数只能与数字（number）事实比较 parameters compare with number facts only",
+                    f"参数 {ref!s} 是数字，不能" + (zh or f"与事实 {decl.id}（{decl.type}）比较"),
+                    f"parameter {ref!s} is a number and cannot "
+                    + (en or f"be compared with fact {decl.id} ({decl.type})"),
+                    "数字参数只能用于数字（number）事实 number parameters go with number facts only",
                 )
             )
             return None
