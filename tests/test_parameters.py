@@ -12,7 +12,7 @@ import pytest
 
 import rongcuo
 from rongcuo import Diagnostic
-from rongcuo._model import Compare, FactDecl, Ruleset
+from rongcuo._model import Compare, Ruleset
 
 from .conftest import BACKENDS, LOCAL_HEAD, ROOT, WriteRuleset
 
@@ -440,9 +440,6 @@ def test_a_base_rule_reads_the_value_its_extension_gives(
     assert isinstance(ge, Compare) and ge.value == 500000
 
 
-@pytest.mark.skipif(
-    "presume" not in FactDecl.__dataclass_fields__, reason="fact presumptions not loaded yet"
-)
 def test_a_presumption_may_refer_to_a_number_parameter(
     tmp_path: Path, write_ruleset: WriteRuleset
 ) -> None:

@@ -262,7 +262,7 @@ class Resolver:
         return {fid: self.fact(decl) for fid, decl in facts.items()}
 
     def fact(self, decl: FactDecl) -> FactDecl:
-        presume = getattr(decl, "presume", ())  # read so: a FactDecl before presume existed
+        presume = decl.presume
         if not presume:
             return decl
         out = []
