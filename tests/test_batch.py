@@ -115,11 +115,14 @@ def test_jsonl_file_and_stdin_give_the_same_decisions(
     for n, path in enumerate(WANZHOU, 1):
         assert by_line[f"line:{n}"] == clean_run[path.name]
 
+    # the CLI assesses on one date (today's unless --as-of says): compared with that date
+    dated = tmp_path / "dated.jsonl"
+    rongcuo.batch(cases, "wanzhou", output=dated, backend="durable", as_of=dt.date(2025, 9, 26))
     from_stdin = tmp_path / "stdin.jsonl"
-    args = ["batch", "-", "--ruleset", "wanzhou", "-o", str(from_stdin)]
+    args = ["batch", "-", "--ruleset", "wanzhou", "-o", str(from_stdin), "--as-of", "2025-09-26"]
     result = CliRunner().invoke(main, args, input=cases.read_text(encoding="utf-8"))
     assert result.exit_code == 0, result.output
-    assert raw_decisions(from_stdin) == by_line
+    assert raw_decisions(from_stdin) == raw_decisions(dated)
 
 
 def test_bad_cases_become_located_error_lines_and_the_rest_is_decided(tmp_path: Path) -> None:
@@ -234,11 +237,16 @@ def test_resuming_with_other_settings_is_refused_and_names_each_difference(
     assert 'as_of was "2025-03-01", now "2025-04-01"' in found[("as_of",)].message_en
     assert output.read_bytes() == written  # nothing appended
 
-    result = CliRunner().invoke(
-        main, ["batch", str(cases), "--ruleset", "wanzhou", "-o", str(output)]
-    )
+    resume = ["batch", str(cases), "--ruleset", "wanzhou", "-o", str(output)]
+    result = CliRunner().invoke(main, [*resume, "--as-of", "2025-04-01"])
     assert result.exit_code == 2, result.output
-    assert "RC801" in result.output and 'as_of 原为 "2025-03-01"，本次为 未指定' in result.output
+    assert "RC801" in result.output
+    assert 'as_of 原为 "2025-03-01"，本次为 "2025-04-01"' in result.output
+    # without --as-of the CLI resumes on the date the batch was started with, not today's
+    result = CliRunner().invoke(main, resume)
+    assert result.exit_code == 0, result.output
+    assert "已全部完成 nothing to do" in result.output
+    assert output.read_bytes() == written
 
 
 def test_resuming_after_a_ruleset_file_changed_is_refused(tmp_path: Path) -> None:

@@ -388,7 +388,7 @@ def test_a_failed_render_leaves_the_old_file_and_no_temporary(tmp_path: Path) ->
     result = CliRunner().invoke(
         main,
         [
-            *("memo", str(SAMPLES["tolerate"][0]), "--ruleset", "wanzhou"),
+            *("memo", str(SAMPLES["tolerate"][0]), "--ruleset", "wanzhou", "--as-of", "2025-09-26"),
             *("--template", str(bad), "-o", str(out), "--backend", "reference"),
         ],
     )
@@ -442,7 +442,12 @@ def test_missing_pdf_engine_is_a_clear_error(
 # --- the command line --------------------------------------------------------------------
 
 
-def test_cli_memo_prints_markdown_and_writes_files(tmp_path: Path) -> None:
+def test_cli_memo_prints_markdown_and_writes_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # without --as-of the memo is dated today, read once by the CLI: fixed here, so that the
+    # test does not depend on the day it runs
+    monkeypatch.setattr("rongcuo.cli._today", lambda: dt.date(2025, 9, 26))
     case = str(SAMPLES["tolerate"][0])
     runner = CliRunner()
     shown = runner.invoke(
@@ -455,7 +460,7 @@ def test_cli_memo_prints_markdown_and_writes_files(tmp_path: Path) -> None:
     written = runner.invoke(main, ["memo", case, "--ruleset", "wanzhou", "-o", str(out)])
     assert written.exit_code == 0, written.output
     assert out.read_bytes().startswith(b"PK")
-    assert "未指定 --as-of" in written.stderr
+    assert "未指定 --as-of，以今天（2025-09-26）为认定日期" in written.stderr
     binary = runner.invoke(main, ["memo", case, "--ruleset", "wanzhou", "--format", "docx"])
     assert binary.exit_code == 2
     assert "docx is not printed to the terminal" in binary.output

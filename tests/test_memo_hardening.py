@@ -409,7 +409,10 @@ def test_a_word_template_that_is_not_a_zip_is_rc401(tmp_path: Path) -> None:
     out = tmp_path / "memo.docx"
     result = CliRunner().invoke(
         main,
-        ["memo", str(CASE), "--ruleset", "wanzhou", "--template", str(path), "-o", str(out)],
+        [
+            *("memo", str(CASE), "--ruleset", "wanzhou", "--as-of", "2025-09-26"),
+            *("--template", str(path), "-o", str(out)),
+        ],
     )
     assert result.exit_code == 1, result.output
     assert f"{path}: error RC401" in result.stderr

@@ -27,6 +27,8 @@ EXAMPLES = ROOT / "examples"
 CASE = EXAMPLES / "wz-01-pilot-tolerate.yaml"
 CALENDAR = EXAMPLES / "calendar" / "example-2025.yaml"
 RONGCUO = [sys.executable, "-m", "rongcuo.cli"]
+#: The assessment date memos are made on (the CLI would take today's; tests never do).
+AS_OF = "2025-09-26"
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
@@ -56,7 +58,12 @@ def test_readme_batch_command_on_examples_skips_the_calendar_supplement(tmp_path
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     keys = [json.loads(line)["key"] for line in output.read_text("utf-8").splitlines()]
-    cases = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+    # Subfolders are read too (the investigator corpus); the calendar supplement is skipped.
+    cases = sorted(
+        p.relative_to(EXAMPLES).as_posix()
+        for p in EXAMPLES.rglob("*.yaml")
+        if p.parent.name != "calendar"
+    )
     assert sorted(keys) == cases
     assert "calendar/example-2025.yaml" in done.stderr and "skipped calendar" in done.stderr
     assert f"共 {len(cases)} 件 total" in done.stderr
@@ -69,7 +76,9 @@ def test_memo_folder_reads_the_same_cases_as_batch(tmp_path: Path) -> None:
     (cases / "calendar").mkdir()
     shutil.copy(CALENDAR, cases / "calendar" / "2025.yaml")
     memos = tmp_path / "memos"
-    code, _, err = run("memo", cases, "--ruleset", "wanzhou", "-o", memos, "--format", "md")
+    code, _, err = run(
+        "memo", cases, "--ruleset", "wanzhou", "-o", memos, "--format", "md", "--as-of", AS_OF
+    )
     assert code == 0, err
     assert sorted(p.name for p in memos.iterdir()) == ["WZ-A.md", "WZ-B.md"]
     assert "skipped calendar supplement" in err and "2025.yaml" in err
@@ -135,7 +144,9 @@ def test_memo_folder_files_never_leave_the_output_folder(tmp_path: Path) -> None
     for n, case_id in enumerate(ids):
         case_with_id(cases, f"{n}.yaml", case_id)
     memos = tmp_path / "out" / "memos"
-    code, _, err = run("memo", cases, "--ruleset", "wanzhou", "-o", memos, "--format", "md")
+    code, _, err = run(
+        "memo", cases, "--ruleset", "wanzhou", "-o", memos, "--format", "md", "--as-of", AS_OF
+    )
     assert code == 0, err
     everything = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.md"))
     names = sorted(p.name for p in memos.iterdir())
@@ -153,7 +164,9 @@ def test_two_cases_with_one_id_are_an_error_naming_both_and_counted_truthfully(
     first = case_with_id(cases, "a.yaml", "WZ-SAME")
     second = case_with_id(cases, "b.yaml", "WZ-SAME")
     memos = tmp_path / "memos"
-    code, _, err = run("memo", cases, "--ruleset", "wanzhou", "-o", memos, "--format", "md")
+    code, _, err = run(
+        "memo", cases, "--ruleset", "wanzhou", "-o", memos, "--format", "md", "--as-of", AS_OF
+    )
     assert code == 1
     assert [p.name for p in memos.iterdir()] == ["WZ-SAME.md"]
     assert "RC309" in err and str(first) in err and str(second) in err

@@ -43,6 +43,8 @@ def render_summary(d: Decision) -> str:
         f"认定结论（建议）：{d.outcome_label}［{d.outcome}］",
         f"理由：{d.reason_zh}",
     ]
+    if d.versions is not None:  # 从旧兼从轻: two versions were compared
+        out.append(f"适用版本（从旧兼从轻）：{d.versions.reason_zh}")
     if d.outcome == "insufficient_facts":
         out.append("可能的结论：" + "、".join(d.possible_outcomes))
     sections: list[tuple[str, list[RuleResult]]] = [

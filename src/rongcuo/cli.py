@@ -94,6 +94,20 @@ def _run(action: Callable[[], int]) -> None:
     sys.exit(code)
 
 
+def _today() -> dt.date:
+    """Today's date, the default ``--as-of``: the only place rongcuo reads the clock for a
+    decision. It is read here, at the edge, and recorded in the Decision as its ``as_of``;
+    evaluation itself is given the date and never reads the clock."""
+    return dt.date.today()
+
+
+_AS_OF_HELP = (
+    "Date of the assessment (YYYY-MM-DD), recorded in the decision; defaults to today. "
+    "From the rules in force on it and those in force when the conduct happened, the lighter "
+    "applies (从旧兼从轻)."
+)
+
+
 def _date(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -125,11 +139,7 @@ _backend_option = click.option(
 
 def _case_options(func: F) -> F:
     func = _backend_option(func)
-    func = click.option(
-        "--as-of",
-        callback=_date,
-        help="Date of the assessment (YYYY-MM-DD); defaults to the case's incident_date.",
-    )(func)
+    func = click.option("--as-of", callback=_date, help=_AS_OF_HELP)(func)
     func = click.option(
         "--ruleset",
         "ruleset",
@@ -155,7 +165,7 @@ def _store_option(func: F) -> F:
 def _decide(case: str, ruleset: str, as_of: dt.date | None, backend: str) -> Decision:
     rid, paths = _split_ruleset(ruleset)
     with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
-        return engine.evaluate(case, ruleset=rid, as_of=as_of)
+        return engine.evaluate(case, ruleset=rid, as_of=as_of or _today())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -508,7 +518,7 @@ def test_command(
 @click.option(
     "--as-of",
     callback=_date,
-    help="Date of the assessment (YYYY-MM-DD); defaults to each case's incident_date.",
+    help=_AS_OF_HELP + " A resumed batch keeps the date it was started with.",
 )
 @_backend_option
 @click.option(
@@ -551,6 +561,10 @@ def batch_command(
             param_hint="CASES",
         )
     rid, paths = _split_ruleset(ruleset)
+    if as_of is None:
+        # Resumed on another day, "the same command again" must mean the same assessment date.
+        resuming, recorded = _resumed_as_of(Path(output))
+        as_of = recorded if resuming else _today()
 
     def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt  # `kill` stops the batch as cleanly as Ctrl-C
@@ -599,6 +613,21 @@ def batch_command(
     _run(action)
 
 
+def _resumed_as_of(output: Path) -> tuple[bool, dt.date | None]:
+    """Whether ``output`` holds records of a batch to resume, and that batch's ``as_of`` as its
+    run file says (None: it gave none, each case was assessed on its own date). A run file
+    that cannot be read counts as nothing to resume: the batch then reports it (RC801/RC802)."""
+    from ._batch_output import run_file_of
+
+    try:
+        if output.stat().st_size == 0:
+            return False, None
+        found = json.loads(run_file_of(output).read_bytes())["as_of"]
+        return True, None if found is None else dt.date.fromisoformat(found)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False, None
+
+
 _SUFFIX = {"md": ".md", "html": ".html", "docx": ".docx", "pdf": ".pdf"}
 
 
@@ -641,7 +670,9 @@ _SUFFIX = {"md": ".md", "html": ".html", "docx": ".docx", "pdf": ".pdf"}
 @click.option(
     "--as-of",
     callback=_date,
-    help="Date of the memo (YYYY-MM-DD); deadlines count from it. Defaults to the incident date.",
+    help="Date of the memo and of the assessment (YYYY-MM-DD); deadlines count from it. "
+    "Defaults to today. From the rules in force on it and those in force when the conduct "
+    "happened, the lighter applies (从旧兼从轻).",
 )
 @click.option(
     "--calendar",
@@ -687,7 +718,7 @@ def memo(
     rid, paths = _split_ruleset(ruleset)
     options: dict[str, Any] = {
         "ruleset": rid,
-        "as_of": as_of,
+        "as_of": as_of or _today(),
         "format": form,
         "template": template,
         "template_dirs": template_dirs,
@@ -761,8 +792,12 @@ def memo(
         )
         return 1 if failed else 0
 
-    if as_of is None and not folder:
-        click.echo("提示 note: 未指定 --as-of，以失误发生日期为认定日期计算期限", err=True)
+    if as_of is None:
+        click.echo(
+            f"提示 note: 未指定 --as-of，以今天（{options['as_of']}）为认定日期计算期限 "
+            "no --as-of: today is the date of the assessment",
+            err=True,
+        )
     _run(many if folder else one)
 
 
@@ -843,11 +878,7 @@ def templates(copy_to: str | None) -> None:
     show_default=True,
 )
 @click.option("-o", "--output", type=click.Path(), help="Write the report here.")
-@click.option(
-    "--as-of",
-    callback=_date,
-    help="Date of the assessment (YYYY-MM-DD); defaults to each case's incident_date.",
-)
+@click.option("--as-of", callback=_date, help=_AS_OF_HELP + " The same on both sides.")
 @_backend_option
 @click.option(
     "--fail-on-change",
@@ -880,6 +911,7 @@ def diff_command(
             raise click.UsageError("请用 --head 指定修改后的规则集 give --head")
         head = base.partition("@")[0]
     after: str = head
+    day = as_of or _today()
 
     def side(spec: str, stack: ExitStack) -> RulesetSource:
         if "@" in spec and not Path(spec).exists():
@@ -910,7 +942,7 @@ def diff_command(
                     new.paths,
                     new.ruleset_id,
                     cases,
-                    as_of,
+                    day,
                     backend,  # type: ignore[arg-type]
                     base_label=old.label,
                     head_label=new.label,
