@@ -40,6 +40,8 @@ from ._decision import (
     RuleResult,
     TraceStep,
     ValueEffect,
+    VersionChoice,
+    VersionOutcome,
     WalkStep,
 )
 from ._diff import DiffReport, diff
@@ -106,6 +108,8 @@ __all__ = [
     "TemplateError",
     "TraceStep",
     "ValueEffect",
+    "VersionChoice",
+    "VersionOutcome",
     "WalkStep",
     "__version__",
     "batch",
