@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import rongcuo
@@ -20,7 +21,7 @@ from rongcuo._calendar import OfficialCalendar
 from rongcuo._render import BUNDLED
 from rongcuo.cli import main
 
-from .conftest import EXAMPLES, expected_outcome, ruleset_of
+from .conftest import EXAMPLES, ROOT, expected_outcome, ruleset_of
 from .pdf_support import PDF_MISSING, PDF_REQUIRED, needs_pdf
 
 TITLES = {
@@ -166,7 +167,7 @@ def test_insufficient_facts_notice_says_which_value_changes_the_outcome(
     memo = engine.memo(path, ruleset="wanzhou", as_of=AS_OF)
     text = memo.data.decode()
     section = text.split("## 二、尚需查明的事实")[1].split("## 三、")[0]
-    assert "### （一）动机（影响认定结论）" in section
+    assert "### （一）动机（查明即可作出认定）" in section
     assert "需查明：当事人作为是出于公心，还是为本人或他人谋取利益？" in section
     assert "涉及六看：看动机态度。" in section
     assert "- 若为「谋取私利」→ 不予容错，依规依纪问责" in section
@@ -281,7 +282,7 @@ def test_slots_and_provenance(engine: rongcuo.Engine) -> None:
         "版本 2018",
         memo.decision.ruleset.content_hash,
         "认定日期 2025-09-26",
-        "模板 rongcuo/refer.j2 版本 2026.1",
+        "模板 rongcuo/refer.j2 版本 2026.2",
         "chinese-calendar",
     ):
         assert part in footer, part
@@ -321,7 +322,7 @@ def test_a_copied_template_overrides_the_bundled_one(
     mine = tmp_path / "mine" / "tolerate.j2"
     mine.write_text(
         mine.read_text(encoding="utf-8")
-        .replace("version: 2026.1", "version: wz-3")
+        .replace("version: 2026.2", "version: wz-3")
         .replace("六、认定建议", "六、本部门意见"),
         encoding="utf-8",
     )
@@ -521,3 +522,147 @@ def test_an_edited_template_is_used_by_the_same_engine(
     template.write_text("第二稿 {{ memo.case.id }}\n", encoding="utf-8")
     second = engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", template=template)
     assert first.data.decode().startswith("第一稿") and second.data.decode().startswith("第二稿")
+
+
+# --- presumptions (catalogue §6) and missing facts in asking order --------------------------
+
+INVESTIGATOR = ROOT / "examples" / "investigator"
+#: a tolerate decision resting on presumptions, some of which would change it
+PILOT = INVESTIGATOR / "wz-i01-business-startup-commitment-pilot-tolerate.yaml"
+#: deception claimed but unstated (settles the case alone) in a case with more presumptions
+CLAIMED = (
+    INVESTIGATOR / "my-i08-grain-subsidy-false-acreage-deception-claim-unstated-insufficient.yaml"
+)
+
+
+def facts_section(memo: rongcuo.Memo) -> str:
+    text = text_of(memo)
+    if memo.format == "pdf":  # a page may break inside the paragraph: drop its number
+        text = re.sub(r"—\d+—", "", text)
+    start = text.index("一、基本情况")
+    return text[start : text.index("二、", start)]
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)])
+def test_the_facts_section_says_in_one_paragraph_what_was_presumed(
+    engine: rongcuo.Engine, fmt: rongcuo.Format
+) -> None:
+    memo = engine.memo(PILOT, ruleset="wanzhou", as_of=AS_OF, format=fmt)
+    d = memo.decision
+    assert d.outcome == "tolerate" and len(d.presumed) == 30
+    paragraph = memo.context.presumed_paragraph
+    squeeze = (lambda s: re.sub(r"\s+", "", s)) if fmt == "pdf" else (lambda s: s)
+    section = facts_section(memo)
+    assert squeeze("推定的事实：" + paragraph) in section
+    assert paragraph.startswith("认定所依据的事实中，有三十项案件材料未载明，按规则集的推定认定。")
+    # first the presumptions that would change the outcome, by the outcome they lead to, in the
+    # ruleset's words; values named for a fact that is not yes/no
+    not_tolerate = paragraph.split(
+        "下列十五项推定如与实际情况不符，结论将为“不予容错，依规依纪问责”："
+    )
+    assert len(not_tolerate) == 2
+    assert "案件材料未载明当事人系故意，按过失认定（如为「故意」）；" in not_tolerate[1]
+    assert "事项所属领域为改革试点，按属改革、先行先试事项认定；" in not_tolerate[1]
+    assert "案件材料未载明造成社会影响，按无社会影响认定（如为「恶劣」）" in not_tolerate[1]
+    assert (
+        "下列一项推定如与实际情况不符，结论将为“事实不清，需补充调查”："
+        "案件材料未载明造成社会影响，按无社会影响认定（如为「较小」或「较大」）。" in paragraph
+    )
+    # then the rest by name and value only
+    assert paragraph.endswith(
+        "；事前已有风险提示或反对意见而未采纳：否；因坚持原则推进改革触及利益，引发投诉、"
+        "测评偏低等：否。"
+    )
+    assert (
+        "其余十五项推定即使与实际情况不符，认定结论也不改变：为推动发展、干事创业而作为：否；"
+        in (paragraph)
+    )
+    # no rule or fact ids in the body text: they belong to the footer and the trace
+    for p in d.presumed:
+        assert p.id not in paragraph, p.id
+    assert "规则" not in paragraph.replace("规则集", "")
+
+
+def test_a_presumed_value_is_marked_wherever_a_memo_prints_it(engine: rongcuo.Engine) -> None:
+    memo = engine.memo(PILOT, ruleset="wanzhou", as_of=AS_OF)
+    text = memo.data.decode()
+    assert (
+        "相关事实：属改革、先行先试事项：是（推定）；事项所属领域：改革试点、放管服与营商环境。"
+        in text
+    )
+    look = next(x for x in memo.context.looks if x.id == "motive_attitude")
+    assert look.known.startswith("动机：出于公心；主观过错形态：过失（推定）；")
+    # a stated value is never marked
+    assert "出于公心（推定）" not in text and "经集体研究决策：是（推定）" not in text
+    assert [x.id for x in memo.context.presumed] == [p.id for p in memo.decision.presumed]
+    intent = next(x for x in memo.context.presumed if x.id == "intent")
+    assert intent.effects == ["如为「故意」，结论将为“不予容错，依规依纪问责”"]
+    dissent = next(x for x in memo.context.presumed if x.id == "dissent_recorded")
+    assert (dissent.changes_outcome, dissent.effects) == (False, [])
+
+
+def test_a_memo_with_nothing_presumed_has_no_such_paragraph(
+    engine: rongcuo.Engine, tmp_path: Path
+) -> None:
+    path = EXAMPLES[0].parent / "wz-18-resettlement-objection-overruled-tolerate.yaml"
+    memo = engine.memo(path, ruleset="wanzhou", as_of=AS_OF)
+    [presumed] = memo.decision.presumed
+    assert not presumed.changes_outcome
+    assert memo.context.presumed_paragraph == (
+        "认定所依据的事实中，有一项案件材料未载明，按规则集的推定认定。这些推定即使与实际情况不符，"
+        f"认定结论也不改变：{presumed.label}：{presumed.display}。"
+    )
+    # the same case with that fact stated: nothing is presumed, and the memo says nothing of it
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["facts"][presumed.id] = presumed.value
+    stated = tmp_path / "stated.yaml"
+    stated.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    memo = engine.memo(stated, ruleset="wanzhou", as_of=AS_OF)
+    assert memo.decision.presumed == [] and memo.context.presumed_paragraph == ""
+    assert "推定的事实：" not in memo.data.decode()
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)])
+def test_missing_facts_come_in_asking_order_with_how_much_each_matters(
+    engine: rongcuo.Engine, fmt: rongcuo.Format
+) -> None:
+    path = EXAMPLES[0].parent / "my-05-forged-subsidy-claims-insufficient.yaml"
+    memo = engine.memo(path, ruleset="mianyang", as_of=AS_OF, format=fmt)
+    d = memo.decision
+    assert [(m.id, m.changes_outcome, m.jointly, m.stated_unknown) for m in d.missing_facts] == [
+        ("deceived_by_third_party", True, None, True),
+        ("loss_recovered_ratio", False, True, True),
+        ("loss_cause", False, True, False),
+    ]
+    assert [m.weight for m in memo.context.missing] == [
+        "影响认定结论",
+        "需与其他事实一并查明",
+        "需与其他事实一并查明",
+    ]
+    squeeze = (lambda s: re.sub(r"\s+", "", s)) if fmt == "pdf" else (lambda s: s)
+    text = text_of(memo)
+    section = text[text.index(squeeze("二、尚需查明的事实")) : text.index(squeeze("三、目前可能"))]
+    at = [
+        section.index(squeeze(f"（{cn}）{m.label}（{m.weight}）"))
+        for cn, m in zip("一二三", memo.context.missing, strict=True)
+    ]
+    assert at == sorted(at)
+    stated = squeeze("案件材料载明此项尚未查明，不按推定认定。")
+    assert section.count(stated) == 2
+    # the stated-unknown note belongs to the first two facts, not to the third
+    assert section.rindex(stated) < at[2]
+    for m in d.missing_facts:
+        assert squeeze(f"需查明：{m.question}") in section
+
+
+def test_a_fact_that_settles_the_case_alone_is_asked_first(engine: rongcuo.Engine) -> None:
+    memo = engine.memo(CLAIMED, ruleset="mianyang", as_of=AS_OF)
+    [first] = memo.context.missing
+    assert (first.id, first.settles, first.weight) == (
+        "deceived_by_third_party",
+        True,
+        "查明即可作出认定",
+    )
+    text = memo.data.decode()
+    assert f"### （一）{first.label}（查明即可作出认定）" in text
+    assert "请调查组按本通知所列顺序补充查明以下事实后重新提交。" in text

@@ -39,6 +39,14 @@ CASE = ROOT / "examples" / "wz-01-pilot-tolerate.yaml"
 AS_OF = dt.date(2025, 9, 26)
 #: A case as it is opened: nothing established yet, so every fact the ruleset reads is missing.
 FRESH_CASE = "id: WZ-2025-900\ntitle: 新开案件\nincident_date: '2025-09-01'\nfacts: {}\n"
+
+
+def fresh_case_all_unknown(engine: rongcuo.Engine) -> str:
+    """A newly opened case whose file states every fact as not yet known: no presumption
+    applies, so every fact a rule reads is still to establish."""
+    facts = engine.ruleset("wanzhou", dt.date(2025, 9, 1)).facts
+    lines = "".join(f"  {fid}: unknown\n" for fid in facts)
+    return FRESH_CASE.replace("facts: {}\n", "facts:\n" + lines)
 CLI = [sys.executable, "-c", "from rongcuo.cli import main; main()"]
 
 
@@ -94,11 +102,12 @@ def test_cn_numeral_counts_without_a_fixed_list(n: int, text: str) -> None:
 def test_a_fresh_case_with_35_missing_facts_gets_its_notice(
     engine: rongcuo.Engine, tmp_path: Path, fmt: rongcuo.Format
 ) -> None:
-    case = write(tmp_path / "fresh.yaml", FRESH_CASE)
+    case = write(tmp_path / "fresh.yaml", fresh_case_all_unknown(engine))
     memo = engine.memo(case, ruleset="wanzhou", as_of=AS_OF, format=fmt)
     assert memo.decision.outcome == "insufficient_facts"
     missing = memo.context.missing
     assert len(missing) >= 30
+    assert all(m.stated_unknown for m in missing)
     if fmt == "docx":
         text = docx_text(memo.data)
     elif fmt == "pdf":

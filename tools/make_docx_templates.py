@@ -40,7 +40,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 
-VERSION = "2026.1"
+VERSION = "2026.2"
 STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 OUT = Path(__file__).resolve().parent.parent / "src" / "rongcuo" / "templates"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -496,6 +496,9 @@ def basic(m: Memo, title: str) -> None:
     m.tag("{%p if memo.case.evidence %}")
     m.para('已收集的证据材料：{{ memo.case.evidence | join("；") }}。')
     m.tag("{%p endif %}")
+    m.tag("{%p if memo.presumed_paragraph %}")
+    m.para("推定的事实：{{ memo.presumed_paragraph }}")
+    m.tag("{%p endif %}")
 
 
 def situations(m: Memo, title: str) -> None:
@@ -725,17 +728,17 @@ def insufficient_facts() -> Memo:
     m = Memo("补充调查通知", "insufficient_facts")
     m.para(
         "关于{{ memo.case.title }}（案件编号 {{ memo.case.id }}）的容错认定，现有材料尚不足以作出认定。"
-        "请调查组按本通知补充查明以下事实后重新提交。"
+        "请调查组按本通知所列顺序补充查明以下事实后重新提交。"
     )
     basic(m, "一、基本情况")
     m.heading("二、尚需查明的事实")
     m.tag("{%p for m in memo.missing %}")
-    m.subheading(
-        "（{{ loop.index | cn_numeral }}）{{ m.label }}{% if m.changes_outcome %}（影响认定结论）"
-        "{% else %}（不影响认定结论，宜一并查明）{% endif %}"
-    )
+    m.subheading("（{{ loop.index | cn_numeral }}）{{ m.label }}（{{ m.weight }}）")
     m.tag("{%p if m.question %}")
     m.para("需查明：{{ m.question }}")
+    m.tag("{%p endif %}")
+    m.tag("{%p if m.stated_unknown %}")
+    m.para("案件材料载明此项尚未查明，不按推定认定。")
     m.tag("{%p endif %}")
     m.tag("{%p if m.looks %}")
     m.para("涉及六看：{{ m.looks }}。")

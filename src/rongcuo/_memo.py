@@ -16,7 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._calendar import OfficialCalendar
 from ._case import Case
-from ._decision import CitationRef, Decision, FactUse, RuleResult, TraceStep
+from ._decision import (
+    CitationRef,
+    Decision,
+    FactUse,
+    MissingFact,
+    PresumedFact,
+    RuleResult,
+    TraceStep,
+)
 from ._errors import Location
 from ._model import ANCHORS, Citation, Ruleset
 
@@ -96,15 +104,39 @@ class Effect(_Model):
 
 
 class MissingLine(_Model):
-    """A fact still to establish, why it matters, and what each value would lead to."""
+    """A fact still to establish, why it matters, and what each value would lead to.
+
+    The lines come in the order the decision gives: the order to ask them in."""
 
     id: str
     label: str
     question: str
     changes_outcome: bool
+    settles: bool = Field(description="every value of it alone decides the case: ask it first")
+    jointly: bool = Field(
+        description="it changes nothing alone, but does together with another missing fact"
+    )
+    stated_unknown: bool = Field(description="the case file states it as not yet established")
+    weight: str = Field(
+        description="查明即可作出认定 / 影响认定结论 / 需与其他事实一并查明 / "
+        "不影响认定结论，宜一并查明"
+    )
     looks: str = Field(description="相关的六看，顿号分隔")
     rules: list[Finding] = Field(description="the undecided rules that read this fact")
     effects: list[str] = Field(description="若为「值」→ 结论 (one line per value)")
+
+
+class PresumedLine(_Model):
+    """A fact the case file leaves out, read as the ruleset presumes it (catalogue §6)."""
+
+    id: str
+    label: str
+    display: str = Field(description="the presumed value, as printed")
+    reason: str = Field(description="why it is presumed, as the ruleset says")
+    changes_outcome: bool = Field(description="another value of it would change the outcome")
+    effects: list[str] = Field(
+        description="如为「值」，结论将为“结论” (one per other outcome; empty when none)"
+    )
 
 
 class Correction(_Model):
@@ -189,7 +221,14 @@ class MemoContext(_Model):
     grounds: list[Finding] = Field(description="mitigating/aggravating grounds that hold")
     looks: list[LookParagraph]
     distinctions: list[DistinctionParagraph]
-    missing: list[MissingLine]
+    presumed: list[PresumedLine] = Field(
+        description="facts read as presumed that the decision rests on, in the decision's order"
+    )
+    presumed_paragraph: str = Field(
+        description="one paragraph in plain Chinese: the presumptions relied on, first those "
+        "that would change the outcome; empty when nothing is presumed"
+    )
+    missing: list[MissingLine] = Field(description="facts still to establish, in asking order")
     corrections: list[Correction]
     corrections_given: bool
     effects: list[Effect] = Field(description="what follows this outcome")
@@ -270,7 +309,8 @@ def _source(
 
 
 def _facts(uses: Iterable[FactUse]) -> str:
-    return "；".join(f"{u.label}：{u.display}" for u in uses)
+    """``事实：值；…``, a presumed value marked 「（推定）」 wherever it is printed."""
+    return "；".join(f"{u.label}：{u.display}{'（推定）' if u.presumed else ''}" for u in uses)
 
 
 def _finding(r: RuleResult | TraceStep) -> Finding:
@@ -367,17 +407,23 @@ def build_context(
             )
             for d in decision.distinctions
         ],
-        missing=[
+        presumed=[_presumed_line(p, decision.outcome) for p in decision.presumed],
+        presumed_paragraph=presumed_paragraph(decision.presumed, decision.outcome),
+        missing=[  # in the decision's order: the order an investigator should ask them
             MissingLine(
                 id=m.id,
                 label=m.label,
                 question=m.question,
                 changes_outcome=m.changes_outcome,
+                settles=m.settles,
+                jointly=bool(m.jointly),
+                stated_unknown=m.stated_unknown,
+                weight=missing_weight(m),
                 looks="、".join(look_label[x] for x in m.looks if x in look_label),
                 rules=[_finding(traced[r]) for r in m.rules if r in traced],
                 effects=[f"若为「{e.display}」→ {e.outcome_label}" for e in m.effects],
             )
-            for m in sorted(decision.missing_facts, key=lambda m: not m.changes_outcome)
+            for m in decision.missing_facts
         ],
         corrections=[
             Correction(
@@ -413,6 +459,89 @@ def build_context(
             calendar=f"{calendar.source}，覆盖 {calendar.first_year}–{calendar.last_year} 年",
         ),
     )
+
+
+def missing_weight(m: MissingFact) -> str:
+    """How much a missing fact matters, in the words memos and the text view print beside it."""
+    if m.settles:
+        return "查明即可作出认定"
+    if m.changes_outcome:
+        return "影响认定结论"
+    if m.jointly:
+        return "需与其他事实一并查明"
+    return "不影响认定结论，宜一并查明"
+
+
+def _other_values(p: PresumedFact, outcome: str) -> dict[str, list[str]]:
+    """The other values of a presumed fact that change the outcome, by the outcome (label)
+    each leads to, in the order the decision tried them."""
+    by_outcome: dict[str, list[str]] = {}
+    for e in p.effects:
+        if e.outcome != outcome:
+            by_outcome.setdefault(e.outcome_label, []).append(e.display)
+    return by_outcome
+
+
+def _count(n: int) -> str:
+    """A count before a measure word: 两项, not 二项 (十二项, 二十项 as written)."""
+    return "两" if n == 2 else cn_numeral(n)
+
+
+def _values(p: PresumedFact, displays: list[str]) -> str:
+    """「较小」或「较大」; nothing for a yes/no fact, whose one other value is the opposite of
+    what its reason says was presumed."""
+    if isinstance(p.value, bool):
+        return ""
+    return "或".join(f"「{d}」" for d in displays)
+
+
+def _presumed_line(p: PresumedFact, outcome: str) -> PresumedLine:
+    effects = []
+    for label, displays in _other_values(p, outcome).items():
+        values = _values(p, displays)
+        effects.append(f"{'如为' + values if values else '如与此相反'}，结论将为“{label}”")
+    return PresumedLine(
+        id=p.id,
+        label=p.label,
+        display=p.display,
+        reason=p.reason,
+        changes_outcome=p.changes_outcome,
+        effects=effects,
+    )
+
+
+def presumed_paragraph(presumed: Iterable[PresumedFact], outcome: str) -> str:
+    """The presumptions a decision rests on, as one paragraph of a memo's facts section.
+
+    First, by the outcome they would lead to, the presumptions whose reversal would change the
+    outcome, each in the ruleset's words (its reason) and, for a fact that is not yes/no, the
+    values that would; then the others, by name and presumed value. No rule ids: the paragraph
+    is for the deciding body; ids and hashes are in the provenance footer and the trace.
+    """
+    rows = list(presumed)
+    if not rows:
+        return ""
+    groups: dict[str, list[str]] = {}  # outcome label -> the reasons that would lead to it
+    changers: set[str] = set()
+    for p in rows:
+        for label, displays in _other_values(p, outcome).items():
+            values = _values(p, displays)
+            reason = p.reason.rstrip("。；")
+            groups.setdefault(label, []).append(f"{reason}（如为{values}）" if values else reason)
+            changers.add(p.id)
+    others = [p for p in rows if p.id not in changers]
+    text = f"认定所依据的事实中，有{_count(len(rows))}项案件材料未载明，按规则集的推定认定。"
+    for label, reasons in groups.items():
+        text += (
+            f"下列{_count(len(reasons))}项推定如与实际情况不符，结论将为“{label}”："
+            + "；".join(reasons)
+            + "。"
+        )
+    if others:
+        listed = "；".join(f"{p.label}：{p.display}" for p in others)
+        lead = f"其余{_count(len(others))}项推定" if changers else "这些推定"
+        text += f"{lead}即使与实际情况不符，认定结论也不改变：{listed}。"
+    return text
 
 
 def _deadlines(
