@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ._decision import CitationRef, Decision, FactUse, RuleResult, TraceStep
+from ._memo import missing_weight
 
 _MARK = {"true": "成立", "false": "不成立", "unknown": "不明"}
 
@@ -20,7 +21,43 @@ def _cite(c: CitationRef | None) -> str:
 
 
 def _facts(uses: Iterable[FactUse]) -> str:
-    return "；".join(f"{u.label}：{u.display}" for u in uses)
+    return "；".join(f"{u.label}：{u.display}{'（推定）' if u.presumed else ''}" for u in uses)
+
+
+def _presumptions(d: Decision, indent: str = "  ") -> list[str]:
+    """The presumptions the decision rests on: the summary paragraph, then each presumed fact
+    whose other value would change the outcome, with its reason and what it would become."""
+    if not d.presumed:
+        return []
+    out = [f"{indent}{d.presumed_summary_zh}"] if d.presumed_summary_zh else []
+    changers = [p for p in d.presumed if p.changes_outcome]
+    if changers:
+        out.append(f"{indent}推定如不成立将改变结论的事实 {len(changers)} 项：")
+    for p in changers:
+        out.append(f"{indent}  {p.label}（{p.id}）：{p.display}（推定）")
+        out.append(f"{indent}    理由：{p.reason}")
+        for e in p.effects:
+            if e.outcome != d.outcome:
+                out.append(f"{indent}    若为 {e.display} → {e.outcome_label}")
+    return out
+
+
+def _missing(d: Decision, indent: str = "  ") -> list[str]:
+    """The missing facts in the order to ask them, each with how much it matters, whether the
+    file states it as not yet known, its question and (when it changes the outcome alone) what
+    each value would lead to."""
+    out = []
+    for n, m in enumerate(d.missing_facts, 1):
+        marks = [missing_weight(m)]
+        if m.stated_unknown:
+            marks.append("案件材料载明尚未查明")
+        out.append(f"{indent}{n}. {m.label}（{m.id}）— {'；'.join(marks)}")
+        if m.question:
+            out.append(f"{indent}   问：{m.question}")
+        if m.changes_outcome:
+            for e in m.effects:
+                out.append(f"{indent}   若为 {e.display} → {e.outcome_label}")
+    return out
 
 
 def _rule_line(r: RuleResult | TraceStep, indent: str = "  ") -> list[str]:
@@ -47,6 +84,8 @@ def render_summary(d: Decision) -> str:
         out.append(f"适用版本（从旧兼从轻）：{d.versions.reason_zh}")
     if d.outcome == "insufficient_facts":
         out.append("可能的结论：" + "、".join(d.possible_outcomes))
+    if d.presumed:
+        out += ["", "推定（案件材料未载明，按规则集的推定认定）：", *_presumptions(d)]
     sections: list[tuple[str, list[RuleResult]]] = [
         ("容错情形", [s for s in d.situations if s.value == "true"]),
         ("不予容错情形", [e for e in d.exclusions if e.value != "false"]),
@@ -86,14 +125,7 @@ def render_summary(d: Decision) -> str:
         for c in d.claimed_situations:
             out.append(f"  {c.label}（{c.id}）：{status[c.status]}")
     if d.missing_facts:
-        out += ["", "缺失的事实（补充查明后可能改变结论的在前）："]
-        for m in sorted(d.missing_facts, key=lambda m: not m.changes_outcome):
-            flag = "影响结论" if m.changes_outcome else "不影响结论"
-            out.append(f"  {m.label}（{m.id}）— {flag}")
-            if m.question:
-                out.append(f"    问：{m.question}")
-            for e in m.effects:
-                out.append(f"    若为 {e.display} → {e.outcome_label}")
+        out += ["", "缺失的事实（按应查明的顺序）：", *_missing(d)]
     out += ["", d.proposal_note]
     return "\n".join(out) + "\n"
 
@@ -131,6 +163,10 @@ def render_explain(d: Decision) -> str:
             if s.reads_rules:
                 out.append(f"      依据规则：{'、'.join(s.reads_rules)}")
         out.append("")
+    if d.presumed:
+        out += ["【推定】", *_presumptions(d), ""]
+    if d.missing_facts:
+        out += ["【尚需查明的事实】（按应查明的顺序）", *_missing(d), ""]
     out.append("【认定顺序】")
     for w in d.walk:
         out.append(
