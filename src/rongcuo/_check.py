@@ -105,7 +105,8 @@ class _Checker:
         self.procedure()
         self.cycles()
         self.outcome_order()
-        self.diags += check_ranks(rs)  # RC218, RC219: outcome ranks for 从旧兼从轻
+        # RC218, RC219: the outcomes' ranks, which 从旧兼从轻 compares
+        self.diags += check_ranks(rs, REQUIRED_OUTCOMES)
 
     def presumptions(self) -> None:
         """Each presumption's value fits its fact (RC140); its condition reads declared facts

@@ -19,7 +19,7 @@ version gives ``insufficient_facts``. This module never reads the clock.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from ._case import Case, CaseSource
 from ._decision import Decision, VersionChoice, VersionOutcome, VersionRole
@@ -190,11 +190,12 @@ def _lighter(
     return None
 
 
-def check_ranks(rs: Ruleset) -> list[Diagnostic]:
+def check_ranks(rs: Ruleset, known: Collection[str]) -> list[Diagnostic]:
     """The checker's view of outcome ranks in an effective ruleset: two outcomes of one rank
     (RC218), and a ruleset that ranks some outcomes but leaves another unranked (RC219).
     ``insufficient_facts`` never has one (the loader reports it, RC217). A ruleset that ranks
-    no outcome is valid: 从旧兼从轻 then applies the incident version (and says why)."""
+    no outcome is valid: 从旧兼从轻 then applies the incident version (and says why). Outcomes
+    not in ``known`` (the specification's) are left alone: the checker reports them already."""
     out: list[Diagnostic] = []
     ranked = [d for d in rs.outcomes.values() if d.rank is not None]
     if not ranked:
@@ -217,7 +218,7 @@ def check_ranks(rs: Ruleset) -> list[Diagnostic]:
             )
         seen.setdefault(decl.rank, decl.id)
     for decl in rs.outcomes.values():
-        if decl.rank is None and decl.id != "insufficient_facts":
+        if decl.rank is None and decl.id != "insufficient_facts" and decl.id in known:
             out.append(
                 Diagnostic(
                     "RC219",
