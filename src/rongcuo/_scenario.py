@@ -11,6 +11,11 @@ Facts, rules, looks and outcomes are named by id or by their Chinese label, so
 ``动机为 "出于公心"`` and ``事实 "motive" 为 "public"`` say the same thing. Names are resolved when
 the case is evaluated, against the ruleset that evaluates it; an unknown name fails with a
 did-you-mean.
+
+A scenario's case reads as a case file does (catalogue §6): a fact it does not mention is read as
+the ruleset presumes (or unknown, if it must be stated); a fact it states as not yet established
+(``恶意串通尚未查明``, ``动机为 "不明"``) is unknown and blocks the presumption; ``案件材料未载明
+恶意串通`` takes back a fact an earlier step (a background) stated, so it is presumed again.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._decision import Decision, RuleResult
+from ._decision import Decision, MissingFact, PresumedFact, RuleResult, ValueEffect
 from ._errors import did_you_mean
 from ._model import FactDecl, FactValue, Ruleset
 
@@ -52,7 +57,10 @@ CLEARED: dict[str, Any] = {
     "remedial_action": True,
 }
 
-_UNKNOWN = object()  # a fact stated as 未查明
+_UNKNOWN = object()  # a fact stated as not yet established (未查明, 不明): blocks its presumption
+_LEFT_OUT = object()  # a fact the file does not mention: read as the ruleset presumes
+#: how a value says "not yet established", as a case file does (``unknown``, ``不明``)
+_UNKNOWN_VALUES = frozenset({"unknown", "不明", "未查明", "尚未查明"})
 _TRUE = {"是", "true", "True", "成立", "有"}
 _FALSE = {"否", "false", "False", "不成立", "无"}
 _STATUS = {"成立": "true", "满足": "true", "不成立": "false", "不满足": "false", "不明": "unknown"}
@@ -206,13 +214,20 @@ def _value_of(decision: Decision, rid: str) -> str:
     "given",
     "一个各项不予容错情形均已排除的案件",
     "一个各项不予容错情形均已排除的案件",
-    "从一个排除了全部不予容错情形、满足全部容错条件的案件开始，只写与场景有关的事实",
+    "从一个逐项写明排除了全部不予容错情形、满足全部容错条件的案件开始（写明而非推定："
+    "其中写明的如实说明、配合调查可据以认定问责条例第十八条的从轻情形），只写与场景有关的事实",
 )
 def _cleared(state: ScenarioState) -> None:
     state.facts = {**CLEARED, **state.facts}
 
 
-@_step("given", "一个新案件", "一个新案件", "从一个没有任何事实的案件开始（全部事实未查明）")
+@_step(
+    "given",
+    "一个新案件",
+    "一个新案件",
+    "从一个什么都没写的案件开始，像调查人员那样只写查明的事实：没写的事实按规则集的推定认定，"
+    "须查明的事实（领域、动机、集体决策、损失等）为未查明",
+)
 def _fresh(state: ScenarioState) -> None:
     state.facts = {}
 
@@ -244,23 +259,60 @@ def _date(state: ScenarioState, date: str) -> None:
     "写一项事实，直接以事实的中文名称开头（可省略开头的“案件”“当事人”）",
 )
 def _fact(state: ScenarioState, name: str, value: str) -> None:
-    state.facts[name] = value
+    state.facts[name] = _UNKNOWN if value.strip() in _UNKNOWN_VALUES else value
+
+
+_VALUES = '(?P<values>"[^"]*"(?:、"[^"]*")+)'  # two or more quoted values joined by 、
 
 
 @_step(
     "given",
-    f"事实 {_q('name')} 未查明",
-    '事实 "collusion" 未查明',
-    "把一项事实设为未查明（删除它）",
+    f"事实 {_q('name')} 为 {_VALUES}",
+    '事实 "work_area" 为 "reform_pilot"、"administrative_service"',
+    "同上，事实用 id 或中文名称，取值用 id 或中文",
 )
 @_step(
     "given",
-    '(?P<name>[^"\\s]+?)\\s*未查明',
-    "恶意串通未查明",
-    "把一项事实设为未查明，直接用事实的中文名称",
+    f'(?P<name>[^"\\s]+?)\\s*为 {_VALUES}',
+    '事项所属领域为 "改革试点"、"放管服与营商环境"',
+    "写一项可有多个取值的事实（事项所属领域）的全部取值，用顿号分隔：如告知承诺试点既属改革试点，"
+    "又属放管服与营商环境",
+)
+def _facts(state: ScenarioState, name: str, values: str) -> None:
+    state.facts[name] = re.findall(r'"([^"]*)"', values)
+
+
+@_step(
+    "given",
+    f"事实 {_q('name')} (?:尚)?(?:未查明|不明)",
+    '事实 "collusion" 尚未查明',
+    "同上，事实用 id 或中文名称",
+)
+@_step(
+    "given",
+    '(?P<name>[^"\\s]+?)\\s*(?:尚)?(?:未查明|不明)',
+    "恶意串通尚未查明",
+    "案件材料写明该事实尚未查明（不明）：它是未查明的事实，不按推定认定；"
+    '也可写 `恶意串通未查明`、`恶意串通不明`、`恶意串通为 "不明"`',
 )
 def _unknown(state: ScenarioState, name: str) -> None:
     state.facts[name] = _UNKNOWN
+
+
+@_step(
+    "given",
+    f"案件材料未载明事实 {_q('name')}",
+    '案件材料未载明事实 "collusion"',
+    "同上，事实用 id 或中文名称",
+)
+@_step(
+    "given",
+    '案件材料未载明(?P<name>[^"\\s]+)',
+    "案件材料未载明在集体决策中明确提出反对或保留意见",
+    "案件材料不提该事实（撤回背景或前面步骤写的事实）：按规则集的推定认定，没有推定的为未查明",
+)
+def _left_out(state: ScenarioState, name: str) -> None:
+    state.facts[name] = _LEFT_OUT
 
 
 @_step(
@@ -287,13 +339,27 @@ def _evaluate(state: ScenarioState, ruleset: str) -> None:
     facts: dict[str, Any] = {}
     for name, raw in state.facts.items():
         fid = fact_id(rs, name)
-        if raw is _UNKNOWN:
+        if raw is _LEFT_OUT:
             facts.pop(fid, None)
+        elif raw is _UNKNOWN:
+            facts[fid] = "unknown"  # as a case file states it: blocks the presumption
+        elif isinstance(raw, list):
+            facts[fid] = _values_of(rs.facts[fid], raw)
         else:
             facts[fid] = raw if not isinstance(raw, str) else fact_value(rs.facts[fid], raw)
     claims = [rule_id(rs, c, ("situation",), "容错情形") for c in state.claims]
     state.decision = state.evaluate(_case(state, facts, claims), ruleset)
     state.ruleset = rs
+
+
+def _values_of(decl: FactDecl, raws: list[str]) -> list[FactValue]:
+    """The values of a fact written as several quoted values: only a ``multiple`` enum has more
+    than one."""
+    if not decl.multiple:
+        raise StepFailed(
+            f"「{decl.label}」只能有一个取值，实际写了 {len(raws)} 个：{'、'.join(raws)}"
+        )
+    return [fact_value(decl, raw) for raw in raws]
 
 
 def _case(state: ScenarioState, facts: dict[str, Any], claims: list[str]) -> dict[str, Any]:
@@ -437,6 +503,162 @@ def _missing(state: ScenarioState, name: str) -> None:
         raise StepFailed(
             f"「{rs.facts[fid].label}」不是影响结论的缺失事实；影响结论的有：{'、'.join(wanted) or '无'}"
         )
+
+
+@_step(
+    "then",
+    f"不需补充查明事实 {_q('name')}",
+    '不需补充查明事实 "dissent_recorded"',
+    "该事实不是影响结论的缺失事实（已写明，按推定认定，或查明与否都不改变结论）",
+)
+def _not_missing(state: ScenarioState, name: str) -> None:
+    d, rs = state.require_decision()
+    fid = fact_id(rs, name)
+    found = {m.id: m for m in d.missing_facts}.get(fid)
+    if found is not None and found.changes_outcome:
+        raise StepFailed(
+            f"「{rs.facts[fid].label}」是影响结论的缺失事实：{_effects(found.effects)}"
+        )
+
+
+@_step(
+    "then",
+    f"首先应查明 {_q('name')}",
+    '首先应查明 "loss_cause"',
+    "缺失事实按应当先问的顺序排列，第一项是这一事实（先列单独即可定论的，再列影响最大的）",
+)
+def _first_missing(state: ScenarioState, name: str) -> None:
+    d, rs = state.require_decision()
+    fid = fact_id(rs, name)
+    if not d.missing_facts or d.missing_facts[0].id != fid:
+        order = "、".join(m.label for m in d.missing_facts) or "无"
+        raise StepFailed(f"首先应查明的不是「{rs.facts[fid].label}」；缺失事实依次为：{order}")
+
+
+@_step(
+    "then",
+    f"查明 {_q('name')} 即可定论",
+    '查明 "collusion" 即可定论',
+    "该缺失事实无论查明为何值，单独即可决定结论",
+)
+def _settles(state: ScenarioState, name: str) -> None:
+    found, label = _missing_fact(state, name)
+    if not found.settles:
+        raise StepFailed(f"查明「{label}」还不能定论：{_effects(found.effects)}")
+
+
+@_step(
+    "then",
+    f"需一并查明事实 {_q('name')}",
+    '需一并查明事实 "reported_upward"',
+    "该缺失事实单独不改变结论，与另一项缺失事实一并查明后才可能改变",
+)
+def _jointly(state: ScenarioState, name: str) -> None:
+    found, label = _missing_fact(state, name)
+    if found.jointly is not True:
+        alone = "单独即可能改变结论" if found.changes_outcome else "与其他事实一并查明也不改变结论"
+        raise StepFailed(f"「{label}」{alone}")
+
+
+def _missing_fact(state: ScenarioState, name: str) -> tuple[MissingFact, str]:
+    d, rs = state.require_decision()
+    fid = fact_id(rs, name)
+    for m in d.missing_facts:
+        if m.id == fid:
+            return m, m.label
+    listed = "、".join(m.label for m in d.missing_facts) or "无"
+    raise StepFailed(f"「{rs.facts[fid].label}」不是缺失事实；缺失事实有：{listed}")
+
+
+def _effects(effects: Iterable[ValueEffect]) -> str:
+    return "；".join(f"为「{e.display}」时{e.outcome_label}" for e in effects) or "无"
+
+
+# --- presumptions: what the decision took as presumed (catalogue §6.7) -------------------
+
+
+def _presumed_fact(state: ScenarioState, name: str) -> tuple[PresumedFact, Ruleset]:
+    d, rs = state.require_decision()
+    fid = fact_id(rs, name)
+    for p in d.presumed:
+        if p.id == fid:
+            return p, rs
+    listed = "、".join(f"{p.label}（{p.display}）" for p in d.presumed) or "无"
+    raise StepFailed(f"认定没有推定「{rs.facts[fid].label}」；推定的事实有：{listed}")
+
+
+@_step(
+    "then",
+    f"推定 {_q('name')} 为 {_q('value')}",
+    '推定 "在集体决策中明确提出反对或保留意见" 为 "否"',
+    "案件材料未载明该事实，认定按规则集的推定取此值，并在推定的事实中列明",
+)
+def _presumed_as(state: ScenarioState, name: str, value: str) -> None:
+    p, rs = _presumed_fact(state, name)
+    want = fact_value(rs.facts[p.id], value)
+    if p.value != want:
+        raise StepFailed(
+            f"「{p.label}」推定为「{p.display}」，不是「{value}」。推定理由：{p.reason}"
+        )
+
+
+@_step(
+    "then",
+    f"推定 {_q('name')} (?P<changes>会|不会)改变结论",
+    '推定 "dissent_recorded" 会改变结论',
+    "认定依赖的推定中，该事实单独取其他值时结论会（不会）改变",
+)
+def _presumed_changes(state: ScenarioState, name: str, changes: str) -> None:
+    p, _ = _presumed_fact(state, name)
+    if p.changes_outcome != (changes == "会"):
+        raise StepFailed(
+            f"推定「{p.label}」为「{p.display}」{'不会' if changes == '会' else '会'}改变结论："
+            f"{_effects(p.effects)}"
+        )
+
+
+@_step(
+    "then",
+    f"推定 {_q('name')} 如为 {_q('value')}，结论将为 {_q('outcome')}",
+    '推定 "dissent_recorded" 如为 "是"，结论将为 "予以容错免责"',
+    "该推定的事实单独取另一值时的结论（推定说明中的“如存在……，结论将为……”）",
+)
+def _presumed_effect(state: ScenarioState, name: str, value: str, outcome: str) -> None:
+    p, rs = _presumed_fact(state, name)
+    other = fact_value(rs.facts[p.id], value)
+    want = outcome_id(rs, outcome)
+    for e in p.effects:
+        if e.value == other:
+            if e.outcome != want:
+                raise StepFailed(f"「{p.label}」如为「{e.display}」，结论将为「{e.outcome_label}」")
+            return
+    raise StepFailed(f"「{p.label}」没有试过取值「{value}」：{_effects(p.effects)}")
+
+
+@_step(
+    "then",
+    f"没有推定 {_q('name')}",
+    '没有推定 "collusion"',
+    "认定没有把该事实当作推定的事实（案件材料写明了它、写明尚未查明，或结论不取决于它）",
+)
+def _not_presumed(state: ScenarioState, name: str) -> None:
+    d, rs = state.require_decision()
+    fid = fact_id(rs, name)
+    for p in d.presumed:
+        if p.id == fid:
+            raise StepFailed(f"认定推定了「{p.label}」为「{p.display}」：{p.reason}")
+
+
+@_step(
+    "then",
+    f"推定说明包含 {_q('text')}",
+    '推定说明包含 "如存在，结论将为予以容错免责"',
+    "认定中说明所依赖推定的那一段（中文）包含这段文字",
+)
+def _presumed_summary(state: ScenarioState, text: str) -> None:
+    d, _ = state.require_decision()
+    if text not in d.presumed_summary_zh:
+        raise StepFailed(f"推定说明是「{d.presumed_summary_zh or '（无）'}」，不含「{text}」")
 
 
 @_step(
