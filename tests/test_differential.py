@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 import rongcuo
 from rongcuo import _compile
 from rongcuo._compile import compile_ruleset
-from rongcuo._logic import Program, ReferenceEvaluator
-from rongcuo._model import Compare, FactDecl, FactValue, Ruleset, walk
+from rongcuo._logic import Program, ReferenceEvaluator, set_samples
+from rongcuo._model import Compare, FactDecl, FactValue, Presumed, Ruleset, presumed_flag, walk
 from rongcuo._walk import walk_outcomes
 
 from .conftest import requires_durable
@@ -35,6 +35,8 @@ def domain(rs: Ruleset, decl: FactDecl) -> list[FactValue]:
     """Values of a fact that reach every region the ruleset's comparisons distinguish."""
     if decl.type == "bool":
         return [True, False]
+    if decl.type == "enum" and decl.multiple:  # a set: tested with contains
+        return set_samples([k for k, _ in decl.values])
     if decl.type == "enum":
         return [k for k, _ in decl.values]
     consts: set[Any] = set()
@@ -64,7 +66,15 @@ class Pair:
 
         self.durable = DurableEvaluator(compile_ruleset(self.rs), f"diff_{rid}")
         self.domains = {f: domain(self.rs, d) for f, d in self.rs.facts.items()}
-        self.situations = [r.id for r in self.rs.rules_of("situation")]
+        # the claims, and the flags of presumed facts that `stated: true` comparisons read
+        self.situations = [r.id for r in self.rs.rules_of("situation")] + sorted(
+            {
+                presumed_flag(n.fact)
+                for r in self.rs.rules.values()
+                for n in (walk(r.when) if r.when else ())
+                if isinstance(n, Presumed)
+            }
+        )
 
     def disagreement(self, facts: dict[str, FactValue], claims: frozenset[str]) -> str | None:
         try:
@@ -129,6 +139,20 @@ def test_engines_agree_on_sparse_and_dense_random_cases(pair: Pair) -> None:
         assert pair.disagreement(facts, claims) is None, (facts, sorted(claims))
         outcomes.add(walk_outcomes(pair.program, pair.reference.rule_values(facts, claims)).outcome)
     assert {"not_tolerate", "insufficient_facts"} <= outcomes
+
+
+def test_generated_cases_reach_the_new_condition_forms(pair: Pair) -> None:
+    # The generator gives work_area sets that the rules' contains tests tell apart, and the
+    # presumed flag that a stated-only comparison reads, so the cases above exercise both.
+    assert any(isinstance(v, frozenset) and len(v) > 1 for v in pair.domains["work_area"])
+    assert presumed_flag("cooperated") in pair.situations
+    contains = [
+        n
+        for r in pair.rs.rules.values()
+        for n in (walk(r.when) if r.when else ())
+        if isinstance(n, Compare) and n.op == "contains"
+    ]
+    assert contains or pair.rs.id == "national"
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,9 @@ def test_version_in_force_on_incident_date_is_used(
     assert new.ruleset.version == "2022"
     value = {s.id: s.value for s in new.situations}
     assert value["local_emergency"] == "false"  # 2022 also asks for the public interest
-    assert new.outcome == "insufficient_facts"  # so the inherited situations now matter
+    # so no situation applies (the inherited ones' grounds are presumed absent), and the
+    # stated remedy and cooperation give art. 18 mitigation
+    assert (new.outcome, new.deciding_rule) == ("mitigate", "order_art18")
     assert old.ruleset.content_hash != new.ruleset.content_hash
 
 

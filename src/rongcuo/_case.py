@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import PydanticCustomError
 
 from ._errors import CaseError, Diagnostic, DocPath, Location, did_you_mean
+from ._logic import eval_cond, fact_dependencies
 from ._model import FactValue, Ruleset
 from ._reader import DATE_HINT, INEXACT_HINT, date_hint, describe, number_fault, parse_day
 from ._yaml import Positions, load_document
@@ -332,9 +333,33 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
                         did_you_mean(fid, rs.facts),
                     )
                 )
+    if not diags:
+        diags += _constraint_errors(rs, facts, source)
     if diags:
         raise CaseError(diags)
     return facts
+
+
+def _constraint_errors(
+    rs: Ruleset, facts: dict[str, FactValue], source: CaseSource
+) -> list[Diagnostic]:
+    """RC213 for each combination of stated values the ruleset's ``constraints`` forbid."""
+    out = []
+    for c in rs.constraints.values():
+        if eval_cond(c.when, facts, frozenset(), {}, {}) is True:
+            involved = [f for f in fact_dependencies(c.when) if f in facts]
+            names = "、".join(f"{f}（{rs.facts[f].display(facts[f])}）" for f in involved)
+            out.append(
+                Diagnostic(
+                    "RC213",
+                    source.at(("facts", involved[0])) if involved else source.at(("facts",)),
+                    f"案件事实互相矛盾：{c.message}（{names}）",
+                    f"the case's facts contradict each other: {c.message_en} "
+                    f"({', '.join(involved)})",
+                    "更正其中一项，或写 unknown correct one of them, or write unknown",
+                )
+            )
+    return out
 
 
 def _span(low: float | None, high: float | None) -> str:

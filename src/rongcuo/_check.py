@@ -116,29 +116,12 @@ class _Checker:
         for fact in rs.facts.values():
             for entry in fact.presume:
                 self.presumed_value(fact, entry.value, entry.src)
-                if entry.when is None:
-                    continue
-                for node in walk(entry.when):
-                    if isinstance(node, Compare | Known):
-                        if node.fact not in rs.facts:
-                            self.error(
-                                "RC102",
-                                node.src,
-                                f"事实 {node.fact!r} 未声明",
-                                f"fact {node.fact!r} is not declared",
-                                did_you_mean(node.fact, rs.facts),
-                            )
-                        elif isinstance(node, Compare):
-                            self.comparison(node, rs.facts[node.fact])
-                    elif not isinstance(node, AllOf | AnyOf | Not):
-                        self.error(
-                            "RC141",
-                            node.src,
-                            f"事实 {fact.id} 的推定条件只能读事实（fact），不能读规则、援引或推定标记",
-                            f"the presumption of fact {fact.id} may read facts only, not rules, "
-                            "claims or presumption marks",
-                            "推定取决于案件写明的事实 a presumption depends on what the case states",
-                        )
+                if entry.when is not None:
+                    self.fact_condition(
+                        entry.when, f"事实 {fact.id} 的推定", f"the presumption of fact {fact.id}"
+                    )
+        for c in rs.constraints.values():
+            self.fact_condition(c.when, f"约束 {c.id}", f"constraint {c.id}")
         for rule in rs.rules.values():
             for node in walk(rule.when) if rule.when is not None else ():
                 if (
@@ -153,6 +136,31 @@ class _Checker:
                         f"fact {node.fact} is never presumed: `stated: true` has no effect",
                         "删除 stated，或为该事实声明 presume remove it, or declare a presumption",
                     )
+
+    def fact_condition(self, cond: Cond, zh: str, en: str) -> None:
+        """A condition on facts alone (a presumption's, a constraint's): declared facts and
+        fitting comparisons; no rules, claims or presumption marks (RC141)."""
+        rs = self.rs
+        for node in walk(cond):
+            if isinstance(node, Compare | Known):
+                if node.fact not in rs.facts:
+                    self.error(
+                        "RC102",
+                        node.src,
+                        f"事实 {node.fact!r} 未声明",
+                        f"fact {node.fact!r} is not declared",
+                        did_you_mean(node.fact, rs.facts),
+                    )
+                elif isinstance(node, Compare):
+                    self.comparison(node, rs.facts[node.fact])
+            elif not isinstance(node, AllOf | AnyOf | Not):
+                self.error(
+                    "RC141",
+                    node.src,
+                    f"{zh}条件只能读事实（fact），不能读规则、援引或推定标记",
+                    f"{en} may read facts only, not rules, claims or presumption marks",
+                    "条件取决于案件写明的事实 it depends on what the case states",
+                )
 
     def presumed_value(self, fact: FactDecl, value: FactValue, loc: Location) -> None:
         """RC140 unless ``value`` is a value of ``fact``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from ._case import Case
@@ -190,7 +191,15 @@ class Decider:
         reading = read.reading
         values = self.evaluator.rule_values(reading.facts, reading.flags)
         result = walk_outcomes(self.program, values)
-        missing = self._missing.analyse(result, values, read)
+        missing, reachable = self._missing.analyse(result, values, read)
+        if (
+            reachable is not None
+            and "insufficient_facts" not in reachable
+            and result.outcome == "insufficient_facts"
+        ):
+            # the outcomes some values of the missing facts actually give, not every outcome
+            # of an open step (catalogue §7: "say which value of each would change it")
+            result = replace(result, possible=tuple(o for o in result.possible if o in reachable))
         presumed = self._presumed(result, values, read)
         rs = self.rs
         uses = self._fact_uses(reading)
@@ -559,7 +568,7 @@ class Decider:
             value = reading.facts[fid]
             effects = []
             for other in self._missing.candidates_of(fid):
-                if _same_value(other, value):
+                if _same_value(other, value) or read.violates({fid: other}):
                     continue
                 change, flags, changed = read.change({fid: other})
                 after = self.reference.values_after(

@@ -24,6 +24,7 @@ from ._model import (
     CmpOp,
     Compare,
     Cond,
+    Constraint,
     Distinction,
     Document,
     Effect,
@@ -73,6 +74,7 @@ _TOP_OPTIONAL = (
     "procedure",
     "effects",
     "parameters",
+    "constraints",
 )
 _RULE_KEYS = (
     "id",
@@ -180,6 +182,24 @@ class _RulesetParser:
                 for i, raw in enumerate(r.list_of(top.get("parameters"), ("parameters",)))
                 if (p := read_parameter(r, raw, ("parameters", i), rid, self.citation)) is not None
             ),
+            constraints=self.items(top, "constraints", self.constraint),
+        )
+
+    def constraint(self, raw: Any, path: DocPath) -> Constraint | None:
+        """``{id, when, message, message_en}``: values a case file may not state together."""
+        r = self.r
+        m = r.mapping(raw, path, ("id", "when", "message", "message_en"))
+        if m is None:
+            return None
+        when = self.cond(m["when"], (*path, "when"))
+        if when is None:
+            return None
+        return Constraint(
+            r.ident(m, "id", path),
+            when,
+            r.text(m, "message", path),
+            r.text(m, "message_en", path),
+            r.loc(path),
         )
 
     def items(self, top: dict[str, Any], key: str, parse: Any) -> tuple[Any, ...]:
@@ -223,6 +243,7 @@ class _RulesetParser:
                 "multiple",
                 "presume",
                 "presume_reason",
+                "replaces",
             ),
         )
         if m is None:
@@ -297,6 +318,7 @@ class _RulesetParser:
             question=r.text(m, "question", path),
             multiple=multiple,
             presume=self.presumption(m, path, multiple),
+            replaces=r.boolean(m, "replaces", path, False),
             src=r.loc(path),
         )
 

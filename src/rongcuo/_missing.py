@@ -11,10 +11,18 @@ tried (``_Trials``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 
 from ._decision import MissingFact, OutcomeId, ValueEffect, builder
-from ._logic import Program, ReferenceEvaluator, compare, representative_values, upstream_rules
+from ._logic import (
+    Program,
+    ReferenceEvaluator,
+    compare,
+    eval_cond,
+    representative_values,
+    upstream_rules,
+)
 from ._model import Compare, FactDecl, FactValue, Known, json_value, presumed_flag, walk
 from ._presume import Presumer, Reading
 from ._walk import Walk, outcome_of
@@ -24,6 +32,7 @@ _new_value_effect = builder(ValueEffect)
 
 _PAIR_LIMIT = 12  # missing facts beyond which joint effects are not enumerated (left open)
 _ABSENT = object()
+_ENUMERATE = 128  # combinations of missing values tried to say which outcomes stay possible
 
 
 class CaseFacts:
@@ -43,6 +52,15 @@ class CaseFacts:
         self.claims = claims
         self.must_state = presumer.must_state(claims)
         self.reading: Reading = presumer.read(stated, unknown, claims, self.must_state)
+        self._constraints = tuple(c.when for c in presumer.rs.constraints.values())
+
+    def violates(self, assign: Mapping[str, FactValue]) -> bool:
+        """Whether stating ``assign`` as well would be a case-file error (a ruleset constraint,
+        RC213): such values are never tried."""
+        if not self._constraints:
+            return False
+        facts = {**self.stated, **assign}
+        return any(eval_cond(c, facts, frozenset(), {}, {}) is True for c in self._constraints)
 
     def change(
         self, assign: Mapping[str, FactValue]
@@ -115,11 +133,18 @@ class MissingFacts:
         self._candidate_values: dict[str, list[FactValue]] = {}
         self._effects: dict[tuple[str, int, str], ValueEffect] = {}
 
-    def analyse(self, result: Walk, values: dict[str, bool], case: CaseFacts) -> list[MissingFact]:
-        """Unknown facts behind the undecided rules of the walk, each tried with each value, in
-        the order an investigator should ask them (catalogue §6.7): first those whose every
-        value decides the case, then those that settle the most, then those that matter only
-        together with another; last those that change nothing."""
+    def analyse(
+        self, result: Walk, values: dict[str, bool], case: CaseFacts
+    ) -> tuple[list[MissingFact], tuple[OutcomeId, ...] | None]:
+        """Unknown facts behind the undecided rules of the walk that would change the outcome,
+        each tried with each value, in the order an investigator should ask them (catalogue
+        §6.7): first those whose every value decides the case, then those that settle the
+        most, then those that matter only together with another. A fact whose every value
+        leaves the outcome as it is, alone and with any other, is not asked for (§6.2).
+
+        Also the outcomes the missing facts can lead to, when every combination of their
+        values was tried (``None`` when there are too many: the walk's open outcomes stand).
+        """
         facts = case.reading.facts
         readers: dict[str, list[str]] = {}
         pending = [r.id for r, v in result.steps if v is None]
@@ -134,7 +159,7 @@ class MissingFacts:
                     readers.setdefault(fid, []).append(rid)
             pending.extend(d for d in self._rule_deps[rid] if values.get(d) is None)
         if not readers:
-            return []
+            return [], None
         ordered = sorted(readers, key=self._fact_index.__getitem__)
         dependents = case.presumer.dependents
         # knowing a fact may presume others (catalogue §6.5): those count as learnt too
@@ -148,19 +173,22 @@ class MissingFacts:
             for fid in ordered
         }
         trials = _Trials(self, case, values, monotone, same)
-        singles = trials.outcomes(
-            [((fid, i),) for fid in ordered for i in range(len(self.candidates_of(fid)))]
-        )
+        allowed = {
+            fid: [i for i, v in enumerate(self.candidates_of(fid)) if not case.violates({fid: v})]
+            for fid in ordered
+        }
+        singles = trials.outcomes([((fid, i),) for fid in ordered for i in allowed[fid]])
         effects = {
             fid: [
-                self._effect(self.rs.facts[fid], i, value, singles[(fid, i),])
-                for i, value in enumerate(self.candidates_of(fid))
+                self._effect(self.rs.facts[fid], i, self.candidates_of(fid)[i], singles[(fid, i),])
+                for i in allowed[fid]
             ]
             for fid in ordered
         }
+        possible = self._reachable(ordered, allowed, trials, case)
         alone = {fid: any(e.outcome != result.outcome for e in effects[fid]) for fid in ordered}
         jointly = self._matter_with_another(
-            [fid for fid in ordered if not alone[fid]], ordered, trials, case
+            [fid for fid in ordered if not alone[fid]], ordered, trials, case, allowed
         )
         rows = []
         for fid in ordered:
@@ -170,7 +198,9 @@ class MissingFacts:
             rank = 0 if settles else 1 if alone[fid] else 2 if joint else 3 if joint is None else 4
             rows.append(((rank, -len(decided), self._fact_index[fid]), fid, settles, joint))
         out = []
-        for _, fid, settles, joint in sorted(rows):
+        for (rank, _, _), fid, settles, joint in sorted(rows):
+            if rank == 4:
+                continue  # no value of it, alone or with another, changes the outcome
             decl = self.rs.facts[fid]
             out.append(
                 _new_missing_fact(
@@ -186,7 +216,31 @@ class MissingFacts:
                     effects=effects[fid],
                 )
             )
-        return out
+        return out, possible
+
+    def _reachable(
+        self,
+        ordered: list[str],
+        allowed: dict[str, list[int]],
+        trials: _Trials,
+        case: CaseFacts,
+    ) -> tuple[OutcomeId, ...] | None:
+        """The outcomes some combination of the missing facts' values gives, when there are
+        at most ``_ENUMERATE`` combinations (else ``None``)."""
+        count = 1
+        for fid in ordered:
+            count *= max(1, len(allowed[fid]))
+        if count > _ENUMERATE or any(not allowed[f] for f in ordered):
+            return None
+        combos = [
+            tuple(zip(ordered, idx, strict=True))
+            for idx in itertools.product(*(allowed[f] for f in ordered))
+        ]
+        combos = [
+            t for t in combos if not case.violates({f: self.candidates_of(f)[i] for f, i in t})
+        ]
+        found = trials.outcomes(combos)
+        return tuple(dict.fromkeys(found[t] for t in combos))
 
     def _effect(self, decl: FactDecl, i: int, value: FactValue, outcome: OutcomeId) -> ValueEffect:
         key = (decl.id, i, outcome)
@@ -201,7 +255,12 @@ class MissingFacts:
         return found
 
     def _matter_with_another(
-        self, fids: list[str], missing: list[str], trials: _Trials, case: CaseFacts
+        self,
+        fids: list[str],
+        missing: list[str],
+        trials: _Trials,
+        case: CaseFacts,
+        allowed: dict[str, list[int]],
     ) -> dict[str, bool | None]:
         """For each of ``fids``: whether it changes the outcome once some other missing fact
         is known.
@@ -214,12 +273,17 @@ class MissingFacts:
         """
         if len(missing) > _PAIR_LIMIT:
             return dict.fromkeys(fids, None)
+        cand = self.candidates_of
         groups = {
             fid: [
-                [((other, j), (fid, i)) for i in range(len(self.candidates_of(fid)))]
+                [
+                    ((other, j), (fid, i))
+                    for i in allowed[fid]
+                    if not case.violates({other: cand(other)[j], fid: cand(fid)[i]})
+                ]
                 for other in missing
                 if other != fid
-                for j in range(len(self.candidates_of(other)))
+                for j in allowed[other]
                 if not trials.inert(((other, j),), self.reaches(fid, case.presumer))
             ]
             for fid in fids

@@ -162,6 +162,18 @@ def walk(cond: Cond) -> Iterator[Cond]:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """Values a case file cannot state together (``constraints:``), e.g. no loss with a loss in
+    yuan: when ``when`` holds on what a case states, the case is in error (RC213)."""
+
+    id: str
+    when: Cond
+    message: str
+    message_en: str
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
 class Presumption:
     """One entry of a fact's presumption (catalogue §6.5): when ``when`` holds on what is
     stated (and presumed before), an unstated value is taken to be ``value``; no ``when``: always.
@@ -190,6 +202,8 @@ class FactDecl:
     multiple: bool = False
     #: what an unstated value is taken to be, tried in order; empty: it must be stated
     presume: tuple[Presumption, ...] = ()
+    #: a local ruleset's declaration of an inherited fact, replacing it (same type and values)
+    replaces: bool = False
     src: Location = field(default=NOWHERE, compare=False)
     #: the enum values, to check a case's value against
     keys: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -417,6 +431,7 @@ class RulesetFile:
     sha256: str
     src: Location = field(default=NOWHERE, compare=False)
     parameters: tuple[Parameter, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
 
     def in_force(self, day: dt.date) -> bool:
         """Whether this version applies on ``day``."""
@@ -458,6 +473,8 @@ class Ruleset:
     #: the parameters with their effective values (the last file of the chain to set each);
     #: every ``{param: …}`` in rules and time limits already holds its value
     parameters: dict[str, Parameter] = field(default_factory=dict)
+    #: combinations of stated values a case file may not give (catalogue §6.5)
+    constraints: dict[str, Constraint] = field(default_factory=dict)
 
     def rules_of(self, kind: RuleKind) -> list[Rule]:
         """Rules of one kind, in declaration order (referral situations included)."""

@@ -24,7 +24,7 @@ from pathlib import Path
 from ._check import check_ruleset
 from ._errors import Diagnostic, Location, RulesetError, RulesetNotFound, did_you_mean
 from ._load import load_ruleset_file
-from ._model import Component, FactDecl, Rule, Ruleset, RulesetFile
+from ._model import Component, Constraint, FactDecl, Rule, Ruleset, RulesetFile
 from ._params import Resolver, merge_parameters
 
 
@@ -351,6 +351,22 @@ def _overlaps(files: list[RulesetFile]) -> list[Diagnostic]:
     return out
 
 
+def _fact_replacement(old: FactDecl, new: FactDecl) -> Diagnostic | None:
+    """A local ruleset may restate an inherited fact (``replaces: true``), e.g. to presume it
+    otherwise; what cases write for it must stay the same: its type, values and multiplicity."""
+    if (old.type, old.values, old.multiple) == (new.type, new.values, new.multiple):
+        return None
+    return Diagnostic(
+        "RC144",
+        new.src,
+        f"替换继承的事实 {new.id!r} 时不能改变其类型、取值或是否多选（继承自 {old.src}）",
+        f"replacing the inherited fact {new.id!r} cannot change its type, values or "
+        f"multiplicity (inherited from {old.src})",
+        "只改 label、question、looks、presume；要新的取值请声明新事实 change only label, "
+        "question, looks or presume; declare a new fact for new values",
+    )
+
+
 def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
     """Merge a base-first chain of files into one effective ruleset."""
     diags: list[Diagnostic] = []
@@ -359,9 +375,40 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
         name: {} for name in ("documents", "facts", "looks", "distinctions", "outcomes", "effects")
     }
     rules: dict[str, Rule] = {}
+    constraints: dict[str, Constraint] = {}
     for f in chain:
+        for c in f.constraints:
+            if c.id in constraints:
+                diags.append(
+                    Diagnostic(
+                        "RC101",
+                        c.src,
+                        f"constraints 中的 id {c.id!r} 已在 {constraints[c.id].src} 声明",
+                        f"constraints id {c.id!r} is already declared at {constraints[c.id].src}",
+                        "换一个 id use another id",
+                    )
+                )
+            constraints.setdefault(c.id, c)
         for name, table in tables.items():
             for item in getattr(f, name):
+                if name == "facts" and item.id in table and item.replaces:
+                    problem = _fact_replacement(table[item.id], item)  # type: ignore[arg-type]
+                    if problem:
+                        diags.append(problem)
+                    else:
+                        table[item.id] = item
+                    continue
+                if name == "facts" and item.replaces:
+                    diags.append(
+                        Diagnostic(
+                            "RC112",
+                            item.src,
+                            f"事实 {item.id!r} 写了 replaces: true，但没有可替换的继承事实",
+                            f"fact {item.id!r} says replaces: true but inherits no fact of that id",
+                            "删除 replaces remove `replaces`",
+                        )
+                    )
+                    continue
                 if item.id in table:
                     prev = table[item.id]
                     diags.append(
@@ -467,6 +514,7 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
             components=components,
             content_hash="sha256:" + digest,
             parameters=parameters,
+            constraints=constraints,
         ),
         diags,
     )
