@@ -47,6 +47,8 @@ def fresh_case_all_unknown(engine: rongcuo.Engine) -> str:
     facts = engine.ruleset("wanzhou", dt.date(2025, 9, 1)).facts
     lines = "".join(f"  {fid}: unknown\n" for fid in facts)
     return FRESH_CASE.replace("facts: {}\n", "facts:\n" + lines)
+
+
 CLI = [sys.executable, "-c", "from rongcuo.cli import main; main()"]
 
 

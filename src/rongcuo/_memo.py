@@ -119,7 +119,7 @@ class MissingLine(_Model):
     stated_unknown: bool = Field(description="the case file states it as not yet established")
     weight: str = Field(
         description="查明即可作出认定 / 影响认定结论 / 需与其他事实一并查明 / "
-        "不影响认定结论，宜一并查明"
+        "单独查明不改变认定结论，宜一并查明"
     )
     looks: str = Field(description="相关的六看，顿号分隔")
     rules: list[Finding] = Field(description="the undecided rules that read this fact")
@@ -469,7 +469,8 @@ def missing_weight(m: MissingFact) -> str:
         return "影响认定结论"
     if m.jointly:
         return "需与其他事实一并查明"
-    return "不影响认定结论，宜一并查明"
+    # not examined together with the others (too many missing): alone it changes nothing
+    return "单独查明不改变认定结论，宜一并查明"
 
 
 def _other_values(p: PresumedFact, outcome: str) -> dict[str, list[str]]:
