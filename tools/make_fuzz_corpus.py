@@ -695,7 +695,7 @@ def rulesets_numbers(c: Corpus) -> None:
 RULE0_WHEN = """    when:
       all:
         - {fact: in_reform_or_pilot, eq: true}
-        - {fact: work_area, eq: reform_pilot}
+        - {fact: work_area, contains: reform_pilot}
 """
 
 
@@ -980,7 +980,7 @@ def rulesets_semantics(c: Corpus) -> None:
         (
             "enum-value",
             "an enum value off the list",
-            rule0_when({"fact": "work_area", "eq": "reform_pilots"}),
+            rule0_when({"fact": "work_area", "contains": "reform_pilots"}),
             True,
         ),
         (
@@ -1408,7 +1408,7 @@ CASE_FACTS: list[tuple[str, str, str, str]] = [
     ("enum", "motive", "publik", "an enum value off the list"),
     ("enum", "social_impact", "'none '", "an enum value with a trailing space"),
     ("enum", "motive", "1.0e+16", "an exponent-form number for an enum fact"),
-    ("enum", "work_area", "[reform_pilot]", "a list for an enum fact"),
+    ("enum", "motive", "[public]", "a list for a single-valued enum fact"),
     ("bool", "concealment", "'false'", "the text 'false' for a bool fact"),
     ("bool", "concealment", "0", "0 for a bool fact"),
     ("bool", "emergency", "1.0e-05", "an exponent-form number for a bool fact"),
