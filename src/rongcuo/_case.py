@@ -210,6 +210,14 @@ def parse_case(data: Any, source: CaseSource) -> Case:
         raise CaseError(errors) from None
 
 
+def describe_items(items: Any) -> str:
+    """What a list holds that is not text, as a message says it."""
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, str):
+            return describe(item)[0]
+    return "非文字的值"
+
+
 def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
     path: DocPath = tuple(err["loc"])
     kind = err["type"]
@@ -254,6 +262,15 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
             f"{where} 不能为空，也不能只有空格",
             f"{where} must not be empty or only spaces",
             f"写上内容 write something: {path[-1]}: …",
+        )
+    if path[:1] == ("facts",) and len(path) >= 2 and isinstance(err.get("input"), list):
+        return Diagnostic(
+            "RC203",
+            source.at(path[:2]),
+            f"事实 {path[1]} 的列表只能列出取值（文字），实际列表中有{describe_items(err.get('input'))}",
+            f"a list for fact {path[1]} may only hold values (text)",
+            "列表只用于可多选的事实，如 work_area: [reform_pilot, administrative_service] "
+            "lists are for multiple facts only",
         )
     if path[:1] == ("facts",) and len(path) >= 2:
         return Diagnostic(
@@ -443,8 +460,8 @@ def _coerce_set(
     """The value of an enum fact declared ``multiple``: one value or a list of them, as a set."""
     if not decl.multiple:
         return None, (
-            "只能有一个值，不能写列表",
-            "takes one value, not a list",
+            "只能有一个值",
+            "takes one value",
             "只有声明 multiple: true 的事实可以写多个值 only facts declared multiple: true "
             "take a list",
             "RC212",
@@ -452,8 +469,8 @@ def _coerce_set(
     items = value if isinstance(value, list) else [value]
     if not items:
         return None, (
-            "的取值列表不能为空",
-            "needs at least one value in its list",
+            "至少要有一个值",
+            "needs at least one value",
             "不知道就写 unknown write unknown when it is not established",
             "RC212",
         )

@@ -601,7 +601,7 @@ class Decider:
         the outcome ("如存在，结论将为……")."""
         if not presumed:
             return ""
-        listed = "、".join(f"{p.label}（{p.display}）" for p in presumed)
+        listed = "；".join(f"{p.label}：{p.display}" for p in presumed)
         text = f"案件材料未载明、按推定认定的事实：{listed}"
         changers = [p for p in presumed if p.changes_outcome]
         if not changers:
@@ -645,7 +645,9 @@ def _same_value(a: object, b: object) -> bool:
 def _if_instead(decl: FactDecl, effect: ValueEffect) -> str:
     """ "如存在" / "如不存在" for a presumed bool, "如为「……」" for another value."""
     if decl.type == "bool" and isinstance(effect.value, bool):
-        return "如存在" if effect.value else "如不存在"
+        # a ground or finding presumed absent: "if it exists"; one presumed to hold (from what
+        # is stated, or as cooperation is): "if it is otherwise"
+        return "如存在" if effect.value else "如与此相反"
     return f"如为「{effect.display}」"
 
 
