@@ -111,7 +111,7 @@ rules:
     when:
       all:
         - {fact: in_reform_or_pilot, eq: true}
-        - {fact: work_area, eq: administrative_service}
+        - {fact: work_area, contains: administrative_service}
     cite: {doc: doc, clause: 第五条, text: 原文}
 """
 
