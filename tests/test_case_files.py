@@ -112,6 +112,7 @@ def test_case_schema_lists_the_contract() -> None:
         "evidence",
         "procedure",
         "corrections",
+        "conduct_until",
     }
 
 

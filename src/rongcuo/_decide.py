@@ -531,22 +531,21 @@ class Decider:
         return situations or [r for r in held if r.kind == "mitigating"]
 
     def _basis_facts(self, rule: Rule, values: dict[str, bool], uses: dict[str, FactUse]) -> str:
-        """The known facts a rule rests on (directly or through the rules it reads), as
-        ``label：value`` with presumed ones marked."""
+        """The stated facts a rule rests on (directly or through the rules it reads), as
+        ``label：value``; the presumed ones, marked, when it reads no stated fact."""
         behind = upstream_rules((rule.id,), self.program.reads)
         seen: dict[str, None] = {}
         for r in self.program.order:
             if r.id in behind:
                 for fid in self._fact_ids[r.id]:
                     seen.setdefault(fid, None)
-        shown = []
-        for fid in seen:
-            use = uses[fid]
-            if use.value is None:
-                continue
-            mark = "（推定）" if use.presumed else ""
-            shown.append(f"{use.label}：{use.display}{mark}")
-        return "，".join(shown)
+        # What the file states is what established it; presumed values (a dissent presumed
+        # absent beside a determined major loss) are named only when nothing stated is read.
+        known = [uses[f] for f in seen if uses[f].value is not None]
+        stated = [u for u in known if not u.presumed]
+        return "，".join(
+            f"{u.label}：{u.display}{'（推定）' if u.presumed else ''}" for u in stated or known
+        )
 
     # --- presumptions --------------------------------------------------------------------
 
