@@ -114,8 +114,15 @@ CLEARED: dict[str, Any] = {
 CASES: dict[str, dict[str, Any]] = {
     # tolerate → mitigate: the emergency situation no longer holds, art. 18 decides
     "a-emergency": {"emergency": True},
-    # mitigate both ways, on other grounds: order_mitigate → order_art18
-    "b-emergency-partial": {"emergency": True, "loss_yuan": 100000, "loss_recovered_ratio": 0.5},
+    # mitigate both ways, on other grounds: order_mitigate → order_art18 (the cadre's own
+    # loss, half recovered: stated, since a loss has no presumed cause and an external one
+    # with remedy would tolerate)
+    "b-emergency-partial": {
+        "emergency": True,
+        "loss_yuan": 100000,
+        "loss_recovered_ratio": 0.5,
+        "loss_cause": "self",
+    },
     # tolerate both ways; only the pilot situation's clause changed: the memo cites another
     # clause for the situation it rests on, a change of grounds
     "c-pilot": {"in_reform_or_pilot": True},
@@ -683,12 +690,24 @@ def test_claimed_situation_that_stops_holding_is_a_changed_reason(tmp_path: Path
     )
 
 
+def _legacy_unknown(tmp_path: Path, name: str) -> Path:
+    """A copy of an example case stating legacy_problem unknown (the example leaves it out, and
+    left out it is presumed from the work area, so the situation would not be open)."""
+    source = ROOT / "examples" / name
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    assert "legacy_problem" not in data["facts"]
+    data["facts"]["legacy_problem"] = "unknown"
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def test_open_situation_that_is_settled_is_a_changed_reason(tmp_path: Path) -> None:
-    # wz-04 does not say whether it was a legacy problem: the situation was open (the
-    # not_tolerate memo names it among those it could not decide); its 900,000 yuan loss now
-    # rules it out.
+    # wz-04 with whether it was a legacy problem stated as not yet known (left out, it would be
+    # presumed from the work area): the situation was open (the not_tolerate memo names it
+    # among those it could not decide); its 150,000 yuan loss now rules it out.
     copy = _wanzhou_copy(tmp_path, LEGACY_OLD, LEGACY_NEW)
-    wz04 = ROOT / "examples" / "wz-04-private-gain-not-tolerate.yaml"
+    wz04 = _legacy_unknown(tmp_path, "wz-04-private-gain-not-tolerate.yaml")
     (case,) = diff([ROOT / "rulesets"], [copy], "wanzhou", [wz04], backend="reference").cases
     assert case.before.outcome == case.after.outcome == "not_tolerate"
     assert case.status == "grounds_changed"
@@ -699,10 +718,16 @@ def test_open_situation_that_is_settled_is_a_changed_reason(tmp_path: Path) -> N
 
 
 def test_open_situation_with_a_new_condition_still_open_is_unchanged(tmp_path: Path) -> None:
-    # wz-01: the situation stays open; what is still to find is no finding of the memo.
+    # wz-01 with legacy_problem stated unknown: the situation stays open (no loss, so the new
+    # condition holds); what is still to find is no finding of the memo.
     copy = _wanzhou_copy(tmp_path, LEGACY_OLD, LEGACY_NEW)
-    wz01 = ROOT / "examples" / "wz-01-pilot-tolerate.yaml"
+    wz01 = _legacy_unknown(tmp_path, "wz-01-pilot-tolerate.yaml")
     (case,) = diff([ROOT / "rulesets"], [copy], "wanzhou", [wz01], backend="reference").cases
+    for folder in (ROOT / "rulesets", copy):
+        with rongcuo.Engine([folder], backend="reference") as engine:
+            decision = engine.evaluate(wz01, ruleset="wanzhou")
+        (legacy,) = [s for s in decision.situations if s.id == "legacy_problem_resolution"]
+        assert legacy.value == "unknown"
     assert (case.status, case.rules, case.reasons) == ("unchanged", [], [])
 
 
@@ -821,10 +846,9 @@ def test_missing_fact_that_decides_otherwise_is_a_changed_reason(
         "    cite: {doc: doc, clause: 第九条, text: 应急处置中造成损失的}\n"
     )
     write_ruleset("local", "1", head)
-    facts = {k: v for k, v in CLEARED.items() if k != "emergency"}
-    facts.update(loss_yuan=1000, loss_recovered_ratio=1)
+    # stated unknown: left out, emergency would be read from the (unstated) work area
+    facts = {**CLEARED, "emergency": "unknown", "loss_yuan": 1000, "loss_recovered_ratio": 1}
     path = write_case(tmp_path, "g-open", facts)
-    path.write_text(path.read_text(encoding="utf-8").replace("  emergency: false\n", ""), "utf-8")
     report = diff(
         [base / "rulesets"], [tmp_path / "rulesets"], "local", [path], backend="reference"
     )
