@@ -68,10 +68,11 @@ class CaseFacts:
         """The facts that differ from the reading once ``assign`` is stated as well (``None``:
         no longer presumed), the flags of the new case, and the flags that changed."""
         base = self.reading
-        if not any(self.presumer.dependents[f] for f in assign) and not any(
-            f in base.presumed for f in assign
-        ):
-            return dict(assign), base.flags, frozenset()
+        if not any(self.presumer.dependents[f] for f in assign):
+            # No presumption reads these facts: stating them changes only themselves, and the
+            # flag of any that was presumed (it is stated now).
+            dropped = frozenset(presumed_flag(f) for f in assign if f in base.presumed) & base.flags
+            return dict(assign), base.flags - dropped, dropped
         new = self.presumer.read(
             {**self.stated, **assign}, self.unknown - assign.keys(), self.claims, self.must_state
         )
