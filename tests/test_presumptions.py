@@ -327,3 +327,33 @@ def test_every_corpus_file_declares_its_outcome() -> None:
         "insufficient_facts",
         "refer",
     }
+
+
+EVERY_CASE = sorted((ROOT / "examples").glob("*.yaml")) + CORPUS
+
+
+def test_a_look_lists_only_the_rules_that_gave_it_its_finding(eng: rongcuo.Engine) -> None:
+    """Over every bundled case: an unfavourable look lists only unfavourable rules that hold, a
+    favourable one only favourable rules that hold, an open one only the rules still unknown
+    that could decide it, a neutral one none (never a favourable reason under "不利")."""
+    seen: set[str] = set()
+    for path in EVERY_CASE:
+        rid = ruleset_of(path)
+        d = eng.evaluate(path, ruleset=rid)
+        rules = eng.ruleset(rid, dt_of(d)).rules
+        for look in d.looks:
+            seen.add(look.finding)
+            if look.finding == "neutral":
+                assert look.rules == (), (path.name, look.id)
+                continue
+            assert look.rules, (path.name, look.id)
+            for r in look.rules:
+                if look.finding == "unknown":
+                    assert r.value == "unknown", (path.name, look.id, r.id)
+                else:
+                    assert (r.value, rules[r.id].finding) == ("true", look.finding), (
+                        path.name,
+                        look.id,
+                        r.id,
+                    )
+    assert seen == {"favourable", "unfavourable", "neutral", "unknown"}
