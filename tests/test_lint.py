@@ -519,3 +519,38 @@ def test_ranges_of_numbers_and_dates_are_described_between_constants() -> None:
     days: list[FactValue] = [day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)]
     assert describe("d", days, [day], frozenset({0, 1})) == "d ≤ 2020-01-01"
     assert describe("d", days, [day], frozenset({2})) == "d > 2020-01-01"
+
+
+MULTIPLE = """
+rules:
+  - id: two_areas
+    kind: situation
+    label: 试点且放管服
+    when:
+      all:
+        - {fact: work_area, contains: reform_pilot}
+        - {fact: work_area, contains: administrative_service}
+    cite: {doc: doc, clause: 第一条, text: 原文}
+  - id: service
+    kind: situation
+    label: 放管服
+    when: {fact: work_area, contains: administrative_service}
+    cite: {doc: doc, clause: 第二条, text: 原文}
+"""
+
+
+def test_a_multiple_fact_is_a_set_and_is_shown_as_a_case_writes_it(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    write_ruleset("local", "1", HEAD + MULTIPLE)
+    diags = lint(tmp_path)
+    # both keys at once is a set work_area can hold: two_areas can hold (no RC502), inside service
+    assert local(diags, "RC502") == []
+    (subsumed,) = local(diags, "RC501")
+    assert subsumed.message_en.startswith("situation two_areas is subsumed by service:")
+    gaps = local(diags, "RC504")
+    assert gaps and all("frozenset" not in d.message_en + d.hint for d in gaps)
+    assert "when work_area 不含 contains none of administrative_service, " in gaps[0].message_en
+    # the example is a case file's facts: work_area a YAML list, never an empty one (RC212)
+    assert "facts: {work_area: [reform_pilot], " in gaps[0].hint
+    assert not any("work_area: []" in d.hint for d in gaps)

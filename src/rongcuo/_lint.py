@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from ._errors import Diagnostic, Location, sort_diagnostics
 from ._lint_cubes import Cube
 from ._lint_search import Goal, _GapSearch, _Space
-from ._lint_text import _describe_range, _show, _yaml_flow
+from ._lint_text import _describe_range, _describe_sets, _show, _yaml_flow
 from ._logic import fact_dependencies
 from ._model import Rule, RuleRef, Ruleset, walk
 
@@ -393,6 +393,11 @@ class _Linter:
         decl = self.rs.facts[var]
         if decl.type in ("number", "date"):
             return _describe_range(var, values, self.space.consts[var], allowed)
+        if decl.multiple:
+            keys = [k for k, _ in decl.values]
+            described = _describe_sets(var, keys, values, allowed)
+            if described is not None:
+                return described
         inside = [_show(values[i]) for i in sorted(allowed)]
         outside = [_show(v) for i, v in enumerate(values) if i not in allowed]
         if len(inside) == 1:

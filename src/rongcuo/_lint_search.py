@@ -113,8 +113,11 @@ class _Space:
                     claimed.add(node.situation)
                 elif isinstance(node, Presumed):
                     claimed.add(presumed_flag(node.fact))  # always known, like a claim
+        # a case cannot state an empty set (RC212; left out, the fact is unknown), so no
+        # combination of facts lint reports may hold one
         self.domains: dict[str, list[FactValue]] = {
-            fid: representative_values(decl, self.consts[fid]) for fid, decl in rs.facts.items()
+            fid: [v for v in representative_values(decl, self.consts[fid]) if v != frozenset()]
+            for fid, decl in rs.facts.items()
         }
         for sid in sorted(claimed):
             self.domains[CLAIM + sid] = [True, False]

@@ -1,8 +1,9 @@
 """How ``rongcuo lint`` shows fact values in its messages.
 
 A value as text (:func:`_show`), an example case as a one-line YAML ``facts`` mapping
-(:func:`_yaml_flow`), and the values of a number or date fact a gap pattern allows as ranges
-between the constants the ruleset compares it with (:func:`_describe_range`).
+(:func:`_yaml_flow`), the values of a number or date fact a gap pattern allows as ranges
+between the constants the ruleset compares it with (:func:`_describe_range`), and the sets of a
+multiple enum fact it allows as what they contain (:func:`_describe_sets`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from ._model import FactValue
 
 
 def _show(value: FactValue) -> str:
+    if isinstance(value, frozenset):  # a multiple enum fact: as a case file writes it
+        return "[" + ", ".join(sorted(value)) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -88,3 +91,25 @@ def _order(value: FactValue) -> float:
         return float(value.toordinal())
     assert not isinstance(value, frozenset)  # order tests are on numbers and dates only
     return float(value)
+
+
+def _describe_sets(
+    var: str, keys: list[str], values: list[FactValue], allowed: frozenset[int]
+) -> str | None:
+    """The sets of a multiple enum fact a pattern allows, as the keys they all contain and those
+    none contains, when that says exactly which of ``values`` are allowed; else ``None``."""
+    sets = [v for v in values if isinstance(v, frozenset)]
+    inside = [sets[i] for i in sorted(allowed)]
+    has = [k for k in keys if all(k in v for v in inside)]
+    lacks = [k for k in keys if not any(k in v for v in inside)]
+    if not has and not lacks:
+        return None
+    exact = {i for i, v in enumerate(sets) if set(has) <= v and not v & set(lacks)}
+    if exact != set(allowed):
+        return None
+    parts = []
+    if has:
+        parts.append(f"{var} 含 contains {', '.join(has)}")
+    if lacks:
+        parts.append(f"{var} 不含 contains none of {', '.join(lacks)}")
+    return " 且 and ".join(parts)
