@@ -481,7 +481,8 @@ def test_cli_lint_exit_codes_and_formats(tmp_path: Path, write_ruleset: WriteRul
     code, out = run("lint", folder, "--format", "json")
     assert code == 0
     rows = json.loads(out)
-    assert {r["code"] for r in rows} == {"RC503", "RC504", "RC505"}  # national: work_area…
+    # RC505: national's public_interest_served
+    assert {r["code"] for r in rows} == {"RC503", "RC504", "RC505"}
     assert rows[0]["severity"] == "warning"
     (tmp_path / "rulesets" / "local" / "1.yaml").write_text(
         "id: local\ntitle: x\nversion: '1'\neffective_from: 2020-01-01\nextends: national\n"
@@ -554,3 +555,20 @@ def test_a_multiple_fact_is_a_set_and_is_shown_as_a_case_writes_it(
     # the example is a case file's facts: work_area a YAML list, never an empty one (RC212)
     assert "facts: {work_area: [reform_pilot], " in gaps[0].hint
     assert not any("work_area: []" in d.hint for d in gaps)
+
+
+def test_a_fact_read_only_by_a_presumption_is_read(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    # emergency is presumed from unused: unused decides cases through it (as national's
+    # work_area does through in_reform_or_pilot, emergency and legacy_problem)
+    old = "  - {id: emergency, type: bool, label: 紧急}\n"
+    new = (
+        "  - {id: emergency, type: bool, label: 紧急,\n"
+        "     presume: [{when: {fact: unused, eq: true}, value: true, reason: 按紧急认定}]}\n"
+    )
+    assert STANDALONE.count(old) == 1
+    write_ruleset("local", "1", STANDALONE.replace(old, new))
+    assert local(lint(tmp_path), "RC505") == []
+    national = [d.message_en for d in rongcuo.Engine(backend="reference").lint("national")]
+    assert "fact work_area is declared but no rule reads it" not in national

@@ -415,6 +415,11 @@ class _Linter:
         for rule in self.rs.rules.values():
             if rule.when is not None:
                 read.update(fact_dependencies(rule.when))
+        # a fact other facts are presumed from (national's work_area) decides through them
+        for decl in self.rs.facts.values():
+            for presumption in decl.presume:
+                if presumption.when is not None:
+                    read.update(fact_dependencies(presumption.when))
         for fact in self.rs.facts.values():
             if fact.id not in read:
                 self.warn(
