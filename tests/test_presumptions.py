@@ -357,3 +357,24 @@ def test_a_look_lists_only_the_rules_that_gave_it_its_finding(eng: rongcuo.Engin
                         r.id,
                     )
     assert seen == {"favourable", "unfavourable", "neutral", "unknown"}
+
+
+def test_a_condition_on_several_values_of_a_set_can_hold(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    # two values in, two out: a set no fixed sample holds, which check must not call
+    # contradictory (RC109)
+    cond = (
+        "{all: [{fact: work_area, contains: reform_pilot}, "
+        "{fact: work_area, contains: administrative_service}, "
+        "{not: {fact: work_area, contains: investment_project}}, "
+        "{not: {fact: work_area, contains: emergency_response}}]}"
+    )
+    write_ruleset("local", "1", LOCAL_HEAD + RULE.format(cond=cond))
+    assert rongcuo.check("local", paths=[tmp_path / "rulesets"]) == []
+    contradictory = cond.replace(
+        "{not: {fact: work_area, contains: investment_project}}",
+        "{not: {fact: work_area, contains: reform_pilot}}",
+    )
+    write_ruleset("local", "1", LOCAL_HEAD + RULE.format(cond=contradictory))
+    assert [d.code for d in rongcuo.check("local", paths=[tmp_path / "rulesets"])] == ["RC109"]

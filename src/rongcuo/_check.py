@@ -616,6 +616,19 @@ def _samples(decl: FactDecl, lits: list[_Lit]) -> list[FactValue | None]:
         if isinstance(lit.node, Compare):
             v = lit.node.value
             consts.extend(v if isinstance(v, tuple) else (v,))
+    if decl.multiple:
+        # a set: only contains tests read it, so the set of the keys the positive ones ask
+        # for, and the set of every key the negative ones do not exclude, decide a conjunction
+        wanted = {
+            str(lit.node.value) for lit in lits if isinstance(lit.node, Compare) and lit.positive
+        }
+        barred = {
+            str(lit.node.value)
+            for lit in lits
+            if isinstance(lit.node, Compare) and not lit.positive
+        }
+        tailored: list[FactValue] = [frozenset(wanted), frozenset(decl.keys - barred)]
+        return [None, *tailored, *representative_values(decl, consts)]
     return [None, *representative_values(decl, consts)]
 
 

@@ -157,7 +157,9 @@ class MissingFacts:
             seen.add(rid)
             for fid in self._fact_ids[rid]:
                 if fid not in facts:
-                    readers.setdefault(fid, []).append(rid)
+                    # a fact presumed from others still unknown: ask for those (§6.2, §6.5)
+                    for asked in case.reading.pending.get(fid) or (fid,):
+                        readers.setdefault(asked, []).append(rid)
             pending.extend(d for d in self._rule_deps[rid] if values.get(d) is None)
         if not readers:
             return [], None

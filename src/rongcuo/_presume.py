@@ -20,7 +20,7 @@ fact must be stated). This module applies those declarations; the policy is all 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._logic import eval_cond, fact_dependencies
 from ._model import FactValue, Known, Presumed, Ruleset, presumed_flag, walk
@@ -33,6 +33,9 @@ class Reading:
     facts: dict[str, FactValue]  # stated, then presumed
     flags: frozenset[str]  # the claims, and the flag of each presumed fact a rule asks about
     presumed: dict[str, int]  # presumed fact -> index of the entry of its declaration applied
+    #: facts whose presumption waits on facts still unknown (a ``when`` that is unknown), with
+    #: those facts: ask for them, not for the fact they would settle
+    pending: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 class Presumer:
@@ -93,6 +96,7 @@ class Presumer:
         claimed = self.must_state(claims) if must_state is None else must_state
         facts = dict(stated)
         presumed: dict[str, int] = {}
+        pending: dict[str, frozenset[str]] = {}
         for decl in self.plain:
             fid = decl.id
             if fid not in facts and fid not in unknown and fid not in claimed:
@@ -111,10 +115,19 @@ class Presumer:
                 else:
                     holds = eval_cond(entry.when, context, frozenset(), {}, {})
                 if holds is None:
-                    break  # which entry applies cannot be told yet: the fact stays unknown
+                    # which entry applies cannot be told yet: the fact stays unknown, waiting
+                    # on the facts the condition reads that are unknown
+                    # (and on the fact itself, when no entry applies in the end: it may have to be
+                    # stated after all)
+                    assert entry.when is not None
+                    waits = {f for f in fact_dependencies(entry.when) if f not in context}
+                    if decl.presume[-1].when is not None:
+                        waits.add(fid)
+                    pending[fid] = frozenset(waits)
+                    break
                 if holds:
                     facts[fid] = entry.value
                     presumed[fid] = i
                     break
         flags = claims | {presumed_flag(f) for f in presumed if f in self.flagged}
-        return Reading(facts, flags, presumed)
+        return Reading(facts, flags, presumed, pending)
