@@ -434,15 +434,7 @@ def _coerce(
     if ftype == "enum":
         if isinstance(value, str) and value in decl.keys:
             return value, None
-        allowed = dict(decl.values)
-        options = ", ".join(f"{k}（{v}）" for k, v in decl.values)
-        hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
-        return None, (
-            f"应为以下之一：{options}",
-            f"must be one of {', '.join(allowed)}",
-            hint,
-            "RC204" if isinstance(value, str) else "RC203",
-        )
+        return None, _not_a_value(value, decl, "应为以下之一", "must be one of")
     if ftype == "date":
         day, with_time = parse_day(value)
         if day is not None:
@@ -474,15 +466,16 @@ def _coerce_set(
             "不知道就写 unknown write unknown when it is not established",
             "RC212",
         )
+    for item in items:
+        if not isinstance(item, str) or item not in decl.keys:
+            return None, _not_a_value(item, decl, "的每一项应为以下之一", "must list values among")
+    return frozenset(str(item) for item in items), None
+
+
+def _not_a_value(value: object, decl: Any, zh: str, en: str) -> tuple[str, str, str, str]:
+    """What is wrong with a value that is not one of an enum fact's: (zh, en, hint, code)."""
     allowed = dict(decl.values)
     options = ", ".join(f"{k}（{v}）" for k, v in decl.values)
-    for item in items:
-        if not isinstance(item, str) or item not in allowed:
-            hint = did_you_mean(item, allowed) if isinstance(item, str) else ""
-            return None, (
-                f"的每一项应为以下之一：{options}",
-                f"must list values among {', '.join(allowed)}",
-                hint,
-                "RC204" if isinstance(item, str) else "RC203",
-            )
-    return frozenset(str(item) for item in items), None
+    hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
+    code = "RC204" if isinstance(value, str) else "RC203"
+    return f"{zh}：{options}", f"{en} {', '.join(allowed)}", hint, code

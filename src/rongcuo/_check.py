@@ -137,21 +137,26 @@ class _Checker:
                         "删除 stated，或为该事实声明 presume remove it, or declare a presumption",
                     )
 
+    def declared(self, node: Compare | Known | Presumed) -> bool:
+        """RC102 unless the fact ``node`` reads is declared."""
+        if node.fact in self.rs.facts:
+            return True
+        self.error(
+            "RC102",
+            node.src,
+            f"事实 {node.fact!r} 未声明",
+            f"fact {node.fact!r} is not declared",
+            did_you_mean(node.fact, self.rs.facts),
+        )
+        return False
+
     def fact_condition(self, cond: Cond, zh: str, en: str) -> None:
         """A condition on facts alone (a presumption's, a constraint's): declared facts and
         fitting comparisons; no rules, claims or presumption marks (RC141)."""
         rs = self.rs
         for node in walk(cond):
             if isinstance(node, Compare | Known):
-                if node.fact not in rs.facts:
-                    self.error(
-                        "RC102",
-                        node.src,
-                        f"事实 {node.fact!r} 未声明",
-                        f"fact {node.fact!r} is not declared",
-                        did_you_mean(node.fact, rs.facts),
-                    )
-                elif isinstance(node, Compare):
+                if self.declared(node) and isinstance(node, Compare):
                     self.comparison(node, rs.facts[node.fact])
             elif not isinstance(node, AllOf | AnyOf | Not):
                 self.error(
@@ -289,18 +294,10 @@ class _Checker:
     def node(self, rule: Rule, node: Cond) -> bool:
         rs = self.rs
         if isinstance(node, Compare | Known | Presumed):
-            fact = rs.facts.get(node.fact)
-            if fact is None:
-                self.error(
-                    "RC102",
-                    node.src,
-                    f"事实 {node.fact!r} 未声明",
-                    f"fact {node.fact!r} is not declared",
-                    did_you_mean(node.fact, rs.facts),
-                )
+            if not self.declared(node):
                 return False
             if isinstance(node, Compare):
-                return self.comparison(node, fact)
+                return self.comparison(node, rs.facts[node.fact])
             return True
         if isinstance(node, RuleRef):
             target = rs.rules.get(node.rule)

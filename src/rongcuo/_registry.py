@@ -24,7 +24,7 @@ from pathlib import Path
 from ._check import check_ruleset
 from ._errors import Diagnostic, Location, RulesetError, RulesetNotFound, did_you_mean
 from ._load import load_ruleset_file
-from ._model import Component, Constraint, FactDecl, Rule, Ruleset, RulesetFile
+from ._model import Component, FactDecl, Rule, Ruleset, RulesetFile
 from ._params import Resolver, merge_parameters
 
 
@@ -372,23 +372,19 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     top = chain[-1]
     tables: dict[str, dict[str, object]] = {
-        name: {} for name in ("documents", "facts", "looks", "distinctions", "outcomes", "effects")
+        name: {}
+        for name in (
+            "documents",
+            "facts",
+            "looks",
+            "distinctions",
+            "outcomes",
+            "effects",
+            "constraints",
+        )
     }
     rules: dict[str, Rule] = {}
-    constraints: dict[str, Constraint] = {}
     for f in chain:
-        for c in f.constraints:
-            if c.id in constraints:
-                diags.append(
-                    Diagnostic(
-                        "RC101",
-                        c.src,
-                        f"constraints 中的 id {c.id!r} 已在 {constraints[c.id].src} 声明",
-                        f"constraints id {c.id!r} is already declared at {constraints[c.id].src}",
-                        "换一个 id use another id",
-                    )
-                )
-            constraints.setdefault(c.id, c)
         for name, table in tables.items():
             for item in getattr(f, name):
                 if name == "facts" and item.id in table and item.replaces:
@@ -514,7 +510,7 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
             components=components,
             content_hash="sha256:" + digest,
             parameters=parameters,
-            constraints=constraints,
+            constraints=tables["constraints"],  # type: ignore[arg-type]
         ),
         diags,
     )
