@@ -82,9 +82,9 @@ def test_adverse_finding_left_out_is_presumed_not_established(eng: rongcuo.Engin
     assert presumed["collusion"].reason == "案件材料未载明存在恶意串通，按不存在认定"
     assert presumed["collusion"].changes_outcome
     assert {e.value: e.outcome for e in presumed["collusion"].effects} == {True: "not_tolerate"}
-    assert "案件材料未载明存在恶意串通，按不存在认定；如存在，结论将为不予容错" in (
-        d.presumed_summary_zh
-    )
+    summary = d.presumed_summary_zh
+    assert "案件材料未载明存在恶意串通，按不存在认定；" in summary
+    assert "结论将为不予容错，依规依纪问责" in summary
     use = next(f for r in d.exclusions if r.id == "malicious_collusion" for f in r.facts)
     assert (use.id, use.value, use.presumed) == ("collusion", False, True)
 

@@ -123,13 +123,27 @@ def test_stating_a_presumed_fact_unknown_makes_it_missing_where_it_matters(
 
 def test_the_summary_names_each_reversal_that_changes_the_outcome(eng: rongcuo.Engine) -> None:
     d = eng.evaluate(short_case(PILOT), ruleset="wanzhou")
-    assert d.presumed_summary_zh.startswith("案件材料未载明、按推定认定的事实：")
+    summary = d.presumed_summary_zh
+    assert summary.startswith(f"案件材料未载明、按推定认定的事实{len(d.presumed)}项：")
+    assert "「恶意串通」" in summary and "按「否」认定" in summary
+    # the adverse findings presumed absent, by the outcome their reversal gives
+    assert "案件材料未载明存在恶意串通，按不存在认定；" in summary
+    assert "推定如与实际情况不符，结论将为不予容错，依规依纪问责" in summary
+    # one alone reads as the catalogue's example: its reason, then what its reversal gives
     assert (
-        "案件材料未载明存在恶意串通，按不存在认定；如存在，结论将为不予容错"
-        in d.presumed_summary_zh
+        "案件材料未载明在集体决策中提出反对意见，按未提出认定；如存在，结论将为予以容错免责"
+        not in (summary)
+    )  # tolerated already: a dissent would change nothing
+    dissent = eng.evaluate(
+        short_case(
+            {**PILOT, "loss_yuan": 50000, "loss_recovered_ratio": 0.2, "loss_cause": "self"}
+        ),
+        ruleset="wanzhou",
     )
-    # a reversal that changes nothing is not named as changing the outcome
-    assert "如存在，结论将为予以容错免责" not in d.presumed_summary_zh
+    assert dissent.outcome == "mitigate"
+    assert "案件材料未载明在集体决策中提出反对意见，按未提出认定；如存在，结论将为予以容错免责" in (
+        dissent.presumed_summary_zh
+    )
 
 
 def test_a_claimed_ground_makes_its_own_facts_findings_to_state(both: rongcuo.Engine) -> None:

@@ -372,7 +372,8 @@ def test_presumption_steps_pass_on_what_was_presumed_and_say_why_they_fail(
         '推定 "损失成因" 为 "无损失"',
         '推定 "损失成因" 不会改变结论',
         '推定 "恶意串通" 如为 "是"，结论将为 "不予容错"',
-        '推定说明包含 "案件材料未载明存在恶意串通，按不存在认定；如存在，结论将为不予容错"',
+        '推定说明包含 "案件材料未载明存在恶意串通，按不存在认定；"',
+        '推定说明包含 "推定如与实际情况不符，结论将为不予容错"',  # 14 of them: named once
         '没有推定 "动机"',
         '没有推定 "主动报告"',  # presumed, but no rule the decision order read asks it
     ):
@@ -385,7 +386,7 @@ def test_presumption_steps_pass_on_what_was_presumed_and_say_why_they_fail(
         '推定 "恶意串通" 如为 "否"，结论将为 "予以容错免责"': "「恶意串通」没有试过取值「否」",
         '推定 "动机" 为 "出于公心"': "认定没有推定「动机」；推定的事实有：主观过错形态（过失）",
         '没有推定 "恶意串通"': "认定推定了「恶意串通」为「否」：案件材料未载明存在恶意串通，按不存在认定",
-        '推定说明包含 "如存在，结论将为予以容错免责"': "推定说明是「案件材料未载明、按推定认定的事实：",
+        '推定说明包含 "如存在，结论将为予以容错免责"': "推定说明是「案件材料未载明、按推定认定的事实",
     }
     for text, message in failing.items():
         with pytest.raises(StepFailed, match=re.escape(message)):

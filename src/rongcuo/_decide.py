@@ -596,25 +596,44 @@ class Decider:
         return out
 
     def _presumed_summary(self, presumed: list[PresumedFact], outcome: str) -> str:
-        """One paragraph: the presumptions relied on, then each one whose reversal would change
-        the outcome ("如存在，结论将为……")."""
+        """One paragraph (catalogue §6.7): the facts presumed, grouped by the value they were
+        presumed to have; then, by the outcome a reversal would lead to, the presumptions whose
+        reversal would change it, each in the ruleset's words: "……，按未提出认定；如存在，结论
+        将为……", or, when many lead to one outcome, their reasons and that outcome once."""
         if not presumed:
             return ""
-        listed = "；".join(f"{p.label}：{p.display}" for p in presumed)
-        text = f"案件材料未载明、按推定认定的事实：{listed}"
-        changers = [p for p in presumed if p.changes_outcome]
-        if not changers:
-            return text + "；以上推定即使不成立，结论也不变。"
+        by_value: dict[str, list[str]] = {}
+        for p in presumed:
+            by_value.setdefault(p.display, []).append(f"「{p.label}」")
+        listed = "；".join(f"{''.join(labels)}按「{v}」认定" for v, labels in by_value.items())
+        text = f"案件材料未载明、按推定认定的事实{len(presumed)}项：{listed}"
+        groups: dict[str, list[tuple[PresumedFact, list[ValueEffect]]]] = {}
+        for p in presumed:
+            changing = [e for e in p.effects if e.outcome != outcome]
+            for label in dict.fromkeys(e.outcome_label for e in changing):
+                groups.setdefault(label, []).append(
+                    (p, [e for e in changing if e.outcome_label == label])
+                )
+        if not groups:
+            return text + "。以上推定即使不成立，结论也不变。"
         parts = []
-        for p in changers:
-            decl = self.rs.facts[p.id]
-            alts = "；".join(
-                f"{_if_instead(decl, e)}，结论将为{e.outcome_label}"
-                for e in p.effects
-                if e.outcome != outcome
+        for label, items in groups.items():
+            if len(items) < _GROUP_FROM:
+                for p, effects in items:
+                    decl = self.rs.facts[p.id]
+                    parts.append(
+                        f"{p.reason.rstrip('。')}；{_if_instead(decl, effects)}，结论将为{label}"
+                    )
+                continue
+            reasons = []
+            for p, effects in items:
+                values = "或".join(f"「{e.display}」" for e in effects)
+                bool_fact = self.rs.facts[p.id].type == "bool"
+                reasons.append(p.reason.rstrip("。") + ("" if bool_fact else f"（如为{values}）"))
+            parts.append(
+                f"{'；'.join(reasons)}——以上{len(items)}项推定如与实际情况不符，结论将为{label}"
             )
-            parts.append(f"{p.reason.rstrip('。')}；{alts}")
-        return text + "。其中，" + "；".join(parts) + "。"
+        return text + "。其中，" + "。".join(parts) + "。"
 
     def _cite_text(self, rule: Rule) -> str:
         assert rule.cite is not None
@@ -625,6 +644,8 @@ class Decider:
         return f"{title}{rule.cite.clause}"
 
 
+#: presumptions leading to one outcome from which the summary names the outcome once, after them
+_GROUP_FROM = 4
 _NAMED_KIND_ZH = {
     "exclusion": "所存在的不予容错情形",
     "situation": "所符合的容错情形",
@@ -641,13 +662,13 @@ def _same_value(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _if_instead(decl: FactDecl, effect: ValueEffect) -> str:
-    """ "如存在" / "如不存在" for a presumed bool, "如为「……」" for another value."""
-    if decl.type == "bool" and isinstance(effect.value, bool):
+def _if_instead(decl: FactDecl, effects: list[ValueEffect]) -> str:
+    """ "如存在" / "如与此相反" for a presumed bool, "如为「……」或「……」" for other values."""
+    if decl.type == "bool" and isinstance(effects[0].value, bool):
         # a ground or finding presumed absent: "if it exists"; one presumed to hold (from what
         # is stated, or as cooperation is): "if it is otherwise"
-        return "如存在" if effect.value else "如与此相反"
-    return f"如为「{effect.display}」"
+        return "如存在" if effects[0].value else "如与此相反"
+    return "如为" + "或".join(f"「{e.display}」" for e in effects)
 
 
 def _ranking_key(rule: Rule) -> str:
