@@ -392,3 +392,17 @@ def test_a_condition_on_several_values_of_a_set_can_hold(
     )
     write_ruleset("local", "1", LOCAL_HEAD + RULE.format(cond=contradictory))
     assert [d.code for d in rongcuo.check("local", paths=[tmp_path / "rulesets"])] == ["RC109"]
+
+
+def test_a_gate_counts_a_sets_value_attributes_against_the_engine_limit() -> None:
+    # durable gets a set as the fact's attribute and one per value it holds: the 254-property
+    # check must count them (work_area has 7 values)
+    import datetime as dt
+
+    from rongcuo._compile import compile_ruleset
+
+    with rongcuo.Engine(backend="reference") as e:
+        compiled = compile_ruleset(e.ruleset("wanzhou", dt.date(2024, 6, 1)))
+    reading = [g for g in compiled.gates if "work_area" in g.facts]
+    assert reading and all(g.members == 7 for g in reading)
+    assert all(g.members == 0 for g in compiled.gates if "work_area" not in g.facts)

@@ -488,14 +488,17 @@ class Gate:
     reads: tuple[str, ...]  # rules whose value its rules read (of lower strata)
     own: tuple[str, ...]  # its rules
     stratum: int = 0  # a stratum's rules may take several gates, asserted one after another
+    members: int = 0  # attributes for the values a ``multiple`` fact's set may hold
 
     @property
     def width(self) -> int:
         """Properties of this gate at most: a trial's gate may select each of its rules and
-        have each one's unknown rail evaluated."""
+        have each one's unknown rail evaluated; a set goes as one attribute per value it holds
+        beside the fact's own."""
         return (
             len(_GATE_KEYS)
             + len(self.facts)
+            + self.members
             + len(self.claims)
             + len(self.reads)
             + 2 * len(self.own)
@@ -599,6 +602,7 @@ def compile_ruleset(
                     reads=tuple(r for r in conds if r in read),
                     own=tuple(mine),
                     stratum=k,
+                    members=sum(len(rs.facts[f].values) for f in facts if rs.facts[f].multiple),
                 )
             )
     rules = [
