@@ -484,3 +484,19 @@ def test_the_cli_assesses_on_today_unless_as_of_is_given(monkeypatch: pytest.Mon
         "mitigate",
         False,
     )
+
+
+def test_a_memo_says_which_version_applies_and_why() -> None:
+    # the as_of version is lighter: the memo's facts section says so, in the reason's words
+    with rongcuo.Engine([VERSIONS], backend="reference") as engine:
+        memo = engine.memo(
+            CASES / "as-of-lighter.yaml", ruleset="wanzhou", format="md", as_of=AS_OF
+        )
+        text = memo.data.decode()
+        assert memo.decision.versions is not None
+        assert "适用的规则版本：" + memo.decision.versions.reason_zh in text
+        single = engine.memo(
+            CASES / "conduct-continued.yaml", ruleset="wanzhou", format="md", as_of=AS_OF
+        )
+    assert single.decision.versions is None
+    assert "适用的规则版本" not in single.data.decode()

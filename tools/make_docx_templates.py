@@ -40,7 +40,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 
-VERSION = "2026.2"
+VERSION = "2026.3"
 STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 OUT = Path(__file__).resolve().parent.parent / "src" / "rongcuo" / "templates"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -498,6 +498,9 @@ def basic(m: Memo, title: str) -> None:
     m.tag("{%p endif %}")
     m.tag("{%p if memo.presumed_paragraph %}")
     m.para("推定的事实：{{ memo.presumed_paragraph }}")
+    m.tag("{%p endif %}")
+    m.tag("{%p if memo.version_note %}")
+    m.para("适用的规则版本：{{ memo.version_note }}")
     m.tag("{%p endif %}")
 
 

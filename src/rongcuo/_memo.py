@@ -228,6 +228,11 @@ class MemoContext(_Model):
         description="one paragraph in plain Chinese: the presumptions relied on, first those "
         "that would change the outcome; empty when nothing is presumed"
     )
+    version_note: str = Field(
+        default="",
+        description="从旧兼从轻: which of the two versions the case was decided under applies, "
+        "and why (empty when one version decides)",
+    )
     missing: list[MissingLine] = Field(description="facts still to establish, in asking order")
     corrections: list[Correction]
     corrections_given: bool
@@ -409,6 +414,7 @@ def build_context(
         ],
         presumed=[_presumed_line(p, decision.outcome) for p in decision.presumed],
         presumed_paragraph=presumed_paragraph(decision.presumed, decision.outcome),
+        version_note=decision.versions.reason_zh if decision.versions else "",
         missing=[  # in the decision's order: the order an investigator should ask them
             MissingLine(
                 id=m.id,
