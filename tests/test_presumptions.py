@@ -406,3 +406,14 @@ def test_a_gate_counts_a_sets_value_attributes_against_the_engine_limit() -> Non
     reading = [g for g in compiled.gates if "work_area" in g.facts]
     assert reading and all(g.members == 7 for g in reading)
     assert all(g.members == 0 for g in compiled.gates if "work_area" not in g.facts)
+
+
+def test_a_missing_number_is_tried_by_the_regions_its_constants_carve_out(
+    eng: rongcuo.Engine,
+) -> None:
+    d = eng.evaluate(
+        ROOT / "examples" / "wz-14-recovery-unknown-insufficient.yaml", ruleset="wanzhou"
+    )
+    ratio = next(m for m in d.missing_facts if m.id == "loss_recovered_ratio")
+    assert [e.display for e in ratio.effects] == ["0", "0至0.5之间", "0.5", "0.5至1之间", "1"]
+    assert [e.value for e in ratio.effects][1] == 0.25  # the value tried stays in the data

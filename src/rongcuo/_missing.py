@@ -251,7 +251,7 @@ class MissingFacts:
         if found is None:
             found = self._effects[key] = _new_value_effect(
                 value=json_value(value),
-                display=decl.display(value),
+                display=self._region(decl, value),
                 outcome=outcome,
                 outcome_label=self._outcome_label(outcome),
             )
@@ -330,14 +330,38 @@ class MissingFacts:
             found = self._candidate_values[fid] = self._candidates_for(self.rs.facts[fid])
         return found
 
-    def _candidates_for(self, decl: FactDecl) -> list[FactValue]:
-        """Values of a missing fact that reach every region the ruleset's comparisons carve out."""
+    def _constants(self, decl: FactDecl) -> list[FactValue]:
+        """The values the ruleset's comparisons (rules and presumptions) compare a fact with."""
+        conds = [r.when for r in self.rs.rules.values() if r.when is not None]
+        conds += [p.when for f in self.rs.facts.values() for p in f.presume if p.when is not None]
         consts: list[FactValue] = []
-        for rule in self.rs.rules.values():
-            for node in walk(rule.when) if rule.when is not None else ():
+        for cond in conds:
+            for node in walk(cond):
                 if isinstance(node, Compare) and node.fact == decl.id:
                     consts.extend(node.value if isinstance(node.value, tuple) else (node.value,))
-        return representative_values(decl, consts)
+        return consts
+
+    def _candidates_for(self, decl: FactDecl) -> list[FactValue]:
+        """Values of a missing fact that reach every region the ruleset's comparisons carve out."""
+        return representative_values(decl, self._constants(decl))
+
+    def _region(self, decl: FactDecl, value: FactValue) -> str:
+        """A value as the region of the ruleset's constants (and the fact's bounds) it stands
+        for: a number tried between two of them is any number there ("0.5至1之间" rather than
+        "0.75", which no rule mentions); a constant, and a value of any other type, as itself."""
+        if decl.type != "number" or not isinstance(value, int | float) or isinstance(value, bool):
+            return decl.display(value)
+        bounds = {b for b in (decl.minimum, decl.maximum) if b is not None}
+        points = sorted(
+            {float(c) for c in self._constants(decl) if isinstance(c, int | float)} | bounds
+        )
+        if not points or float(value) in points:
+            return decl.display(value)
+        below = [p for p in points if p < value]
+        above = [p for p in points if p > value]
+        if below and above:
+            return f"{decl.display(below[-1])}至{decl.display(above[0])}之间"
+        return f"大于{decl.display(below[-1])}" if below else f"小于{decl.display(above[0])}"
 
 
 Trial = tuple[tuple[str, int], ...]  # (missing fact, index of its candidate value), sorted
