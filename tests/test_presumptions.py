@@ -417,3 +417,19 @@ def test_a_missing_number_is_tried_by_the_regions_its_constants_carve_out(
     ratio = next(m for m in d.missing_facts if m.id == "loss_recovered_ratio")
     assert [e.display for e in ratio.effects] == ["0", "0至0.5之间", "0.5", "0.5至1之间", "1"]
     assert [e.value for e in ratio.effects][1] == 0.25  # the value tried stays in the data
+
+
+def test_lint_asks_a_replaced_fact_to_say_why(tmp_path: Path, write_ruleset: WriteRuleset) -> None:
+    presume = "    presume: true\n    presume_reason: 本地办法规定风险评估须留档，按已开展认定"
+    bare = LOCAL_HEAD + LOCAL_FACT.format(presume=presume)
+    write_ruleset("local", "1", bare)
+    with rongcuo.Engine([tmp_path / "rulesets"], backend="reference") as e:
+        found = [(d.code, d.location.line) for d in e.lint("local") if d.code == "RC508"]
+    assert found == [("RC508", 10)]
+    explained = bare.replace(
+        "  - id: risk_assessed\n",
+        "  # 本地办法规定风险评估须留档备查，未载明未开展的按已开展认定\n  - id: risk_assessed\n",
+    )
+    write_ruleset("local", "1", explained)
+    with rongcuo.Engine([tmp_path / "rulesets"], backend="reference") as e:
+        assert "RC508" not in [d.code for d in e.lint("local")]

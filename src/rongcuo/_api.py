@@ -155,7 +155,7 @@ class Engine:
             return sort_diagnostics(self.library.check(ruleset_id))
 
     def lint(self, ruleset_id: str) -> list[Diagnostic]:
-        """Weaknesses of the logic of every version of a ruleset (warnings RC501–RC507), sorted;
+        """Weaknesses of the logic of every version of a ruleset (warnings RC501–RC508), sorted;
         each version is linted with each base it can meet, as ``check`` does. A ruleset with
         check errors is not linted: its check diagnostics are returned instead."""
         checked = self.check(ruleset_id)

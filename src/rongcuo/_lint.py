@@ -30,6 +30,7 @@ RC505  a declared fact that no rule reads (facts read only by look or distinctio
 RC506  a rule of any kind without a citation (``cite``).
 RC507  a declared fact without a ``question:``: when the fact is missing, the decision and the
        memo cannot tell the investigator what to ask to establish it.
+RC508  an inherited fact restated (``replaces: true``) with no comment just above it saying why.
 
 How each finding is searched for is described in :mod:`rongcuo._lint_search`, which holds the
 space of cases (:class:`_Space`), its questions and the gap search; the cubes that search reasons
@@ -66,7 +67,7 @@ KIND_ZH = {
 
 
 def lint(ruleset: Ruleset) -> list[Diagnostic]:
-    """Every weakness (RC501–RC507) of a ruleset that ``check`` finds clean, sorted."""
+    """Every weakness (RC501–RC508) of a ruleset that ``check`` finds clean, sorted."""
     return sort_diagnostics(_Linter(ruleset).run())
 
 
@@ -118,6 +119,7 @@ class _Linter:
         self.unread_facts()
         self.uncited_rules()
         self.unasked_facts()
+        self.unexplained_replacements()
         return self.diags
 
     def no_exclusion(self) -> Goal:
@@ -441,6 +443,21 @@ class _Linter:
                     f"{kind}规则 {rule.id} 没有引用条款（cite）",
                     f"{rule.kind} rule {rule.id} cites no clause (cite)",
                     "加上 add cite: {doc: …, clause: …, text: …}",
+                )
+
+    def unexplained_replacements(self) -> None:
+        # a local ruleset may presume an inherited fact otherwise, and must say why (catalogue
+        # §6): the reason is a comment above the declaration, which only the file shows
+        for fact in self.rs.facts.values():
+            if fact.replaces and not fact.commented:
+                self.warn(
+                    "RC508",
+                    fact.src,
+                    f"改写继承的事实 {fact.id}（{fact.label}）而没有在声明前用注释说明理由",
+                    f"the inherited fact {fact.id} is replaced without a comment above it saying "
+                    "why",
+                    "在声明前加一行注释，写明为什么改变它的推定或措辞 add a comment line above "
+                    "the declaration: why its presumption or wording changes here",
                 )
 
     def unasked_facts(self) -> None:

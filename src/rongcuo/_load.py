@@ -120,7 +120,9 @@ def load_ruleset_file(
         return None, diags
     r = Reader(loaded.positions)
     r.diags.extend(diags)
-    parsed = _RulesetParser(r).parse(loaded.data, hashlib.sha256(loaded.raw).hexdigest())
+    parser = _RulesetParser(r)
+    parser.lines = loaded.raw.decode("utf-8", errors="replace").splitlines()
+    parsed = parser.parse(loaded.data, hashlib.sha256(loaded.raw).hexdigest())
     if any(d.severity == "error" for d in r.diags):
         return None, r.diags
     return parsed, r.diags
@@ -129,6 +131,7 @@ def load_ruleset_file(
 class _RulesetParser:
     def __init__(self, reader: Reader) -> None:
         self.r = reader
+        self.lines: list[str] = []  # the file's text, to find the comment above a declaration
 
     def parse(self, data: Any, sha256: str) -> RulesetFile | None:
         r = self.r
@@ -319,8 +322,16 @@ class _RulesetParser:
             multiple=multiple,
             presume=self.presumption(m, path, multiple),
             replaces=r.boolean(m, "replaces", path, False),
+            commented=self.comment_above(r.loc(path).line),
             src=r.loc(path),
         )
+
+    def comment_above(self, line: int) -> bool:
+        """Whether the lines just above ``line`` (1-based; blank ones skipped) are a comment."""
+        i = line - 2
+        while 0 <= i < len(self.lines) and not self.lines[i].strip():
+            i -= 1
+        return 0 <= i < len(self.lines) and self.lines[i].lstrip().startswith("#")
 
     def presumption(
         self, m: dict[str, Any], path: DocPath, multiple: bool

@@ -204,6 +204,8 @@ class FactDecl:
     presume: tuple[Presumption, ...] = ()
     #: a local ruleset's declaration of an inherited fact, replacing it (same type and values)
     replaces: bool = False
+    #: a comment stands just above the declaration (lint asks a replacement to say why)
+    commented: bool = field(default=False, compare=False)
     src: Location = field(default=NOWHERE, compare=False)
     #: the enum values, to check a case's value against
     keys: frozenset[str] = field(init=False, repr=False, compare=False)
