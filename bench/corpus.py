@@ -3,8 +3,9 @@
 Every generated case starts from one of the bundled ``examples/`` (the ``wz-*`` files for
 ``wanzhou`` and ``national``, the ``my-*`` files for ``mianyang``) and varies it the way real files
 differ from one another: some facts take another value within their declared type and range,
-a fact the example leaves out is sometimes stated, a stated fact is sometimes left unknown, and a
-claimed situation is sometimes added or dropped. Values are drawn from each fact's declared
+a fact the example leaves out is sometimes stated, a stated fact is sometimes stated unknown (a
+fact left out is read as the ruleset presumes), and a claimed situation is sometimes added or
+dropped; a combination the ruleset's ``constraints`` forbid is drawn again. Values are drawn from each fact's declared
 domain: enum members, both booleans, numbers inside ``min``/``max`` (half of them the ruleset's
 own thresholds and the points next to them, half spread over the range), dates around the
 ruleset's constants.
@@ -23,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from rongcuo import Case, Engine
+from rongcuo import Case, CaseError, Engine
+from rongcuo._case import CaseSource, bind_facts
 from rongcuo._logic import representative_values
 from rongcuo._model import Compare, FactDecl, FactValue, Ruleset, walk
 
@@ -75,6 +77,8 @@ class _Domain:
         value = rnd.choice(self.points)
         if isinstance(value, dt.date):
             return value.isoformat()
+        if isinstance(value, frozenset):  # a multiple fact: a case file writes a list
+            return sorted(value) or [k for k, _ in d.values[:1]]
         return value
 
 
@@ -88,6 +92,20 @@ def generate(engine: Engine, ruleset: str, n: int, seed: int = 20241121) -> Corp
     resolved: dict[dt.date, Ruleset] = {}
     cases = []
     for i in range(n):
+        cases.append(_case(engine, ruleset, templates, resolved, rnd, i))
+    return Corpus(ruleset, tuple(cases))
+
+
+def _case(
+    engine: Engine,
+    ruleset: str,
+    templates: list[Any],
+    resolved: dict[dt.date, Ruleset],
+    rnd: random.Random,
+    i: int,
+) -> Case:
+    """One generated case; drawn again (up to 20 times) while its facts break a constraint."""
+    for _ in range(20):
         base = rnd.choice(templates)
         day = _date(base["incident_date"])
         rs = resolved.get(day)
@@ -105,7 +123,7 @@ def generate(engine: Engine, ruleset: str, n: int, seed: int = 20241121) -> Corp
         if rnd.random() < P_UNKNOWN_CASE:
             stated = [k for k, v in facts.items() if v is not None]
             for key in rnd.sample(stated, min(len(stated), rnd.randint(1, MAX_DROPPED))):
-                del facts[key]
+                facts[key] = None  # stated unknown: left out, it would be presumed
         claims = [c for c in base.get("claimed_situations") or () if c in situations]
         if rnd.random() < P_CLAIM:
             if claims and rnd.random() < 0.5:
@@ -120,8 +138,13 @@ def generate(engine: Engine, ruleset: str, n: int, seed: int = 20241121) -> Corp
             "claimed_situations": list(dict.fromkeys(claims)),
             "facts": facts,
         }
-        cases.append(Case.model_validate(data))
-    return Corpus(ruleset, tuple(cases))
+        case = Case.model_validate(data)
+        try:
+            bind_facts(case, rs, CaseSource(data["id"]))
+        except CaseError:
+            continue  # e.g. "no loss" drawn beside a loss: not a case anyone writes
+        return case
+    raise RuntimeError(f"no valid case drawn for {ruleset} #{i}")
 
 
 def _date(value: Any) -> dt.date:
