@@ -82,7 +82,7 @@ from ._model import (
     Presumed,
     RuleRef,
     Ruleset,
-    presumed_flag,
+    flag_key,
     walk,
 )
 
@@ -262,7 +262,7 @@ def positive(cond: Cond, rail: bool, members: dict[str, tuple[str, ...]]) -> _No
         expr = {"$ex" if present else "$nex": {fact_attr(cond.fact): 1}}
         return _Case(expr, repr(expr))
     if isinstance(cond, Claimed | Presumed):
-        expr = {claim_attr(_claim_key(cond)): rail}
+        expr = {claim_attr(flag_key(cond)): rail}
         return _Case(expr, repr(expr))
     if isinstance(cond, RuleRef):
         return _Atom(cond.rule, rail)
@@ -622,14 +622,10 @@ def compile_ruleset(
     )
 
 
-def _claim_key(node: Claimed | Presumed) -> str:
-    return node.situation if isinstance(node, Claimed) else presumed_flag(node.fact)
-
-
 def _claims(cond: Cond) -> set[str]:
     """The claims and presumed flags a condition reads: both are always known, and go to the
     engine as the case's claim attributes."""
-    return {_claim_key(n) for n in walk(cond) if isinstance(n, Claimed | Presumed)}
+    return {flag_key(n) for n in walk(cond) if isinstance(n, Claimed | Presumed)}
 
 
 def _strata(reads: dict[str, list[str]]) -> dict[str, int]:

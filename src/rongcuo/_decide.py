@@ -42,7 +42,7 @@ from ._logic import (
     truth_name,
     upstream_rules,
 )
-from ._missing import CaseFacts, MissingFacts
+from ._missing import CaseFacts, MissingFacts, same_value
 from ._model import FactDecl, Rule, Ruleset, json_value
 from ._presume import Presumer, Reading
 from ._walk import Walk, outcome_of, walk_outcomes
@@ -180,7 +180,6 @@ class Decider:
         self._missing = MissingFacts(
             program, self.reference, self._fact_ids, self._rule_deps, self._outcome_label
         )
-        self._outcome_rules = frozenset(r.id for step in program.steps for r in step)
 
     def decide(self, case: Case, facts: Facts, as_of: dt.date) -> Decision:
         """The Decision for ``case``, whose stated facts (checked by ``bind_facts``) are
@@ -567,11 +566,11 @@ class Decider:
             value = reading.facts[fid]
             effects = []
             for other in self._missing.candidates_of(fid):
-                if _same_value(other, value) or read.violates({fid: other}):
+                if same_value(other, value) or read.violates({fid: other}):
                     continue
                 change, flags, changed = read.change({fid: other})
                 after = self.reference.values_after(
-                    reading.facts, flags, values, change, self._outcome_rules, changed
+                    reading.facts, flags, values, change, self._missing.outcome_rules, changed
                 )
                 outcome = outcome_of(self.program, after)[0]
                 effects.append(
@@ -656,10 +655,6 @@ _NAMED_KIND_EN = {
     "situation": "Situations established",
     "mitigating": "Mitigating grounds established",
 }
-
-
-def _same_value(a: object, b: object) -> bool:
-    return type(a) is type(b) and a == b
 
 
 def _if_instead(decl: FactDecl, effects: list[ValueEffect]) -> str:

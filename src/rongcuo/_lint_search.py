@@ -68,7 +68,7 @@ from ._model import (
     Rule,
     RuleRef,
     Ruleset,
-    presumed_flag,
+    flag_key,
     walk,
 )
 from ._walk import walk_outcomes
@@ -109,10 +109,8 @@ class _Space:
                 if isinstance(node, Compare) and node.fact in self.consts:
                     value = node.value
                     self.consts[node.fact].extend(value if isinstance(value, tuple) else (value,))
-                elif isinstance(node, Claimed):
-                    claimed.add(node.situation)
-                elif isinstance(node, Presumed):
-                    claimed.add(presumed_flag(node.fact))  # always known, like a claim
+                elif isinstance(node, Claimed | Presumed):
+                    claimed.add(flag_key(node))  # always known: a variable of its own
         # a case cannot state an empty set (RC212; left out, the fact is unknown), so no
         # combination of facts lint reports may hold one
         self.domains: dict[str, list[FactValue]] = {
@@ -162,10 +160,8 @@ class _Space:
         node = lit.node
         if isinstance(node, Known):  # every fact is known
             return {} if node.known == lit.positive else None
-        if isinstance(node, Claimed):
-            return self.restrict(CLAIM + node.situation, [0 if lit.positive else 1])
-        if isinstance(node, Presumed):
-            return self.restrict(CLAIM + presumed_flag(node.fact), [0 if lit.positive else 1])
+        if isinstance(node, Claimed | Presumed):
+            return self.restrict(CLAIM + flag_key(node), [0 if lit.positive else 1])
         assert isinstance(node, Compare), node  # rule references were inlined
         values = self.domains[node.fact]
         return self.restrict(
@@ -227,11 +223,10 @@ class _Space:
             for rule in order:
                 assert rule.when is not None
                 reads.update(fact_dependencies(rule.when))
-                reads.update(CLAIM + n.situation for n in walk(rule.when) if isinstance(n, Claimed))
                 reads.update(
-                    CLAIM + presumed_flag(n.fact)
+                    CLAIM + flag_key(n)
                     for n in walk(rule.when)
-                    if isinstance(n, Presumed)
+                    if isinstance(n, Claimed | Presumed)
                 )
             program = Program(self.rs, order, members, self.program.steps)
             self._closures[key] = (

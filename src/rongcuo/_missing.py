@@ -77,7 +77,7 @@ class CaseFacts:
             {**self.stated, **assign}, self.unknown - assign.keys(), self.claims, self.must_state
         )
         change: dict[str, FactValue | None] = {
-            k: v for k, v in new.facts.items() if not _same_value(base.facts.get(k, _ABSENT), v)
+            k: v for k, v in new.facts.items() if not same_value(base.facts.get(k, _ABSENT), v)
         }
         for k in base.facts:
             if k not in new.facts:
@@ -85,7 +85,8 @@ class CaseFacts:
         return change, new.flags, new.flags ^ base.flags
 
 
-def _same_value(a: object, b: object) -> bool:
+def same_value(a: object, b: object) -> bool:
+    """Whether two fact values are the same value of the same type (``True`` is not ``1``)."""
     return type(a) is type(b) and a == b
 
 
@@ -132,6 +133,7 @@ class MissingFacts:
                             (rule.id, node.op, node.value)
                         )
         self._candidate_values: dict[str, list[FactValue]] = {}
+        self._compared: dict[str, list[FactValue]] = {}
         self._effects: dict[tuple[str, int, str], ValueEffect] = {}
 
     def analyse(
@@ -331,7 +333,14 @@ class MissingFacts:
         return found
 
     def _constants(self, decl: FactDecl) -> list[FactValue]:
-        """The values the ruleset's comparisons (rules and presumptions) compare a fact with."""
+        """The values the ruleset's comparisons (rules and presumptions) compare a fact with,
+        worked out once a fact: the candidates and the regions they stand for both read them."""
+        found = self._compared.get(decl.id)
+        if found is None:
+            found = self._compared[decl.id] = self._constants_of(decl)
+        return found
+
+    def _constants_of(self, decl: FactDecl) -> list[FactValue]:
         conds = [r.when for r in self.rs.rules.values() if r.when is not None]
         conds += [p.when for f in self.rs.facts.values() for p in f.presume if p.when is not None]
         consts: list[FactValue] = []

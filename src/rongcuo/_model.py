@@ -148,6 +148,12 @@ class Claimed:
 Cond = AllOf | AnyOf | Not | Compare | Known | RuleRef | KindRef | Claimed | Presumed
 
 
+def flag_key(node: Claimed | Presumed) -> str:
+    """The always-known flag a ``claimed`` or presumed-mark node reads, as it stands in the set
+    of claims evaluators get: the situation id, or :func:`presumed_flag` of the fact."""
+    return node.situation if isinstance(node, Claimed) else presumed_flag(node.fact)
+
+
 def walk(cond: Cond) -> Iterator[Cond]:
     """Every node of a condition, parents first."""
     yield cond
