@@ -113,6 +113,7 @@ def test_case_schema_lists_the_contract() -> None:
         "procedure",
         "corrections",
         "conduct_until",
+        "allegations",
     }
 
 

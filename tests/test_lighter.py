@@ -257,6 +257,7 @@ def test_national_ranks_its_outcomes_lighter_first() -> None:
         "refer": 4,
         "not_tolerate": 5,
         "insufficient_facts": None,
+        "cleared": 1,
     }
 
 

@@ -45,7 +45,10 @@ def fresh_case_all_unknown(engine: rongcuo.Engine) -> str:
     """A newly opened case whose file states every fact as not yet known: no presumption
     applies, so every fact a rule reads is still to establish."""
     facts = engine.ruleset("wanzhou", dt.date(2025, 9, 1)).facts
-    lines = "".join(f"  {fid}: unknown\n" for fid in facts)
+    # the case's own facts: those of each allegation, and the computed one, are not written here
+    lines = "".join(
+        f"  {fid}: unknown\n" for fid, f in facts.items() if not (f.scope or f.computed)
+    )
     return FRESH_CASE.replace("facts: {}\n", "facts:\n" + lines)
 
 

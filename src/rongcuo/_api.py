@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._calendar import OfficialCalendar
-from ._case import Case, CaseSource, bind_facts, load_case, parse_case
+from ._case import Case, CaseSource, bind_allegations, bind_facts, load_case, parse_case
+from ._clearing import ClearingDecider
 from ._decide import Decider
 from ._decision import Decision
 from ._errors import (
@@ -26,7 +27,7 @@ from ._lighter import assessment_day, decide_lighter
 from ._lint import lint as lint_ruleset
 from ._logic import Evaluator, Program, ReferenceEvaluator
 from ._memo import MemoContext, build_context
-from ._model import Ruleset
+from ._model import CLEARING_KINDS, Ruleset
 from ._output import write_file
 from ._records import DecisionRecord, RecordStore, make_record
 from ._registry import Library
@@ -283,7 +284,8 @@ class Engine:
         order. The one place a case meets a ruleset; 从旧兼从轻 calls it once per version."""
         decider = self._decider(rs)
         facts = bind_facts(model, rs, source)
-        return decider.decide(model, facts, when)
+        allegations = bind_allegations(model, rs, source)
+        return decider.decide(model, facts, when, allegations)
 
     def evaluator(self, ruleset: Ruleset) -> Evaluator:
         """The rule evaluator this engine uses for ``ruleset`` (built once, then reused)."""
@@ -299,19 +301,33 @@ class Engine:
     def _new_decider(self, rs: Ruleset) -> Decider:
         found = self._deciders.get(rs.content_hash)
         if found is None:
-            program = Program.build(rs)
-            evaluator: Evaluator
-            if self.backend == "durable":
-                from ._durable import durable_evaluator
+            # The decision order and the clearing rules are evaluated apart (each allegation
+            # on its own facts), by the same backend.
+            main = rs.part(clearing=False)
+            program = Program.build(main)
+            evaluator = self._new_evaluator(program, "")
+            clearing = None
+            if any(r.kind in CLEARING_KINDS for r in rs.rules.values()):
+                part = Program.build(rs.part(clearing=True))
+                clearing_evaluator = self._new_evaluator(part, "_c")
 
-                durable = durable_evaluator(rs, f"rc_{rs.content_hash[7:23]}")
-                self._closers.append(durable)
-                evaluator = durable
-            else:
-                evaluator = ReferenceEvaluator(program)
-            found = Decider(program, evaluator, __version__)
+                def clearing(decider: Decider) -> ClearingDecider:
+                    return ClearingDecider(rs, part, clearing_evaluator, decider.cite_ref)
+
+            found = Decider(program, evaluator, __version__, clearing)
             self._deciders[rs.content_hash] = found
         return found
+
+    def _new_evaluator(self, program: Program, suffix: str) -> Evaluator:
+        """The backend's evaluator of one part of a ruleset."""
+        if self.backend == "durable":
+            from ._durable import durable_evaluator
+
+            rs = program.ruleset
+            durable = durable_evaluator(rs, f"rc_{rs.content_hash[7:23]}{suffix}")
+            self._closers.append(durable)
+            return durable
+        return ReferenceEvaluator(program)
 
 
 def evaluate(

@@ -12,14 +12,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from ._errors import CaseError, Diagnostic, DocPath, Location, did_you_mean
 from ._logic import eval_cond, fact_dependencies
-from ._model import FactValue, Ruleset
+from ._model import ALLEGATION_FACTS, FactValue, Ruleset
 from ._reader import DATE_HINT, INEXACT_HINT, date_hint, describe, number_fault, parse_day
 from ._yaml import Positions, load_document
 
@@ -103,6 +103,48 @@ class Correction(BaseModel):
     due: Day | None = Field(default=None, description="完成时限")
 
 
+class Reporter(BaseModel):
+    """Who reported an allegation, as far as the clearing needs it (catalogue §10)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    signed: bool | None = Field(default=None, description="实名举报 the report was signed")
+    informed: bool | None = Field(
+        default=None, description="已向举报人反馈核查结果 the reporter has been told the result"
+    )
+
+
+Finding = Literal[
+    "substantiated", "partly_substantiated", "untrue", "mistaken", "fabricated", "unknown"
+]
+Spread = Literal["unit", "locality", "online", "public"]
+
+
+class Allegation(BaseModel):
+    """An allegation (问题线索) the inquiry examined, with its finding (catalogue §10)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, pattern=_NOT_BLANK, description="编号, e.g. A1")
+    summary: str = Field(min_length=1, pattern=_NOT_BLANK, description="反映的问题")
+    finding: Finding = Field(
+        description="核查结论: substantiated 属实 · partly_substantiated 部分属实 · untrue 失实、"
+        "查无实据 · mistaken 错告、误告 · fabricated 诬告陷害 · unknown 尚未查清"
+    )
+    kind: str | None = Field(
+        default=None,
+        description="诬告陷害的种类 (only when fabricated; fa_other when the inquiry names none)",
+    )
+    reporter: Reporter | None = Field(default=None, description="举报人 the reporter")
+    spread: Spread | None = Field(
+        default=None,
+        description="扩散范围: unit 本单位 · locality 镇村、社区 · online 网络 · public 社会面",
+    )
+    concluded_on: Day | None = Field(
+        default=None, description="核查结论作出之日 (ISO date): the clearing deadline runs from it"
+    )
+
+
 class Case(BaseModel):
     """A case file: who did what, when, and the facts established so far.
 
@@ -145,6 +187,15 @@ class Case(BaseModel):
     )
     corrections: list[Correction] = Field(
         default_factory=list, description="纠错措施 correction measures: what, who, by when"
+    )
+    # Left out of the case's JSON when empty, so that the content hash of a case without
+    # allegations is what it was before the field existed.
+    allegations: list[Allegation] = Field(
+        default_factory=list,
+        exclude_if=lambda v: not v,
+        description="问题线索 the allegations the inquiry examined, each with its finding "
+        "(catalogue §10): those found untrue, mistaken or fabricated are struck and the cadre's "
+        "name cleared",
     )
 
     def content_hash(self) -> str:
@@ -237,8 +288,11 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
             "evidence": Evidence,
             "procedure": ProcedureDates,
             "corrections": Correction,
+            "allegations": Allegation,
         }
         nested = models.get(str(path[0]))
+        if path[:1] == ("allegations",) and "reporter" in path[2:3] and len(path) > 3:
+            nested = Reporter
         parent = tuple(nested.model_fields) if len(path) > 1 and nested else _FIELDS
         return Diagnostic(
             "RC003",
@@ -254,6 +308,17 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
             f"{where} 应为日期（YYYY-MM-DD），实际是{found_zh}",
             f"{where} must be a date (YYYY-MM-DD), got {found_en}",
             date_hint(err.get("input")) if kind == "date_with_time" else DATE_HINT,
+        )
+    if kind == "literal_error":
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        return Diagnostic(
+            "RC204",
+            source.at(path),
+            f"{where} 应为以下之一：{expected}，实际是{found_zh}",
+            f"{where} must be one of {expected}, got {found_en}",
+            did_you_mean(str(err.get("input")), _literal_choices(expected))
+            if isinstance(err.get("input"), str)
+            else "",
         )
     if kind in ("string_too_short", "string_pattern_mismatch"):
         return Diagnostic(
@@ -287,6 +352,11 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
         f"{where}：{err['msg']}（实际是{found_zh}）",
         f"{where}: {err['msg']} (got {found_en})",
     )
+
+
+def _literal_choices(expected: str) -> list[str]:
+    """The values pydantic lists in a literal error (``'a', 'b' or 'c'``)."""
+    return [v.strip(" '") for v in expected.replace(" or ", ",").split(",") if v.strip(" '")]
 
 
 def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactValue]:
@@ -350,11 +420,150 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
                         did_you_mean(fid, rs.facts),
                     )
                 )
+    for key in case.facts:
+        decl = rs.facts.get(key)
+        if decl is not None and (decl.scope or decl.computed):
+            diags.append(_not_a_case_fact(key, decl.computed, source))
     if not diags:
         diags += _constraint_errors(rs, facts, source)
     if diags:
         raise CaseError(diags)
     return facts
+
+
+def _not_a_case_fact(key: str, computed: str, source: CaseSource) -> Diagnostic:
+    """RC215: a fact the case file cannot state under ``facts:`` (one of each allegation, or
+    one computed from the allegations)."""
+    if computed:
+        return Diagnostic(
+            "RC215",
+            source.at(("facts", key), key=True),
+            f"事实 {key} 由举报问题（allegations）的核查结论计算得出，不能直接写明",
+            f"fact {key} is computed from the allegations' findings and cannot be stated",
+            "删除它，在 allegations 中逐项写明 finding remove it; give each allegation's finding",
+        )
+    field_name = next((f for f, fid in ALLEGATION_FACTS.items() if fid == key), key)
+    return Diagnostic(
+        "RC215",
+        source.at(("facts", key), key=True),
+        f"事实 {key} 属于每一项举报问题，应写在 allegations 的各项中（{field_name}）",
+        f"fact {key} belongs to each allegation: write it as `{field_name}` of an entry of "
+        "allegations",
+        "例如 e.g. allegations: [{id: A1, summary: …, finding: untrue}]",
+    )
+
+
+@dataclass(frozen=True)
+class BoundAllegation:
+    """One allegation of a case with its facts checked against the ruleset: those it states,
+    and those it states as not yet established (``finding: unknown``)."""
+
+    index: int
+    allegation: Allegation
+    stated: dict[str, FactValue]
+    unknown: frozenset[str]
+
+
+def bind_allegations(case: Case, rs: Ruleset, source: CaseSource) -> list[BoundAllegation]:
+    """Check each allegation of ``case`` against the allegation facts ``rs`` declares; raises
+    :class:`CaseError` listing every problem (a repeated id, a value the ruleset does not
+    know, a kind given for a finding other than fabricated, …)."""
+    if not case.allegations:
+        return []
+    diags: list[Diagnostic] = []
+    if "allegation_finding" not in rs.facts:
+        raise CaseError(
+            [
+                Diagnostic(
+                    "RC215",
+                    source.at(("allegations",), key=True),
+                    f"规则集 {rs.id} 没有澄清正名规则，不能列出举报问题",
+                    f"ruleset {rs.id} has no clearing rules: it cannot take allegations",
+                    "用继承 national 的规则集 use a ruleset that extends national",
+                )
+            ]
+        )
+    constraints = [c for c in rs.part(clearing=True).constraints.values()]
+    seen: dict[str, int] = {}
+    out = []
+    for i, item in enumerate(case.allegations):
+        if item.id in seen:
+            diags.append(
+                Diagnostic(
+                    "RC214",
+                    source.at(("allegations", i, "id")),
+                    f"举报问题编号 {item.id!r} 重复（第 {seen[item.id] + 1} 项已使用）",
+                    f"allegation id {item.id!r} is repeated (entry {seen[item.id] + 1} has it)",
+                    "每项举报问题用不同的编号 give each allegation its own id",
+                )
+            )
+        seen.setdefault(item.id, i)
+        raw: dict[str, tuple[object, tuple[str | int, ...]]] = {
+            "finding": (item.finding, ("finding",)),
+            "kind": (item.kind, ("kind",)),
+            "spread": (item.spread, ("spread",)),
+        }
+        if item.reporter is not None:
+            raw["reporter.signed"] = (item.reporter.signed, ("reporter", "signed"))
+            raw["reporter.informed"] = (item.reporter.informed, ("reporter", "informed"))
+        stated: dict[str, FactValue] = {}
+        unknown: set[str] = set()
+        where: dict[str, tuple[str | int, ...]] = {}
+        for name, (value, sub) in raw.items():
+            fid = ALLEGATION_FACTS[name]
+            path = ("allegations", i, *sub)
+            where[fid] = path
+            if value is None:
+                continue
+            if stated_unknown(value):
+                unknown.add(fid)
+                continue
+            decl = rs.facts.get(fid)
+            if decl is None:
+                diags.append(
+                    Diagnostic(
+                        "RC202",
+                        source.at(path, key=True),
+                        f"规则集 {rs.id} 没有声明举报问题的事实 {fid}（{name}）",
+                        f"ruleset {rs.id} declares no allegation fact {fid} ({name})",
+                    )
+                )
+                continue
+            checked, problem = _coerce(decl.type, value, decl)  # type: ignore[arg-type]
+            if problem:
+                zh, en = describe(value)
+                diags.append(
+                    Diagnostic(
+                        problem[3],
+                        source.at(path),
+                        f"举报问题 {item.id} 的 {name}（{decl.label}）{problem[0]}，实际是{zh}",
+                        f"allegation {item.id}: {name} ({decl.type}) {problem[1]}, got {en}",
+                        problem[2],
+                    )
+                )
+                continue
+            assert checked is not None
+            stated[fid] = checked
+        for c in constraints:
+            if eval_cond(c.when, stated, frozenset(), {}, {}) is True:
+                involved = [f for f in fact_dependencies(c.when) if f in stated]
+                names = "、".join(f"{f}（{rs.facts[f].display(stated[f])}）" for f in involved)
+                diags.append(
+                    Diagnostic(
+                        "RC213",
+                        source.at(where.get(involved[-1], ("allegations", i)))
+                        if involved
+                        else source.at(("allegations", i)),
+                        f"举报问题 {item.id} 的写法互相矛盾：{c.message}（{names}）",
+                        f"allegation {item.id} contradicts itself: {c.message_en} "
+                        f"({', '.join(involved)})",
+                        "更正其中一项 correct one of them",
+                    )
+                )
+        out.append(BoundAllegation(i, item, stated, frozenset(unknown)))
+    if diags:
+        raise CaseError(diags)
+    return out
 
 
 def _constraint_errors(

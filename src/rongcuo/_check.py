@@ -19,6 +19,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from ._check_clearing import check_clearing
 from ._compile import MAX_RULE_REFS, aggregate_members, rule_ref_width
 from ._errors import Diagnostic, Location, did_you_mean
 from ._lighter import check_ranks
@@ -30,6 +31,7 @@ from ._model import (
     Claimed,
     Compare,
     Cond,
+    Established,
     FactDecl,
     FactValue,
     KindRef,
@@ -44,6 +46,9 @@ from ._model import (
 from ._params import check_parameters
 
 REQUIRED_OUTCOMES = ("tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer")
+#: The specification's outcomes (catalogue §7): the five every ruleset declares, and
+#: ``cleared`` (举报失实，予以澄清正名), declared by a ruleset whose decision order clears names.
+OUTCOMES = (*REQUIRED_OUTCOMES, "cleared")
 _DNF_LIMIT = 4096
 
 
@@ -51,7 +56,7 @@ def check_ruleset(rs: Ruleset) -> list[Diagnostic]:
     """Every semantic problem of ``rs``."""
     c = _Checker(rs)
     c.run()
-    return c.diags + check_parameters(rs)
+    return c.diags + check_parameters(rs) + check_clearing(rs)
 
 
 class _Checker:
@@ -80,15 +85,14 @@ class _Checker:
                         did_you_mean(look, rs.looks),
                     )
         for decl in rs.outcomes.values():
-            if decl.id not in REQUIRED_OUTCOMES:
+            if decl.id not in OUTCOMES:
                 self.error(
                     "RC111",
                     decl.src,
-                    f"结论 {decl.id!r} 不是规格说明中的结论；结论只能是："
-                    + "、".join(REQUIRED_OUTCOMES),
+                    f"结论 {decl.id!r} 不是规格说明中的结论；结论只能是：" + "、".join(OUTCOMES),
                     f"outcome {decl.id!r} is not one of the specification's outcomes: "
-                    + ", ".join(REQUIRED_OUTCOMES),
-                    did_you_mean(decl.id, REQUIRED_OUTCOMES),
+                    + ", ".join(OUTCOMES),
+                    did_you_mean(decl.id, OUTCOMES),
                 )
         for out_id in REQUIRED_OUTCOMES:
             if out_id not in rs.outcomes:
@@ -106,7 +110,7 @@ class _Checker:
         self.cycles()
         self.outcome_order()
         # RC218, RC219: the outcomes' ranks, which 从旧兼从轻 compares
-        self.diags += check_ranks(rs, REQUIRED_OUTCOMES)
+        self.diags += check_ranks(rs, OUTCOMES)
 
     def presumptions(self) -> None:
         """Each presumption's value fits its fact (RC140); its condition reads declared facts
@@ -158,7 +162,7 @@ class _Checker:
             if isinstance(node, Compare | Known):
                 if self.declared(node) and isinstance(node, Compare):
                     self.comparison(node, rs.facts[node.fact])
-            elif not isinstance(node, AllOf | AnyOf | Not):
+            elif not isinstance(node, AllOf | AnyOf | Not | Established):
                 self.error(
                     "RC141",
                     node.src,
@@ -544,6 +548,8 @@ def _edges(
             yield from _edges(item, members, negated)
     elif isinstance(cond, Not):
         yield from _edges(cond.item, members, not negated)
+    elif isinstance(cond, Established):
+        yield from _edges(cond.item, members, negated)
     elif isinstance(cond, RuleRef):
         yield cond.rule, negated
     elif isinstance(cond, KindRef):
@@ -588,6 +594,11 @@ def _dnf(cond: Cond, positive: bool) -> list[list[_Lit]] | None:
     """Disjunctive normal form of ``cond`` (or of its negation); ``None`` when too large."""
     if isinstance(cond, Not):
         return _dnf(cond.item, not positive)
+    if isinstance(cond, Established):
+        # "not established" also holds while the item is unknown; sampling known values only,
+        # the item's own negation stands in for it (an approximation that can only say "may
+        # hold" more often)
+        return _dnf(cond.item, positive)
     if isinstance(cond, AllOf | AnyOf):
         conjunctive = isinstance(cond, AllOf) == positive
         parts = [_dnf(item, positive) for item in cond.items]

@@ -75,6 +75,7 @@ from ._model import (
     Claimed,
     Compare,
     Cond,
+    Established,
     FactValue,
     KindRef,
     Known,
@@ -232,6 +233,11 @@ def positive(cond: Cond, rail: bool, members: dict[str, tuple[str, ...]]) -> _No
     the leaves, every leaf a positive engine test."""
     if isinstance(cond, Not):
         return positive(cond.item, not rail, members)
+    if isinstance(cond, Established):
+        # established: the item holds; not established: it is ruled out or still unknown
+        if rail:
+            return positive(cond.item, True, members)
+        return _Or((positive(cond.item, False, members), unknown(cond.item, members)))
     if isinstance(cond, AllOf | AnyOf):
         items = tuple(positive(c, rail, members) for c in cond.items)
         return _And(items) if isinstance(cond, AllOf) == rail else _Or(items)
@@ -292,7 +298,7 @@ def unknown(cond: Cond, members: dict[str, tuple[str, ...]]) -> _Node:
     if isinstance(cond, Compare):
         expr = {"$nex": {fact_attr(cond.fact): 1}}
         return _Case(expr, repr(expr))
-    if isinstance(cond, Known | Claimed | Presumed):
+    if isinstance(cond, Known | Claimed | Presumed | Established):
         return _Const(False)
     if isinstance(cond, RuleRef):
         return _Unsettled(cond.rule)
@@ -371,8 +377,9 @@ def rule_ref_width(
     return max(
         (
             len(atoms)
+            for lifted in lift_established({"": cond}).values()
             for rail in (True, False)
-            for atoms in _atom_sets(_simplify(positive(cond, rail, members)))
+            for atoms in _atom_sets(_simplify(positive(lifted, rail, members)))
         ),
         default=0,
     )
@@ -388,8 +395,8 @@ def _atom_sets(node: _Node) -> set[frozenset[Atom]]:
         return {frozenset({(node.rule, node.value)})}
     if isinstance(node, _Or):
         return set().union(*(_atom_sets(item) for item in node.items))
-    if isinstance(node, _Unsettled):  # pragma: no cover - only unknown() makes these
-        raise TypeError(node)
+    if isinstance(node, _Unsettled):  # "not established" reads whether a rule is unsettled
+        return {frozenset({(node.rule + "#unknown", False)})}
     out = {frozenset[Atom]()}
     for item in node.items:
         out = {a | b for a in out for b in _atom_sets(item)}
@@ -521,6 +528,8 @@ class Compiled:
     #: number fact id -> its constants, sorted: a value goes to the engine as its rank among
     #: them (:func:`number_rank`), as the constants do in ``definition``
     number_points: dict[str, NumberPoints] = field(default_factory=dict)
+    #: the rules the compiler added (:func:`lift_established`): evaluated, never returned
+    internal: frozenset[str] = frozenset()
 
     @property
     def strata(self) -> int:
@@ -550,7 +559,7 @@ def compile_ruleset(
     members = _members(rs)
     points = number_points(rs)
     attr_points = {fact_attr(f): p for f, p in points.items()}
-    conds = {r.id: r.when for r in rs.rules.values() if r.when is not None}
+    conds = lift_established({r.id: r.when for r in rs.rules.values() if r.when is not None})
     reads = {rid: sorted(rule_dependencies(c, members) & conds.keys()) for rid, c in conds.items()}
     strata = _strata(reads)
     rails: list[EngineRule] = []  # without their trial copies, on no gate yet
@@ -615,11 +624,62 @@ def compile_ruleset(
         rules=tuple(rules),
         gates=tuple(gates),
         consumed=frozenset(d for ds in reads.values() for d in ds),
-        downstream=downstream_rules(rs, members),
+        downstream=_with_internal(downstream_rules(rs, members), conds),
         stratum_of=strata,
         unless_proved=unless_proved,
         number_points=points,
+        internal=frozenset(k for k in conds if INTERNAL_MARK in k),
     )
+
+
+def _with_internal(
+    downstream: dict[str, frozenset[str]], conds: Mapping[str, Cond]
+) -> dict[str, frozenset[str]]:
+    """``downstream`` with each internal rule beside the rule it was lifted from: whatever can
+    change that rule is redone with its internal rules (reading the same, they are upstream)."""
+    internal = [k for k in conds if INTERNAL_MARK in k]
+    if not internal:
+        return downstream
+    out = {}
+    for fid, rules in downstream.items():
+        extra = {k for k in internal if k.split(INTERNAL_MARK)[0] in rules}
+        out[fid] = rules | extra if extra else rules
+    return out
+
+
+#: Marks the id of a rule the compiler adds (never a ruleset's: an id cannot hold it).
+INTERNAL_MARK = "~"
+
+
+def lift_established(conds: Mapping[str, Cond]) -> dict[str, Cond]:
+    """``conds`` with each ``established`` of anything but one rule made to read an internal
+    rule holding that condition (``RULE~1`` …), which the compiler adds.
+
+    "Not established" is "false or unknown" for each thing it ranges over: on an aggregate of
+    thirty rules written out that is a conjunction of thirty disjunctions, whose normal form
+    doubles with each; on one rule it is two tests. The internal rules are evaluated like any
+    other and left out of what the evaluator returns."""
+    out: dict[str, Cond] = {}
+    for rid, cond in conds.items():
+        count = 0
+
+        def lift(node: Cond, rid: str = rid) -> Cond:
+            nonlocal count
+            if isinstance(node, Established):
+                if isinstance(node.item, RuleRef):
+                    return node
+                count += 1
+                helper = f"{rid}{INTERNAL_MARK}{count}"
+                out[helper] = lift(node.item, rid)
+                return Established(RuleRef(helper, node.src), node.src)
+            if isinstance(node, AllOf | AnyOf):
+                return type(node)(tuple(lift(c) for c in node.items), node.src)
+            if isinstance(node, Not):
+                return Not(lift(node.item), node.src)
+            return node
+
+        out[rid] = lift(cond)
+    return out
 
 
 def _claims(cond: Cond) -> set[str]:

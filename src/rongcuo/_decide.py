@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from ._case import Case
+from ._case import BoundAllegation, Case
+from ._clearing import STRUCK, ClearingDecider, all_struck
 from ._decision import (
     CaseRef,
     CitationRef,
     ClaimCheck,
+    ClearingSection,
     Decision,
     DistinctionFinding,
     EngineRef,
@@ -38,12 +40,13 @@ from ._logic import (
     ReferenceEvaluator,
     Truth,
     fact_dependencies,
+    plain_rule_dependencies,
     rule_dependencies,
     truth_name,
     upstream_rules,
 )
 from ._missing import CaseFacts, MissingFacts, same_value
-from ._model import FactDecl, Rule, Ruleset, json_value
+from ._model import Citation, FactDecl, Rule, Ruleset, json_value
 from ._presume import Presumer, Reading
 from ._walk import Walk, outcome_of, walk_outcomes
 
@@ -96,7 +99,13 @@ class Decider:
     worked out once, here; a case only adds its values.
     """
 
-    def __init__(self, program: Program, evaluator: Evaluator, rongcuo_version: str) -> None:
+    def __init__(
+        self,
+        program: Program,
+        evaluator: Evaluator,
+        rongcuo_version: str,
+        clearing: Callable[[Decider], ClearingDecider] | None = None,
+    ) -> None:
         self.program = program
         self.rs: Ruleset = program.ruleset
         self.evaluator = evaluator
@@ -112,6 +121,16 @@ class Decider:
             r.id: rule_dependencies(r.when, members) if r.when else set() for r in rs.rules.values()
         }
         self._reads = {rid: tuple(sorted(deps)) for rid, deps in self._rule_deps.items()}
+        # What each rule reads outside ``established``: the presumptions a decision lists are
+        # those of the facts these reach. What the facts establish rests on no presumption
+        # (one never establishes an adverse finding, §6.3): step 0 reads exclusions and
+        # situations only so, and a cleared cadre's memo does not list every adverse finding
+        # nobody made as a presumption it rests on.
+        self._plain_reads = {
+            r.id: frozenset(plain_rule_dependencies(r.when, members))
+            for r in rs.rules.values()
+            if r.when is not None
+        }
         self._notes = {r.id: r.note for r in rs.rules.values()}
         self._kinds: dict[str, tuple[Rule, ...]] = {}
         for r in rs.rules.values():
@@ -180,12 +199,33 @@ class Decider:
         self._missing = MissingFacts(
             program, self.reference, self._fact_ids, self._rule_deps, self._outcome_label
         )
+        #: the computed fact the decision order reads for the allegations, when declared
+        self._struck = next((f for f in rs.facts.values() if f.computed == STRUCK), None)
+        self.clearing = clearing(self) if clearing is not None else None
 
-    def decide(self, case: Case, facts: Facts, as_of: dt.date) -> Decision:
+    def decide(
+        self,
+        case: Case,
+        facts: Facts,
+        as_of: dt.date,
+        allegations: list[BoundAllegation] | None = None,
+    ) -> Decision:
         """The Decision for ``case``, whose stated facts (checked by ``bind_facts``) are
-        ``facts``: the facts it leaves out are read as the ruleset presumes (catalogue §6)."""
+        ``facts`` and whose allegations (checked by ``bind_allegations``) are ``allegations``:
+        the facts it leaves out are read as the ruleset presumes (catalogue §6); the
+        allegations are read by the clearing rules first (catalogue §7, step 0)."""
         claims = frozenset(case.claimed_situations)
         unknown = case.unknown_facts() & self.rs.facts.keys()
+        section = None
+        if self._struck is not None:
+            struck: Truth = False
+            if allegations and self.clearing is not None:
+                section = self.clearing.read(allegations, facts)
+                struck = all_struck(section.allegations)
+            if struck is None:
+                unknown = unknown | {self._struck.id}
+            else:
+                facts = {**facts, self._struck.id: struck}
         read = CaseFacts(self.presumer, facts, frozenset(unknown), claims)
         reading = read.reading
         values = self.evaluator.rule_values(reading.facts, reading.flags)
@@ -200,6 +240,8 @@ class Decider:
             # of an open step (catalogue §7: "say which value of each would change it")
             result = replace(result, possible=tuple(o for o in result.possible if o in reachable))
         presumed = self._presumed(result, values, read)
+        if section is not None and self._struck is not None:
+            missing = [self._open_allegations(m, section) for m in missing]
         rs = self.rs
         uses = self._fact_uses(reading)
         rules = self._rule_records(values, uses)
@@ -244,7 +286,17 @@ class Decider:
             presumed_summary_zh=self._presumed_summary(presumed, result.outcome),
             walk=[self._walk_step(r, v) for r, v in result.steps],
             trace=[step for _, step in rules.values()],
+            clearing=section,
         )
+
+    def _open_allegations(self, missing: MissingFact, section: ClearingSection) -> MissingFact:
+        """The computed fact, asked for as the allegations whose finding is still open."""
+        assert self._struck is not None
+        if missing.id != self._struck.id:
+            return missing
+        open_ids = [a.id for a in section.allegations if a.struck == "unknown"]
+        question = (missing.question or missing.label) + f"（尚未查清：{'、'.join(open_ids)}）"
+        return missing.model_copy(update={"question": question})
 
     # --- parts ----------------------------------------------------------------------------
 
@@ -252,15 +304,19 @@ class Decider:
         return self._labels.get(outcome, outcome)
 
     def _citation(self, rule: Rule) -> CitationRef | None:
-        if rule.cite is None:
+        return self.cite_ref(rule.cite)
+
+    def cite_ref(self, cite: Citation | None) -> CitationRef | None:
+        """A clause as a Decision cites it, with its document's title and number."""
+        if cite is None:
             return None
-        doc = self.rs.documents.get(rule.cite.doc)
+        doc = self.rs.documents.get(cite.doc)
         return _new_citation_ref(
-            doc=rule.cite.doc,
-            doc_title=doc.title if doc else rule.cite.doc,
+            doc=cite.doc,
+            doc_title=doc.title if doc else cite.doc,
             doc_number=doc.number if doc else "",
-            clause=rule.cite.clause,
-            text=rule.cite.text,
+            clause=cite.clause,
+            text=cite.text,
         )
 
     def _fact_uses(self, reading: Reading) -> dict[str, FactUse]:
@@ -556,7 +612,7 @@ class Decider:
         reading = read.reading
         if not reading.presumed:
             return []
-        walked = upstream_rules((r.id for r, _ in result.steps), self.program.reads)
+        walked = upstream_rules((r.id for r, _ in result.steps), self._plain_reads)
         read_facts = {f for rid in walked for f in self._fact_ids.get(rid, ())}
         out = []
         for fid, decl in self._decls:

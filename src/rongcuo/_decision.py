@@ -13,7 +13,9 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 TruthName = Literal["true", "false", "unknown"]
-OutcomeId = Literal["tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer"]
+OutcomeId = Literal[
+    "tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer", "cleared"
+]
 JsonValue = bool | int | float | str | list[str] | None
 
 
@@ -276,6 +278,96 @@ class VersionChoice(_Model):
     reason_en: str
 
 
+class NamedRef(_Model):
+    """An id the clearing rules name — a false-accusation kind, a clearing method, a way of
+    handling the reporter — with its wording and clause."""
+
+    id: str
+    label: str
+    definition: str = ""
+    citation: CitationRef | None = None
+
+
+class FactRef(_Model):
+    """A fact by id, with its label and the question to ask about it."""
+
+    id: str
+    label: str
+    question: str = ""
+
+
+class PresumedValue(_Model):
+    """A fact of an allegation the case file leaves out, read as the ruleset presumes."""
+
+    id: str
+    label: str
+    value: JsonValue
+    display: str
+    reason: str
+
+
+class ClearingDeadline(_Model):
+    """By when the name is to be cleared: working days from the day the verification
+    concluded."""
+
+    working_days: int
+    starts: str = Field(description="the event the count starts from, as memos say it")
+    starts_on: str | None = Field(
+        description="the allegation's concluded_on (ISO), null when the case does not give it"
+    )
+    param: str = Field(default="", description="the ruleset parameter the limit is")
+    citation: CitationRef | None = None
+
+
+class ReporterOutcome(_Model):
+    """What happens to the reporter of one allegation (catalogue §10)."""
+
+    signed: bool | None = Field(description="实名举报; null when the case does not say")
+    informed: bool | None = Field(description="已告知核查结果; null when the case does not say")
+    handlings: list[NamedRef] = Field(description="the handling rules that hold, in order")
+
+
+ClearingStatus = Literal["clear", "pending", "not_cleared"]
+
+
+class AllegationClearing(_Model):
+    """One allegation: its finding, whether it is struck, and how the name is cleared."""
+
+    id: str
+    summary: str
+    finding: str = Field(description="the finding id; unknown while not yet established")
+    finding_label: str
+    struck: TruthName = Field(description="struck from the matter (strike rules)")
+    kind: NamedRef | None = Field(description="the false-accusation kind, when fabricated")
+    spread: str | None
+    spread_label: str
+    clearing: ClearingStatus = Field(
+        description="clear: the name is cleared; pending: facts still to establish first "
+        "(see pending: e.g. the cadre's consent); not_cleared: no clearing for this allegation"
+    )
+    clearing_label: str
+    pending: list[FactRef] = Field(description="facts the clearing still waits on")
+    methods: list[NamedRef] = Field(description="clearing methods (clear and pending only)")
+    by: str = Field(description="who clears (谁核实谁澄清)")
+    by_citation: CitationRef | None = None
+    deadline: ClearingDeadline | None = Field(description="clear and pending only")
+    reporter: ReporterOutcome
+    presumed: list[PresumedValue]
+    rules: list[RuleResult] = Field(description="every clearing rule, evaluated on it")
+
+
+class ClearingSection(_Model):
+    """Clearing names (澄清正名): every allegation the case lists, as the clearing rules read
+    it. The decision order reads only whether every allegation is struck."""
+
+    allegations: list[AllegationClearing]
+    all_struck: TruthName = Field(
+        description="at least one allegation and every one struck (the computed fact "
+        "allegations_struck)"
+    )
+    summary_zh: str
+
+
 class Decision(_Model):
     """A proposed outcome for a case, with its findings and reasoning trace."""
 
@@ -318,6 +410,13 @@ class Decision(_Model):
     )
     walk: list[WalkStep]
     trace: list[TraceStep]
+    # Only for a case that lists allegations; left out of the JSON otherwise.
+    clearing: ClearingSection | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="澄清正名 (catalogue §10): the allegations, their findings, and how the "
+        "cadre's name is cleared and the reporter handled",
+    )
     proposal_note: str = (
         "本结论为建议，须经党委（党组）集体研究决定。This is a proposal for the deciding body."
     )

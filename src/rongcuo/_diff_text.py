@@ -15,7 +15,19 @@ from typing import Literal
 from ._decision import CitationRef
 from ._diff_report import CaseDiff, DiffReport, Problem, RuleDelta, RuleEdit, Side, Status
 from ._errors import Diagnostic, Location, format_diagnostics
-from ._model import AllOf, AnyOf, Claimed, Compare, Cond, KindRef, Known, Not, Presumed, RuleRef
+from ._model import (
+    AllOf,
+    AnyOf,
+    Claimed,
+    Compare,
+    Cond,
+    Established,
+    KindRef,
+    Known,
+    Not,
+    Presumed,
+    RuleRef,
+)
 
 _KIND_ZH = {
     "situation": "容错情形",
@@ -157,6 +169,9 @@ def _cond(cond: Cond, top: bool = False) -> str:
         return f"{cond.fact} {_OPS[cond.op]} {_value_text(cond.value)}"
     if isinstance(cond, Known):
         return f"{cond.fact} {'已查明' if cond.known else '未查明'}"
+    if isinstance(cond, Established):
+        inner = _cond(cond.item)
+        return f"已认定{inner}" if inner.startswith("（") else f"已认定（{inner}）"
     if isinstance(cond, RuleRef):
         return f"规则 {cond.rule}"
     if isinstance(cond, KindRef):

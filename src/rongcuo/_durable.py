@@ -311,7 +311,9 @@ class DurableEvaluator:
         """Every rule established (``True``) or ruled out (``False``); an unknown one is left
         out."""
         with self._lock:
-            return self._rule_values(facts, claims)
+            values = self._rule_values(facts, claims)
+        internal = self.compiled.internal
+        return {k: v for k, v in values.items() if k not in internal} if internal else values
 
     def _rule_values(self, facts: Facts, claims: frozenset[str]) -> dict[str, bool]:
         frag = self._fragments(facts)
@@ -351,7 +353,13 @@ class DurableEvaluator:
         exactly what it read in the base case.
         """
         with self._lock:
-            return self._trial_values(facts, claims, base, changes, needed)
+            internal = self.compiled.internal
+            if not internal:
+                return self._trial_values(facts, claims, base, changes, needed)
+            # the base with the compiler's own rules, which trials read like any other
+            full = self._rule_values(facts, claims)
+            found = self._trial_values(facts, claims, full, changes, needed)
+            return [{k: v for k, v in r.items() if k not in internal} for r in found]
 
     def _trial_values(
         self,

@@ -70,6 +70,35 @@ def _rule_line(r: RuleResult | TraceStep, indent: str = "  ") -> list[str]:
     return lines
 
 
+def _clearing(d: Decision, indent: str = "  ") -> list[str]:
+    """The clearing section (澄清正名): each allegation, its finding, and what follows."""
+    section = d.clearing
+    if section is None:
+        return []
+    out = []
+    for a in section.allegations:
+        struck = {"true": "查否", "false": "未查否", "unknown": "尚未查清"}[a.struck]
+        out.append(f"{indent}{a.id}　{a.summary}：{a.finding_label}（{struck}）")
+        sub = indent + "    "
+        if a.kind is not None:
+            out.append(f"{sub}诬告陷害的种类：{a.kind.label}（{a.kind.definition}）")
+        out.append(f"{sub}澄清正名：{a.clearing_label}")
+        if a.methods:
+            out.append(
+                f"{sub}澄清方式：{'、'.join(m.label for m in a.methods)}；范围：{a.spread_label}"
+            )
+        if a.clearing != "not_cleared" and a.by:
+            out.append(f"{sub}澄清主体：{a.by}")
+        if a.deadline is not None:
+            start = a.deadline.starts_on or a.deadline.starts
+            out.append(f"{sub}期限：自{start}起 {a.deadline.working_days} 个工作日内")
+        if a.reporter.handlings:
+            out.append(f"{sub}对举报人：{'；'.join(h.label for h in a.reporter.handlings)}")
+        for p in a.presumed:
+            out.append(f"{sub}推定：{p.label}按「{p.display}」认定（{p.reason}）")
+    return out
+
+
 def render_summary(d: Decision) -> str:
     """The Decision as a terminal summary, in Chinese."""
     out = [
@@ -84,8 +113,16 @@ def render_summary(d: Decision) -> str:
         out.append(f"适用版本（从旧兼从轻）：{d.versions.reason_zh}")
     if d.outcome == "insufficient_facts":
         out.append("可能的结论：" + "、".join(d.possible_outcomes))
+    if d.clearing is not None:
+        out += ["", "举报问题与澄清正名：", *_clearing(d)]
     if d.presumed:
         out += ["", "推定（案件材料未载明，按规则集的推定认定）：", *_presumptions(d)]
+    if d.outcome == "cleared":
+        # no mistake remains to assess: the looks and distinctions of a conduct that did not
+        # happen would only mislead (they stay in the data)
+        out += ["", "举报问题均经核查予以否定，不涉及对失误的认定（六看、三个区分开来从略）。"]
+        out += ["", d.proposal_note]
+        return "\n".join(out) + "\n"
     sections: list[tuple[str, list[RuleResult]]] = [
         ("容错情形", [s for s in d.situations if s.value == "true"]),
         ("不予容错情形", [e for e in d.exclusions if e.value != "false"]),
@@ -162,6 +199,13 @@ def render_explain(d: Decision) -> str:
             out += _rule_line(s)
             if s.reads_rules:
                 out.append(f"      依据规则：{'、'.join(s.reads_rules)}")
+        out.append("")
+    if d.clearing is not None:
+        out += ["【举报问题与澄清正名】", *_clearing(d), ""]
+        for a in d.clearing.allegations:
+            out.append(f"  {a.id} 适用的澄清正名规则：")
+            for r in a.rules:
+                out += _rule_line(r, "    ")
         out.append("")
     if d.presumed:
         out += ["【推定】", *_presumptions(d), ""]

@@ -423,7 +423,8 @@ class _Linter:
                 if presumption.when is not None:
                     read.update(fact_dependencies(presumption.when))
         for fact in self.rs.facts.values():
-            if fact.id not in read:
+            # an allegation's facts are all shown in the clearing section, read or not
+            if fact.id not in read and fact.scope != "allegation":
                 self.warn(
                     "RC505",
                     fact.src,

@@ -60,6 +60,7 @@ from ._model import (
     Claimed,
     Compare,
     Cond,
+    Established,
     FactValue,
     KindRef,
     Known,
@@ -134,6 +135,8 @@ class _Space:
             return AnyOf(tuple(self.inline(c) for c in cond.items), cond.src)
         if isinstance(cond, Not):
             return Not(self.inline(cond.item), cond.src)
+        if isinstance(cond, Established):  # every fact is known here: established is the item
+            return self.inline(cond.item)
         if isinstance(cond, RuleRef):
             return self.rule_cond(cond.rule)
         if isinstance(cond, KindRef):

@@ -14,13 +14,16 @@ from typing import Any, cast
 from ._errors import Diagnostic, DocPath, did_you_mean
 from ._model import (
     AGGREGATE_KINDS,
+    ALLEGATION_FACTS,
     ANCHORS,
+    COMPUTED_FACTS,
     LOOK_FINDINGS,
     RULE_KINDS,
     AllOf,
     AnyOf,
     Citation,
     Claimed,
+    ClearingDecl,
     CmpOp,
     Compare,
     Cond,
@@ -28,12 +31,14 @@ from ._model import (
     Distinction,
     Document,
     Effect,
+    Established,
     FactDecl,
     FactType,
     FactValue,
     KindRef,
     Known,
     Look,
+    Named,
     Not,
     OutcomeDecl,
     Presumed,
@@ -56,7 +61,17 @@ CMP_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains")
 #: deepest is 5; the checker, the compiler and both evaluators walk conditions recursively, and
 #: ~450 levels was an internal RecursionError of ``check``.
 MAX_CONDITION_DEPTH = 32
-COND_FORMS = ("all", "any", "not", "fact", "rule", "any_rule", "all_rules", "claimed")
+COND_FORMS = (
+    "all",
+    "any",
+    "not",
+    "established",
+    "fact",
+    "rule",
+    "any_rule",
+    "all_rules",
+    "claimed",
+)
 
 _TOP_REQUIRED = ("id", "title", "version", "effective_from")
 _TOP_OPTIONAL = (
@@ -75,6 +90,7 @@ _TOP_OPTIONAL = (
     "effects",
     "parameters",
     "constraints",
+    "clearing",
 )
 _RULE_KEYS = (
     "id",
@@ -92,14 +108,20 @@ _RULE_KEYS = (
     "referral",
     "replaces",
     "note",
+    "method",
+    "handling",
 )
 # Keys each kind needs beyond id/kind/label/when/cite, and the keys it may not have.
 _KIND_REQUIRES: dict[str, tuple[str, ...]] = {
     "look": ("look", "finding"),
     "distinction": ("distinction", "side"),
     "outcome": ("outcome", "step"),
+    "clearing_method": ("method",),
+    "reporter_handling": ("handling",),
 }
 _KIND_ONLY = {
+    "method": "clearing_method",
+    "handling": "reporter_handling",
     "look": "look",
     "finding": "look",
     "distinction": "distinction",
@@ -186,6 +208,64 @@ class _RulesetParser:
                 if (p := read_parameter(r, raw, ("parameters", i), rid, self.citation)) is not None
             ),
             constraints=self.items(top, "constraints", self.constraint),
+            clearing=self.clearing(top["clearing"]) if top.get("clearing") is not None else None,
+        )
+
+    def clearing(self, raw: Any) -> ClearingDecl | None:
+        """The ``clearing:`` block (catalogue §10): ``kinds``, ``methods``, ``handlings`` (each
+        a list of ``{id, label, definition?, cite?}``), ``by`` (who clears, with ``by_cite``) and
+        ``deadline`` (``{working_days, cite}``, counted from an allegation's ``concluded_on``)."""
+        r = self.r
+        path: DocPath = ("clearing",)
+        m = r.mapping(raw, path, (), ("kinds", "methods", "handlings", "by", "by_cite", "deadline"))
+        if m is None:
+            return None
+        limit = None
+        cite = None
+        if m.get("deadline") is not None:
+            dpath = (*path, "deadline")
+            d = r.mapping(m["deadline"], dpath, ("working_days",), ("cite",))
+            if d is not None:
+                days, ref = self.days(d, "working_days", dpath)
+                if days is not None and days < 0:
+                    r.report(
+                        "RC115",
+                        (*dpath, "working_days"),
+                        "期限不能为负数",
+                        "a time limit cannot be negative",
+                    )
+                limit = TimeLimit(days or 0, 0, "核查结论作出之日", "", ref)
+                cite = self.citation(d["cite"], (*dpath, "cite")) if "cite" in d else None
+        return ClearingDecl(
+            kinds=self.items_at(m, "kinds", path, self.named),
+            methods=self.items_at(m, "methods", path, self.named),
+            handlings=self.items_at(m, "handlings", path, self.named),
+            by=r.text(m, "by", path),
+            by_cite=self.citation(m["by_cite"], (*path, "by_cite")) if "by_cite" in m else None,
+            deadline=limit,
+            deadline_cite=cite,
+            src=r.loc(path),
+        )
+
+    def items_at(self, top: dict[str, Any], key: str, base: DocPath, parse: Any) -> tuple[Any, ...]:
+        out = []
+        for i, raw in enumerate(self.r.list_of(top.get(key), (*base, key))):
+            item = parse(raw, (*base, key, i))
+            if item is not None:
+                out.append(item)
+        return tuple(out)
+
+    def named(self, raw: Any, path: DocPath) -> Named | None:
+        r = self.r
+        m = r.mapping(raw, path, ("id", "label"), ("definition", "cite"))
+        if m is None:
+            return None
+        return Named(
+            r.ident(m, "id", path),
+            r.text(m, "label", path),
+            r.text(m, "definition", path),
+            self.citation(m["cite"], (*path, "cite")) if m.get("cite") is not None else None,
+            r.loc(path),
         )
 
     def constraint(self, raw: Any, path: DocPath) -> Constraint | None:
@@ -247,6 +327,8 @@ class _RulesetParser:
                 "presume",
                 "presume_reason",
                 "replaces",
+                "scope",
+                "computed",
             ),
         )
         if m is None:
@@ -324,7 +406,59 @@ class _RulesetParser:
             replaces=r.boolean(m, "replaces", path, False),
             commented=self.comment_above(r.loc(path).line),
             src=r.loc(path),
+            scope=self.fact_scope(m, path),
+            computed=self.computed(m, path, ftype),
         )
+
+    def fact_scope(self, m: dict[str, Any], path: DocPath) -> str:
+        """``scope: allegation`` (a fact of each allegation) or nothing (a fact of the case)."""
+        scope = self.r.text(m, "scope", path)
+        if scope and scope != "allegation":
+            self.r.report(
+                "RC111",
+                (*path, "scope"),
+                f"事实的范围 {scope!r} 不存在：只能是 allegation（每项举报问题的事实）",
+                f"unknown fact scope {scope!r}: the only scope is allegation",
+                did_you_mean(scope, ("allegation",)),
+            )
+            return ""
+        if scope and m.get("id") not in ALLEGATION_FACTS.values():
+            self.r.report(
+                "RC111",
+                (*path, "id"),
+                f"举报问题的事实只能是：{'、'.join(ALLEGATION_FACTS.values())}"
+                "（案件文件 allegations 各字段对应的事实）",
+                "an allegation fact is one of "
+                + ", ".join(ALLEGATION_FACTS.values())
+                + " (what each field of an allegation in a case file is read as)",
+                did_you_mean(str(m.get("id")), tuple(ALLEGATION_FACTS.values())),
+            )
+            return ""
+        return scope
+
+    def computed(self, m: dict[str, Any], path: DocPath, ftype: str) -> str:
+        """``computed: NAME``: a fact the engine computes from the case file (never stated)."""
+        name = self.r.text(m, "computed", path)
+        if not name:
+            return ""
+        if name not in COMPUTED_FACTS:
+            self.r.report(
+                "RC111",
+                (*path, "computed"),
+                f"没有名为 {name!r} 的计算事实；可用：{'、'.join(COMPUTED_FACTS)}",
+                f"no computed fact is named {name!r}; known: {', '.join(COMPUTED_FACTS)}",
+                did_you_mean(name, COMPUTED_FACTS),
+            )
+            return ""
+        if ftype != "bool" or "presume" in m:
+            self.r.report(
+                "RC005",
+                (*path, "computed"),
+                "计算事实应为 bool 类型，且不能有推定",
+                "a computed fact is a bool and takes no presumption",
+            )
+            return ""
+        return name
 
     def comment_above(self, line: int) -> bool:
         """Whether the lines just above ``line`` (1-based; blank ones skipped) are a comment."""
@@ -613,8 +747,9 @@ class _RulesetParser:
                 did_you_mean(side, ("tolerable", "intolerable")),
             )
         step = r.integer(m, "step", path)
-        if step is not None and step < 1:
-            r.report("RC115", (*path, "step"), "步骤序号从 1 开始", "steps are numbered from 1")
+        if step is not None and step < 0:
+            # step 0 is the allegations' (catalogue §7): the decision order's own steps follow
+            r.report("RC115", (*path, "step"), "步骤序号从 0 开始", "steps are numbered from 0")
         return Rule(
             id=r.ident(m, "id", path),
             kind=kind,  # type: ignore[arg-type]  # checked against RULE_KINDS above
@@ -633,6 +768,8 @@ class _RulesetParser:
             note=r.text(m, "note", path),
             ruleset=ruleset_id,
             src=r.loc(path),
+            method=r.ident(m, "method", path),
+            handling=r.ident(m, "handling", path),
         )
 
     def cond(self, raw: Any, path: DocPath, depth: int = 1) -> Cond | None:
@@ -700,6 +837,10 @@ class _RulesetParser:
             r.mapping(raw, path, ("not",))
             inner = self.cond(raw["not"], (*path, "not"), depth + 1)
             return Not(inner, loc) if inner is not None else None
+        if form == "established":
+            r.mapping(raw, path, ("established",))
+            inner = self.cond(raw["established"], (*path, "established"), depth + 1)
+            return Established(inner, loc) if inner is not None else None
         if form in ("rule", "claimed"):
             r.mapping(raw, path, (form,))
             name = r.ident(raw, form, path)

@@ -24,6 +24,7 @@ from ._model import (
     Claimed,
     Compare,
     Cond,
+    Established,
     FactDecl,
     FactValue,
     KindRef,
@@ -301,6 +302,23 @@ def rule_dependencies(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> set
     return out
 
 
+def plain_rule_dependencies(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> set[str]:
+    """The rules a condition reads other than inside ``established``."""
+    out: set[str] = set()
+    stack = [cond]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, AllOf | AnyOf):
+            stack.extend(node.items)
+        elif isinstance(node, Not):
+            stack.append(node.item)
+        elif isinstance(node, RuleRef):
+            out.add(node.rule)
+        elif isinstance(node, KindRef):
+            out.update(members.get(node.kind, ()))
+    return out
+
+
 def fact_dependencies(cond: Cond) -> list[str]:
     """Fact ids a condition reads directly, in order of first appearance."""
     seen: dict[str, None] = {}
@@ -331,6 +349,8 @@ def eval_cond(
         return None if inner is None else not inner
     if isinstance(cond, Known):
         return (cond.fact in facts) == cond.known
+    if isinstance(cond, Established):
+        return eval_cond(cond.item, facts, claims, rules, members) is True
     if isinstance(cond, RuleRef):
         return rules.get(cond.rule)
     if isinstance(cond, KindRef):

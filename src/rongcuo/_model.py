@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ._errors import Location
@@ -25,6 +25,10 @@ RuleKind = Literal[
     "mitigating",
     "aggravating",
     "outcome",
+    "strike",
+    "clearing",
+    "clearing_method",
+    "reporter_handling",
 ]
 RULE_KINDS: tuple[RuleKind, ...] = (
     "situation",
@@ -35,7 +39,29 @@ RULE_KINDS: tuple[RuleKind, ...] = (
     "mitigating",
     "aggravating",
     "outcome",
+    "strike",
+    "clearing",
+    "clearing_method",
+    "reporter_handling",
 )
+#: Kinds of the clearing rules (catalogue §10): evaluated once for each allegation of a case, on
+#: its facts (``scope: allegation``) and the case's, never in the decision order itself.
+CLEARING_KINDS: frozenset[str] = frozenset(
+    {"strike", "clearing", "clearing_method", "reporter_handling"}
+)
+#: How each field of an allegation in a case file (catalogue §10) reaches the clearing rules:
+#: the fact id (declared in the ruleset with ``scope: allegation``) each one is read as.
+ALLEGATION_FACTS: dict[str, str] = {
+    "finding": "allegation_finding",
+    "kind": "allegation_kind",
+    "spread": "allegation_spread",
+    "reporter.signed": "reporter_signed",
+    "reporter.informed": "reporter_informed",
+}
+#: The computed facts a ruleset may declare (``computed: NAME``), and what computes them.
+COMPUTED_FACTS: dict[str, str] = {
+    "allegations_struck": "至少有一项举报问题，且每一项都被认定为查否（strike 规则成立）",
+}
 #: Kinds that ``any_rule`` / ``all_rules`` may aggregate over.
 AGGREGATE_KINDS: tuple[RuleKind, ...] = (
     "situation",
@@ -121,6 +147,16 @@ def presumed_flag(fact_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class Established:
+    """Whether a condition is established (true); false when it is false or still unknown, so
+    never unknown. ``{established: …}`` in a ruleset: "the facts establish …" (catalogue §7,
+    step 0: no exclusion and no situation established)."""
+
+    item: Cond
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
 class RuleRef:
     """The truth of another rule."""
 
@@ -145,7 +181,7 @@ class Claimed:
     src: Location = field(default=NOWHERE, compare=False)
 
 
-Cond = AllOf | AnyOf | Not | Compare | Known | RuleRef | KindRef | Claimed | Presumed
+Cond = AllOf | AnyOf | Not | Compare | Known | RuleRef | KindRef | Claimed | Presumed | Established
 
 
 def flag_key(node: Claimed | Presumed) -> str:
@@ -160,7 +196,7 @@ def walk(cond: Cond) -> Iterator[Cond]:
     if isinstance(cond, AllOf | AnyOf):
         for item in cond.items:
             yield from walk(item)
-    elif isinstance(cond, Not):
+    elif isinstance(cond, Not | Established):
         yield from walk(cond.item)
 
 
@@ -213,6 +249,11 @@ class FactDecl:
     #: a comment stands just above the declaration (lint asks a replacement to say why)
     commented: bool = field(default=False, compare=False)
     src: Location = field(default=NOWHERE, compare=False)
+    #: ``allegation``: a fact of each allegation (catalogue §10), read by the clearing rules
+    #: only; ``""``: a fact of the case
+    scope: str = ""
+    #: computed from the case file, never stated (one of :data:`COMPUTED_FACTS`)
+    computed: str = ""
     #: the enum values, to check a case's value against
     keys: frozenset[str] = field(init=False, repr=False, compare=False)
 
@@ -411,6 +452,38 @@ class Rule:
     note: str = ""
     ruleset: str = ""  # id of the ruleset file that defined it
     src: Location = field(default=NOWHERE, compare=False)
+    #: a clearing_method rule's method id; a reporter_handling rule's handling id
+    method: str = ""
+    handling: str = ""
+
+
+@dataclass(frozen=True)
+class Named:
+    """An id the clearing rules name (a false-accusation kind, a clearing method, a way of
+    handling the reporter) with its wording and clause."""
+
+    id: str
+    label: str
+    definition: str = ""
+    cite: Citation | None = None
+    src: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True)
+class ClearingDecl:
+    """The ``clearing:`` block (catalogue §10): what the clearing rules name, who clears and by
+    when. A local ruleset's block replaces entries by id and adds its own."""
+
+    kinds: tuple[Named, ...] = ()
+    methods: tuple[Named, ...] = ()
+    handlings: tuple[Named, ...] = ()
+    #: who clears (谁核实谁澄清), as the memos say it, with its clause
+    by: str = ""
+    by_cite: Citation | None = None
+    #: the deadline in working days from the day the verification concluded
+    deadline: TimeLimit | None = None
+    deadline_cite: Citation | None = None
+    src: Location = field(default=NOWHERE, compare=False)
 
 
 @dataclass(frozen=True)
@@ -440,6 +513,7 @@ class RulesetFile:
     src: Location = field(default=NOWHERE, compare=False)
     parameters: tuple[Parameter, ...] = ()
     constraints: tuple[Constraint, ...] = ()
+    clearing: ClearingDecl | None = None
 
     def in_force(self, day: dt.date) -> bool:
         """Whether this version applies on ``day``."""
@@ -483,6 +557,8 @@ class Ruleset:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     #: combinations of stated values a case file may not give (catalogue §6.5)
     constraints: dict[str, Constraint] = field(default_factory=dict)
+    #: what the clearing rules name, merged along the chain (``None``: no ``clearing:`` block)
+    clearing: ClearingDecl | None = None
 
     def rules_of(self, kind: RuleKind) -> list[Rule]:
         """Rules of one kind, in declaration order (referral situations included)."""
@@ -491,6 +567,38 @@ class Ruleset:
     def aggregated(self, kind: RuleKind) -> list[Rule]:
         """Rules that ``any_rule`` / ``all_rules`` of ``kind`` range over."""
         return [r for r in self.rules.values() if r.kind == kind and not r.referral]
+
+    def part(self, clearing: bool) -> Ruleset:
+        """The part of the ruleset one evaluation runs: the decision order's rules and the
+        case's facts (``clearing=False``), or the clearing rules with the allegation facts and
+        the case facts they read (``clearing=True``), each evaluated on its own. Same content
+        hash: both are views of this ruleset."""
+        rules = {k: r for k, r in self.rules.items() if (r.kind in CLEARING_KINDS) == clearing}
+        if clearing:
+            read = {
+                n.fact
+                for r in rules.values()
+                if r.when is not None
+                for n in walk(r.when)
+                if isinstance(n, Compare | Known | Presumed)
+            }
+            facts = {k: f for k, f in self.facts.items() if f.scope == "allegation" or k in read}
+        else:
+            facts = {k: f for k, f in self.facts.items() if f.scope != "allegation"}
+        return replace(
+            self,
+            rules=rules,
+            facts=facts,
+            constraints={
+                k: c
+                for k, c in self.constraints.items()
+                if any(
+                    (self.facts[n.fact].scope == "allegation") == clearing
+                    for n in walk(c.when)
+                    if isinstance(n, Compare | Known) and n.fact in self.facts
+                )
+            },
+        )
 
 
 JsonFactValue = bool | int | float | str | list[str] | None

@@ -13,6 +13,7 @@ A ruleset is a folder named for its id holding one YAML file per version::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -24,7 +25,16 @@ from pathlib import Path
 from ._check import check_ruleset
 from ._errors import Diagnostic, Location, RulesetError, RulesetNotFound, did_you_mean
 from ._load import load_ruleset_file
-from ._model import Component, FactDecl, Rule, Ruleset, RulesetFile
+from ._model import (
+    ClearingDecl,
+    Component,
+    FactDecl,
+    Named,
+    ProcedureStep,
+    Rule,
+    Ruleset,
+    RulesetFile,
+)
 from ._params import Resolver, merge_parameters
 
 
@@ -480,6 +490,10 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
     rules = resolver.rules(rules)
     facts: dict[str, FactDecl] = resolver.fact_decls(tables["facts"])  # type: ignore[arg-type]
     procedure = resolver.procedure(procedure)
+    clearing = _merge_clearing(chain)
+    if clearing is not None and clearing.deadline is not None:
+        step = resolver.step(ProcedureStep("clearing", "澄清正名", time_limit=clearing.deadline))
+        clearing = dataclasses.replace(clearing, deadline=step.time_limit)
     diags += resolver.diags
     if any(d.severity == "error" for d in diags):
         return None, diags
@@ -511,6 +525,35 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
             content_hash="sha256:" + digest,
             parameters=parameters,
             constraints=tables["constraints"],  # type: ignore[arg-type]
+            clearing=clearing,
         ),
         diags,
     )
+
+
+def _merge_clearing(chain: list[RulesetFile]) -> ClearingDecl | None:
+    """The ``clearing:`` blocks of a chain, base first: an entry (kind, method, handling) of a
+    later file replaces the one of the same id (local wording) or is added; ``by`` and
+    ``deadline``, when a later file gives them, replace the base's."""
+    blocks = [f.clearing for f in chain if f.clearing is not None]
+    if not blocks:
+        return None
+    merged = blocks[0]
+    for block in blocks[1:]:
+
+        def joined(old: tuple[Named, ...], new: tuple[Named, ...]) -> tuple[Named, ...]:
+            table = {n.id: n for n in old}
+            table.update((n.id, n) for n in new)
+            return tuple(table.values())
+
+        merged = ClearingDecl(
+            kinds=joined(merged.kinds, block.kinds),
+            methods=joined(merged.methods, block.methods),
+            handlings=joined(merged.handlings, block.handlings),
+            by=block.by or merged.by,
+            by_cite=block.by_cite if block.by else merged.by_cite,
+            deadline=block.deadline or merged.deadline,
+            deadline_cite=block.deadline_cite if block.deadline else merged.deadline_cite,
+            src=block.src,
+        )
+    return merged
