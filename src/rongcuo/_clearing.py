@@ -128,8 +128,12 @@ class ClearingDecider:
             label = "待查明" + "、".join(p.label for p in pending) + "后澄清"
         else:
             label = _STATUS_LABELS[status]
+        order = list(self._methods)
         methods = (
-            _unique(self._named(self._methods, r.method) for r in holding("clearing_method"))
+            sorted(
+                _unique(self._named(self._methods, r.method) for r in holding("clearing_method")),
+                key=lambda n: order.index(n.id) if n.id in order else len(order),
+            )
             if status != "not_cleared"
             else []
         )

@@ -69,6 +69,10 @@ _GROUP_OF_KIND: dict[str, Group] = {
     "look": "look",
     "distinction": "distinction",
     "outcome": "outcome",
+    "strike": "clearing",
+    "clearing": "clearing",
+    "clearing_method": "clearing",
+    "reporter_handling": "clearing",
 }
 #: The values with which a memo prints a rule of each kind (memo.build_context): situations,
 #: exclusions, looks' and distinctions' rules when they hold or are open, every precondition,
@@ -81,6 +85,12 @@ _PRINTED: dict[str, frozenset[str]] = {
     "aggravating": frozenset({"true"}),
     "look": frozenset({"true", "unknown"}),
     "distinction": frozenset({"true", "unknown"}),
+    # the clearing documents print the methods and handlings that hold, and the clearing
+    # status the clearing rules give (pending while one is unknown)
+    "strike": frozenset({"true", "false", "unknown"}),
+    "clearing": frozenset({"true", "false", "unknown"}),
+    "clearing_method": frozenset({"true"}),
+    "reporter_handling": frozenset({"true"}),
 }
 #: The edits of a rule that change how a memo prints it whatever its value: its name, its
 #: clause, its kind and where it is filed. A condition edit changes the facts a memo cites for a
@@ -413,14 +423,14 @@ def _rule_deltas(b: Decision, h: Decision, edits: dict[str, RuleEdit]) -> list[R
     edited rules that hold on either side (their wording is part of the grounds) or that a memo
     prints differently (``in_memo``: an open situation renamed, a failed precondition's new
     condition)."""
-    bt = {t.rule: t for t in b.trace}
-    ht = {t.rule: t for t in h.trace}
+    bt = {t.rule: t for t in b.trace} | _clearing_steps(b)
+    ht = {t.rule: t for t in h.trace} | _clearing_steps(h)
     ids = list(dict.fromkeys([*ht, *bt]))
     out = []
     for rid in ids:
         before: Truth = bt[rid].value if rid in bt else "absent"
         after: Truth = ht[rid].value if rid in ht else "absent"
-        edit = edits.get(rid)
+        edit = edits.get(rid.split(_ON)[0])
         step: TraceStep = ht.get(rid) or bt[rid]
         printed = _PRINTED.get(step.kind, frozenset())
         if before != after:
@@ -455,6 +465,30 @@ def _rule_deltas(b: Decision, h: Decision, edits: dict[str, RuleEdit]) -> list[R
             )
         )
     return out
+
+
+_ON = "@"  # a clearing rule as evaluated on one allegation: ``method_public_notice@A1``
+
+
+def _clearing_steps(d: Decision) -> dict[str, TraceStep]:
+    """The clearing rules of each allegation as trace steps, keyed ``RULE@ALLEGATION``: what
+    a clearing memo prints (methods, the reporter's handling) is what holds there."""
+    if d.clearing is None:
+        return {}
+    return {
+        f"{r.id}{_ON}{a.id}": TraceStep(
+            seq=0,
+            rule=r.id,
+            kind=r.kind,
+            label=f"{r.label}（举报问题 {a.id}）",
+            value=r.value,
+            citation=r.citation,
+            facts=r.facts,
+            reads_rules=(),
+        )
+        for a in d.clearing.allegations
+        for r in a.rules
+    }
 
 
 def _fact_ids(step: TraceStep) -> tuple[str, ...]:

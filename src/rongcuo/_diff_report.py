@@ -31,6 +31,7 @@ Group = Literal[
     "ground",
     "look",
     "distinction",
+    "clearing",
     "outcome",
     "missing_fact",
     "claim",

@@ -38,6 +38,10 @@ _KIND_ZH = {
     "look": "六看规则",
     "distinction": "三个区分规则",
     "outcome": "认定顺序规则",
+    "strike": "查否规则",
+    "clearing": "澄清正名规则",
+    "clearing_method": "澄清方式规则",
+    "reporter_handling": "举报人处理规则",
 }
 _TRUTH_ZH: dict[str, str] = {
     "true": "成立",

@@ -28,7 +28,7 @@ from ._case import Case
 from ._decision import Decision, OutcomeId
 from ._errors import Diagnostic, DocPath, InputError, Location
 
-#: Chinese labels of the five outcomes as the national ruleset declares them; used for a final
+#: Chinese labels of the six outcomes as the national ruleset declares them; used for a final
 #: outcome the proposal does not name (the proposal carries only its own outcome's label).
 OUTCOME_LABELS: dict[str, str] = {
     "tolerate": "予以容错免责（不予或免予问责）",
@@ -36,6 +36,7 @@ OUTCOME_LABELS: dict[str, str] = {
     "not_tolerate": "不予容错，依规依纪问责",
     "insufficient_facts": "事实不清，需补充调查",
     "refer": "提请党委（党组）集体研究认定",
+    "cleared": "举报失实，不予问责，予以澄清正名",
 }
 
 
