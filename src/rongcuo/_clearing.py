@@ -100,7 +100,9 @@ class ClearingDecider:
             return kleene_any(values.get(r.id) for r in self._by_kind.get(kind, ()))
 
         struck = any_of("strike")
-        clear = any_of("clearing")
+        # the name is cleared when every clearing rule holds (the allegation, or its untrue
+        # part, was not substantiated; the cadre consents): pending while one is unknown
+        clear = kleene_all(values.get(r.id) for r in self._by_kind.get("clearing", ()))
         status = "clear" if clear is True else "pending" if clear is None else "not_cleared"
         pending: list[FactRef] = []
         if status == "pending":
@@ -117,7 +119,7 @@ class ClearingDecider:
             shown = [
                 f"{decls[f].label}：{decls[f].display(facts[f])}"
                 for r in self._by_kind.get("clearing", ())
-                if r.when is not None
+                if r.when is not None and values.get(r.id) is False
                 for f in fact_dependencies(r.when)
                 if f in facts
             ]
