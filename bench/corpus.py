@@ -111,9 +111,15 @@ def _case(
         rs = resolved.get(day)
         if rs is None:
             rs = resolved[day] = engine.ruleset(ruleset, day)
-        domains = {f: _Domain(rs, decl) for f, decl in rs.facts.items()}
+        # the case's own facts: an allegation's are written per allegation, and the computed
+        # one is never written
+        domains = {
+            f: _Domain(rs, decl)
+            for f, decl in rs.facts.items()
+            if not (decl.scope or decl.computed)
+        }
         situations = [r.id for r in rs.rules_of("situation")]
-        facts = {k: v for k, v in (base.get("facts") or {}).items() if k in rs.facts}
+        facts = {k: v for k, v in (base.get("facts") or {}).items() if k in domains}
         for key in list(facts):
             if rnd.random() < P_VARY:
                 facts[key] = domains[key].draw(rnd)
