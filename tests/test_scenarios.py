@@ -12,7 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._scenario import STEPS, ScenarioState, StepFailed, StepNotFound, run_step
+from rongcuo._scenario import (
+    COVERED_KINDS,
+    STEPS,
+    ScenarioState,
+    StepFailed,
+    StepNotFound,
+    run_step,
+)
 from rongcuo._testrun import parse_feature, render_report, run_scenarios
 from rongcuo.cli import main
 
@@ -168,7 +175,7 @@ def test_outline_rows_run_as_scenarios_and_coverage_counts_rules_that_held(
     assert all(s.passed for s in report.scenarios)
     (cov,) = report.coverage
     rs = rongcuo.Engine([local.parent], backend="reference").ruleset("local", dt.date(2024, 5, 1))
-    kinds = ("situation", "exclusion", "precondition", "look")
+    kinds = COVERED_KINDS  # situations, exclusions, preconditions, looks, order and clearing
     assert cov.total == sum(r.kind in kinds for r in rs.rules.values())
     uncovered = {u.id for u in cov.uncovered}
     assert "pilot" not in uncovered and "emergency_call" in uncovered

@@ -27,9 +27,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._decision import Decision, MissingFact, PresumedFact, RuleResult, ValueEffect
+from ._decision import (
+    AllegationClearing,
+    Decision,
+    MissingFact,
+    PresumedFact,
+    RuleResult,
+    ValueEffect,
+)
 from ._errors import did_you_mean
-from ._model import FactDecl, FactValue, Ruleset
+from ._model import ALLEGATION_FACTS, FactDecl, FactValue, Named, Ruleset
 
 StepKind = Literal["given", "when", "then"]
 
@@ -79,7 +86,16 @@ _KIND_ZH = {
     "exclusion": "不予容错情形",
     "precondition": "容错条件",
     "look": "六看认定规则",
+    "outcome": "认定顺序规则",
+    "strike": "查否排除规则",
+    "clearing": "澄清正名规则",
+    "clearing_method": "澄清方式规则",
+    "reporter_handling": "对举报人的处理规则",
 }
+#: The kinds of the clearing rules, evaluated once for each allegation (catalogue §10).
+CLEARING_KINDS = ("strike", "clearing", "clearing_method", "reporter_handling")
+#: The case fact the clearing waits on: the cadre's consent.
+CONSENT = "cadre_consents_to_clearing"
 
 
 class StepFailed(AssertionError):
@@ -103,6 +119,8 @@ class ScenarioState:
     incident_date: str = "2024-05-01"
     facts: dict[str, Any] = field(default_factory=dict)  # name (id or label) → raw value
     claims: list[str] = field(default_factory=list)
+    #: the allegations the case lists, by id: their fields as the steps wrote them
+    allegations: dict[str, dict[str, Any]] = field(default_factory=dict)
     decision: Decision | None = None
     ruleset: Ruleset | None = None
 
@@ -230,6 +248,7 @@ def _cleared(state: ScenarioState) -> None:
 )
 def _fresh(state: ScenarioState) -> None:
     state.facts = {}
+    state.allegations = {}
 
 
 @_step(
@@ -325,6 +344,108 @@ def _claim(state: ScenarioState, name: str) -> None:
     state.claims.append(name)
 
 
+# --- allegations: what the inquiry found of each report (catalogue §10) -------------------
+
+#: How a scenario says an allegation's finding is not yet made.
+_OPEN_FINDINGS = frozenset({"尚未查清", "未查清", *_UNKNOWN_VALUES})
+
+
+def _allegation(state: ScenarioState, aid: str) -> dict[str, Any]:
+    try:
+        return state.allegations[aid]
+    except KeyError:
+        raise StepFailed(
+            f'还没有举报问题「{aid}」：先写一步「假如 举报问题 "{aid}" "<摘要>" 经核查为 "<结论>"」'
+        ) from None
+
+
+@_step(
+    "given",
+    f"举报问题 {_q('aid')}(?: {_q('summary')})? 经核查为 {_q('finding')}",
+    '举报问题 "A1" "收受好处费" 经核查为 "诬告陷害"',
+    "案件列出的一项举报问题（编号、摘要可省略）及其核查结论：属实、部分属实、失实（查无实据）、"
+    "错告（误告）、诬告陷害，或尚未查清",
+)
+def _allegation_found(state: ScenarioState, aid: str, summary: str | None, finding: str) -> None:
+    entry = state.allegations.setdefault(aid, {"id": aid})
+    entry["summary"] = summary or entry.get("summary") or aid
+    entry["finding"] = _UNKNOWN if finding.strip() in _OPEN_FINDINGS else finding
+
+
+@_step(
+    "given",
+    f"举报问题 {_q('aid')}(?: {_q('summary')})? (?:尚未查清|核查结论尚未作出)",
+    '举报问题 "A2" "违规审批低保" 尚未查清',
+    '案件列出的一项举报问题尚未查清（核查结论为 "尚未查清"）',
+)
+def _allegation_open(state: ScenarioState, aid: str, summary: str | None) -> None:
+    _allegation_found(state, aid, summary, "尚未查清")
+
+
+@_step(
+    "given",
+    f"举报问题 {_q('aid')} 的诬告陷害种类为 {_q('kind')}",
+    '举报问题 "A1" 的诬告陷害种类为 "不正当诉求未满足而诬告"',
+    "经认定为诬告陷害的举报问题属于哪一种（id 或名称）；不写时按其他诬告陷害情形",
+)
+def _allegation_kind(state: ScenarioState, aid: str, kind: str) -> None:
+    _allegation(state, aid)["kind"] = kind
+
+
+@_step(
+    "given",
+    f"举报问题 {_q('aid')} 的扩散范围为 {_q('spread')}",
+    '举报问题 "A1" 的扩散范围为 "网络"',
+    "举报问题传播到多大范围：本单位、镇村社区、网络、社会面；不写时按本单位",
+)
+def _allegation_spread(state: ScenarioState, aid: str, spread: str) -> None:
+    _allegation(state, aid)["spread"] = spread
+
+
+@_step(
+    "given",
+    f"举报问题 {_q('aid')} 为(?P<signed>实名|匿名)举报",
+    '举报问题 "A1" 为实名举报',
+    "该举报是实名还是匿名；不写时按匿名",
+)
+def _allegation_signed(state: ScenarioState, aid: str, signed: str) -> None:
+    _allegation(state, aid)["reporter.signed"] = signed == "实名"
+
+
+@_step(
+    "given",
+    f"举报问题 {_q('aid')} (?P<informed>已|尚未)向举报人反馈核查结果",
+    '举报问题 "A1" 已向举报人反馈核查结果',
+    "是否已向举报人反馈核查结果；不写时按尚未反馈",
+)
+def _allegation_informed(state: ScenarioState, aid: str, informed: str) -> None:
+    _allegation(state, aid)["reporter.informed"] = informed == "已"
+
+
+@_step(
+    "given",
+    f"举报问题 {_q('aid')} 的核查结论于 {_q('date')} 作出",
+    '举报问题 "A1" 的核查结论于 "2025-05-20" 作出',
+    "核查结论作出的日期：澄清正名的期限自这一天起算",
+)
+def _allegation_concluded(state: ScenarioState, aid: str, date: str) -> None:
+    entry = _allegation(state, aid)
+    try:
+        entry["concluded_on"] = dt.date.fromisoformat(date).isoformat()
+    except ValueError:
+        raise StepFailed(f"日期应写成 YYYY-MM-DD，实际是「{date}」") from None
+
+
+@_step(
+    "given",
+    "本人(?P<consent>同意|不同意)澄清正名",
+    "本人同意澄清正名",
+    "当事人同意（不同意）予以澄清正名；不写时澄清正名待征求本人意见，结论不变",
+)
+def _consent(state: ScenarioState, consent: str) -> None:
+    state.facts[CONSENT] = consent == "同意"
+
+
 # --- when --------------------------------------------------------------------------------
 
 
@@ -348,8 +469,49 @@ def _evaluate(state: ScenarioState, ruleset: str) -> None:
         else:
             facts[fid] = raw if not isinstance(raw, str) else fact_value(rs.facts[fid], raw)
     claims = [rule_id(rs, c, ("situation",), "容错情形") for c in state.claims]
-    state.decision = state.evaluate(_case(state, facts, claims), ruleset)
+    case = _case(state, facts, claims)
+    if state.allegations:
+        case["allegations"] = [_allegation_entry(rs, a) for a in state.allegations.values()]
+    state.decision = state.evaluate(case, ruleset)
     state.ruleset = rs
+
+
+def _allegation_entry(rs: Ruleset, written: dict[str, Any]) -> dict[str, Any]:
+    """An allegation as a case file lists it, its values resolved against ``rs`` (an id, a
+    label, or a part of a label such as ``失实`` or ``误告``)."""
+    entry: dict[str, Any] = {"id": written["id"], "summary": written["summary"]}
+    reporter: dict[str, Any] = {}
+    for name, fid in ALLEGATION_FACTS.items():
+        if name not in written:
+            continue
+        raw = written[name]
+        if raw is _UNKNOWN:
+            value: Any = "unknown"
+        elif isinstance(raw, str):
+            value = _allegation_value(rs, fid, raw)
+        else:
+            value = raw
+        if name.startswith("reporter."):
+            reporter[name.removeprefix("reporter.")] = value
+        else:
+            entry[name] = value
+    if "finding" not in entry:
+        raise StepFailed(f"举报问题「{written['id']}」没有写核查结论")
+    if reporter:
+        entry["reporter"] = reporter
+    if "concluded_on" in written:
+        entry["concluded_on"] = written["concluded_on"]
+    return entry
+
+
+def _allegation_value(rs: Ruleset, fid: str, raw: str) -> FactValue:
+    decl = rs.facts.get(fid)
+    if decl is None:
+        raise StepFailed(f"规则集 {rs.id} 没有澄清正名规则（没有事实 {fid}），不能列出举报问题")
+    for key, label in decl.values:
+        if raw in re.split("[、，（）]", label):
+            return key
+    return fact_value(decl, raw)
 
 
 def _values_of(decl: FactDecl, raws: list[str]) -> list[FactValue]:
@@ -689,6 +851,206 @@ def _reason(state: ScenarioState, text: str) -> None:
         raise StepFailed(f"理由是「{d.reason_zh}」，不含「{text}」")
 
 
+# --- clearing names: what the decision says of each allegation (catalogue §10) ------------
+
+
+def _cleared_item(state: ScenarioState, aid: str) -> tuple[AllegationClearing, Ruleset]:
+    d, rs = state.require_decision()
+    items = d.clearing.allegations if d.clearing else []
+    for item in items:
+        if item.id == aid:
+            return item, rs
+    listed = "、".join(i.id for i in items) or "无"
+    raise StepFailed(f"认定中没有举报问题「{aid}」；列出的举报问题有：{listed}")
+
+
+def _named_id(named: Iterable[Named], name: str, what: str) -> str:
+    """The id ``name`` means among a clearing block's entries: an id, a label, a part of a
+    label (split at 、，（）), or words only one label contains (``发函说明``)."""
+    table = {n.id: n.label for n in named}
+    for key, label in table.items():
+        if name in re.split("[、，（）]", label):
+            return key
+    within = [key for key, label in table.items() if name and name in label]
+    if len(within) == 1 and name not in table:
+        return within[0]
+    return _pick(name, table, table, what)
+
+
+_STRUCK = {"从问责事项中排除": "true", "不从问责事项中排除": "false", "是否排除尚待查明": "unknown"}
+
+
+@_step(
+    "then",
+    f"举报问题 {_q('aid')} (?P<struck>从问责事项中排除|不从问责事项中排除|是否排除尚待查明)",
+    '举报问题 "A1" 从问责事项中排除',
+    "该举报问题经核查予以否定，从问责事项中排除（失实、错告误告、诬告陷害）；部分属实、属实的"
+    "不排除；尚未查清的是否排除尚待查明",
+)
+def _struck(state: ScenarioState, aid: str, struck: str) -> None:
+    item, _ = _cleared_item(state, aid)
+    if item.struck != _STRUCK[struck]:
+        shown = {v: k for k, v in _STRUCK.items()}[item.struck]
+        raise StepFailed(
+            f"举报问题「{aid}」{shown}（核查结论：{item.finding_label}），不是{struck}"
+        )
+
+
+@_step(
+    "then",
+    "所涉举报问题(?P<which>均|并非均|是否均)经核查予以否定",
+    "所涉举报问题均经核查予以否定",
+    "每一项举报问题都从问责事项中排除（均）、至少一项不排除（并非均），或尚待查明（是否均）",
+)
+def _all_struck(state: ScenarioState, which: str) -> None:
+    d, _ = state.require_decision()
+    want = {"均": "true", "并非均": "false", "是否均": "unknown"}[which]
+    got = d.clearing.all_struck if d.clearing else "false"
+    if got != want:
+        raise StepFailed(f"所涉举报问题是否均予否定：{_SHOWN[got]}，不是「{which}」")
+
+
+_CLEARING = {
+    "予以澄清正名": "clear",
+    "待查明后澄清": "pending",
+    "待征求本人意见": "pending",
+    "不予澄清": "not_cleared",
+}
+
+
+@_step(
+    "then",
+    f"举报问题 {_q('aid')} (?P<status>予以澄清正名|待查明后澄清|待征求本人意见|不予澄清)",
+    '举报问题 "A1" 待征求本人意见',
+    "该举报问题是否澄清正名：予以澄清正名；待查明后澄清（尚有事实待查明）；待征求本人意见"
+    "（当事人是否同意尚未载明）；不予澄清（属实，或本人不同意）",
+)
+def _clearing_status(state: ScenarioState, aid: str, status: str) -> None:
+    item, _ = _cleared_item(state, aid)
+    ok = item.clearing == _CLEARING[status]
+    if ok and status == "待征求本人意见":
+        ok = CONSENT in {p.id for p in item.pending}
+    if not ok:
+        raise StepFailed(f"举报问题「{aid}」{item.clearing_label}，不是{status}")
+
+
+@_step(
+    "then",
+    f"举报问题 {_q('aid')} 的澄清尚待查明 {_q('name')}",
+    '举报问题 "A2" 的澄清尚待查明 "核查结论"',
+    "该举报问题的澄清正名尚待查明这一事实（id 或名称）",
+)
+def _clearing_pending(state: ScenarioState, aid: str, name: str) -> None:
+    item, rs = _cleared_item(state, aid)
+    fid = fact_id(rs, name)
+    if fid not in {p.id for p in item.pending}:
+        listed = "、".join(p.label for p in item.pending) or "无"
+        raise StepFailed(
+            f"举报问题「{aid}」的澄清不待查明「{rs.facts[fid].label}」；待查明：{listed}"
+        )
+
+
+@_step(
+    "then",
+    f"(?:举报问题 {_q('aid')} 的)?澄清方式(?P<has>包括|不包括) {_q('method')}",
+    '举报问题 "A1" 的澄清方式包括 "发布澄清公告"',
+    "该举报问题（不写编号时：任一举报问题）的澄清方式包括（不包括）这一方式（id 或名称）",
+)
+def _method(state: ScenarioState, aid: str | None, has: str, method: str) -> None:
+    d, rs = state.require_decision()
+    block = rs.clearing
+    mid = _named_id(block.methods if block else (), method, "澄清方式")
+    items = [_cleared_item(state, aid)[0]] if aid else d.clearing.allegations if d.clearing else []
+    got = {m.id for i in items for m in i.methods}
+    if (mid in got) != (has == "包括"):
+        listed = "、".join(m.label for i in items for m in i.methods) or "无"
+        raise StepFailed(
+            f"澄清方式{'不' if has == '包括' else ''}包括「{method}」；澄清方式有：{listed}"
+        )
+
+
+@_step(
+    "then",
+    f"(?:举报问题 {_q('aid')} )?对举报人(?P<neg>的处理不包括)? {_q('handling')}",
+    '对举报人 "移送有关机关依规依纪依法查处"',
+    "对该举报问题（不写编号时：任一举报问题）的举报人如何处理（id 或名称）：移送查处、批评教育、"
+    "予以了结、书面反馈；写「对举报人的处理不包括」时检查没有这一处理",
+)
+def _handling(state: ScenarioState, aid: str | None, neg: str | None, handling: str) -> None:
+    d, rs = state.require_decision()
+    block = rs.clearing
+    hid = _named_id(block.handlings if block else (), handling, "对举报人的处理")
+    items = [_cleared_item(state, aid)[0]] if aid else d.clearing.allegations if d.clearing else []
+    got = {h.id for i in items for h in i.reporter.handlings}
+    if (hid in got) == bool(neg):
+        listed = "、".join(h.label for i in items for h in i.reporter.handlings) or "无"
+        raise StepFailed(
+            f"对举报人的处理{'包括' if neg else '不包括'}「{handling}」；对举报人的处理有：{listed}"
+        )
+
+
+@_step(
+    "then",
+    f"举报问题 {_q('aid')} 对举报人不作处理",
+    '举报问题 "A1" 对举报人不作处理',
+    "该举报问题没有对举报人的处理（属实的匿名举报，或尚未查清）",
+)
+def _no_handling(state: ScenarioState, aid: str) -> None:
+    item, _ = _cleared_item(state, aid)
+    if item.reporter.handlings:
+        listed = "、".join(h.label for h in item.reporter.handlings)
+        raise StepFailed(f"举报问题「{aid}」对举报人的处理有：{listed}")
+
+
+@_step(
+    "then",
+    f"举报问题 {_q('aid')} 的诬告陷害种类认定为 {_q('kind')}",
+    '举报问题 "A1" 的诬告陷害种类认定为 "其他诬告陷害情形"',
+    "诬告陷害的种类（写明的，或未写明时推定的）",
+)
+def _kind_is(state: ScenarioState, aid: str, kind: str) -> None:
+    item, rs = _cleared_item(state, aid)
+    block = rs.clearing
+    kid = _named_id(block.kinds if block else (), kind, "诬告陷害的种类")
+    if item.kind is None or item.kind.id != kid:
+        got = item.kind.label if item.kind else "无（不是诬告陷害）"
+        raise StepFailed(f"举报问题「{aid}」的诬告陷害种类为「{got}」，不是「{kind}」")
+
+
+@_step(
+    "then",
+    f"举报问题 {_q('aid')} 的澄清期限为 {_q('days')} 个工作日",
+    '举报问题 "A1" 的澄清期限为 "15" 个工作日',
+    "澄清正名的期限（规则集参数，自核查结论作出之日起算的工作日数）",
+)
+def _deadline(state: ScenarioState, aid: str, days: str) -> None:
+    item, _ = _cleared_item(state, aid)
+    got = item.deadline.working_days if item.deadline else None
+    if str(got) != days.strip():
+        raise StepFailed(
+            f"举报问题「{aid}」的澄清期限为 {got if got is not None else '无'} 个工作日"
+        )
+
+
+@_step(
+    "then",
+    f"澄清规则 {_q('name')} 对举报问题 {_q('aid')} (?P<status>成立|不成立|不明)",
+    '澄清规则 "method_public_notice" 对举报问题 "A1" 成立',
+    "某一澄清正名规则（排除、澄清、澄清方式、对举报人的处理，按 id 或名称）对该举报问题成立、"
+    "不成立或不明",
+)
+def _clearing_rule(state: ScenarioState, name: str, aid: str, status: str) -> None:
+    item, rs = _cleared_item(state, aid)
+    rid = rule_id(rs, name, CLEARING_KINDS, "澄清正名规则")
+    got = next((r.value for r in item.rules if r.id == rid), None)
+    if got is None:
+        raise StepFailed(f"规则 {rid} 没有对举报问题「{aid}」认定")
+    if got != _STATUS[status]:
+        raise StepFailed(
+            f"澄清正名规则「{rs.rules[rid].label}」对举报问题「{aid}」{_SHOWN[got]}，不是{status}"
+        )
+
+
 # --- dispatch ----------------------------------------------------------------------------
 
 
@@ -731,6 +1093,7 @@ def step_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+#: The rule kinds coverage counts: a clearing rule counts when it held for some allegation.
 COVERED_KINDS = tuple(_KIND_ZH)
 
 

@@ -3,9 +3,10 @@
 A ruleset folder keeps its scenarios beside its versions, in ``<folder>/scenarios/*.feature``
 (Chinese Gherkin, ``# language: zh-CN``). Each scenario (outlines expanded into one per example
 row) runs on a fresh case with the step library of :mod:`._scenario`. Coverage counts, for the
-ruleset under test, which situations, exclusions, preconditions and look rules held in at least
-one scenario (a referral situation, which has no condition, when a claim of it was referred): a
-rule no scenario ever makes hold is a rule no scenario tests.
+ruleset under test, which situations, exclusions, preconditions, look rules, decision-order
+rules and clearing rules held in at least one scenario (a referral situation, which has no
+condition, when a claim of it was referred; a clearing rule when it held for one allegation of
+one scenario): a rule no scenario ever makes hold is a rule no scenario tests.
 """
 
 from __future__ import annotations
@@ -224,6 +225,15 @@ class Runner:
             held |= {
                 c.id for c in decision.claimed_situations if c.status == "referred_to_committee"
             }
+            # a clearing rule is evaluated once for each allegation: it counts when it held for
+            # one allegation of one scenario
+            if decision.clearing is not None:
+                held |= {
+                    r.id
+                    for item in decision.clearing.allegations
+                    for r in item.rules
+                    if r.value == "true"
+                }
             entry = by_version.setdefault(rs.content_hash, (rs, set()))
             entry[1].update(held)
         out = []
