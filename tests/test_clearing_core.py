@@ -261,6 +261,24 @@ def test_an_open_allegation_keeps_the_matter_insufficient(both: rongcuo.Engine) 
     assert by_id["A1"].struck == "true"
 
 
+def test_a_lone_open_allegation_asks_for_its_finding(both: rongcuo.Engine) -> None:
+    d = decide(both, case(allegation("unknown", "X7"), consent=None))
+    assert d.outcome == "insufficient_facts"
+    assert "cleared" in d.possible_outcomes
+    missing = {m.id: m for m in d.missing_facts}
+    assert "（尚未查清：X7）" in missing["allegations_struck"].question
+    assert missing["allegations_struck"].stated_unknown is True
+    assert d.clearing is not None and d.clearing.all_struck == "unknown"
+
+
+def test_an_empty_allegations_list_is_no_allegation(both: rongcuo.Engine) -> None:
+    data = case(consent=None, concealment=True)
+    with_empty = {**data, "allegations": []}
+    a, b = decide(both, data), decide(both, with_empty)
+    assert a.to_json() == b.to_json()
+    assert b.clearing is None and "clearing" not in json.loads(b.to_json())
+
+
 def test_an_open_allegation_does_not_matter_when_the_facts_decide(both: rongcuo.Engine) -> None:
     d = decide(both, case(allegation("unknown"), concealment=True))
     assert d.outcome == "not_tolerate"
