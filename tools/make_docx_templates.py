@@ -1,6 +1,6 @@
 """Write the bundled Word memo templates (``src/rongcuo/templates/<outcome>.docx``).
 
-The five ``.docx`` templates rongcuo ships are produced by this script; do not edit them by hand
+The ``.docx`` templates rongcuo ships (one per outcome, and the three clearing documents) are produced by this script; do not edit them by hand
 in the repository, change this script and run it again::
 
     python tools/make_docx_templates.py [OUTPUT_DIR]
@@ -40,7 +40,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 
-VERSION = "2026.3"
+VERSION = "2026.4"
 STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 OUT = Path(__file__).resolve().parent.parent / "src" / "rongcuo" / "templates"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -245,7 +245,7 @@ def then(text: str) -> str:
 class Memo:
     """A docxtpl template being written: paragraphs, tags and the corrections table."""
 
-    def __init__(self, title: str, kind: str) -> None:
+    def __init__(self, title: str, kind: str, *, heading: bool = True) -> None:
         self.title = title
         self.doc: Any = Document()
         self._page_setup()
@@ -255,8 +255,9 @@ class Memo:
         body = self.doc.element.body
         for p in list(body.iterchildren(qn("w:p"))):
             body.remove(p)
-        self.para(title, style="Title")
-        self.para("{{ memo.doc_number }}", style="DocNumber")
+        if heading:  # else the document writes its own (one per notice: reporter)
+            self.para(title, style="Title")
+            self.para("{{ memo.doc_number }}", style="DocNumber")
 
     # -- the page --
 
@@ -473,7 +474,7 @@ def findings(m: Memo, rows: str, none_text: str = "") -> None:
     m.tag("{%p endfor %}")
 
 
-def basic(m: Memo, title: str) -> None:
+def basic(m: Memo, title: str, clearing: bool = True) -> None:
     m.heading(title)
     m.para(
         "案件编号：{{ memo.case.id }}；案件名称：{{ memo.case.title }}；"
@@ -502,6 +503,14 @@ def basic(m: Memo, title: str) -> None:
     m.tag("{%p if memo.version_note %}")
     m.para("适用的规则版本：{{ memo.version_note }}")
     m.tag("{%p endif %}")
+    if clearing:
+        m.tag("{%p if memo.clearing and memo.clearing.paragraph %}")
+        clearing_note(m)
+        m.tag("{%p endif %}")
+
+
+def clearing_note(m: Memo) -> None:
+    m.para("澄清正名：{{ memo.clearing.paragraph }}")
 
 
 def situations(m: Memo, title: str) -> None:
@@ -607,21 +616,29 @@ def deadlines(m: Memo, title: str) -> None:
     m.tag("{%p else %}")
     m.para("本规则集未规定程序时限，请按本地实施办法执行。")
     m.tag("{%p endfor %}")
-    m.para(
-        "以上期限按国务院公布的工作日计算（含调休上班日，不含法定节假日和休息日），起算当日不计入。"
-    )
+    m.para(_WORKING_DAYS)
 
 
 def closing(m: Memo) -> None:
     note = m.para("本意见为认定建议，须经党委（党组）集体研究决定，不代替集体决策。")
     # The signature never stands alone on a page (GB/T 9704 7.3.5.1): it takes the last
     # paragraph of the text with it.
-    note.paragraph_format.keep_with_next = True
-    note.paragraph_format.keep_together = True
+    signoff(m, note)
+
+
+def signoff(m: Memo, last: Any = None, seal: int = 20) -> None:
+    """The signature and the provenance line (notices and letters: closing() without its note).
+
+    ``last``, the text's last paragraph, is kept on the signature's page (GB/T 9704 7.3.5.1:
+    the signature never stands alone); ``seal`` is the room left for the seal, in mm (a notice
+    of one page uses less, so that it stays on one page)."""
+    if last is not None:
+        last.paragraph_format.keep_with_next = True
+        last.paragraph_format.keep_together = True
     issuer = m.para("{{ memo.issuer }}（盖章）", style="SignatureBlock")
-    issuer.paragraph_format.space_before = Mm(20)  # room for the seal
+    issuer.paragraph_format.space_before = Mm(seal)  # room for the seal
     m.para("{{ memo.date }}", style="SignatureBlock")
-    m.para(
+    provenance = m.para(
         "生成信息：规则集 {{ memo.provenance.ruleset_id }}（{{ memo.provenance.ruleset_title }}）"
         "版本 {{ memo.provenance.ruleset_version }}，内容哈希 {{ memo.provenance.ruleset_hash }}；"
         "案件 {{ memo.provenance.case_id }}（{{ memo.provenance.case_hash }}）；"
@@ -631,9 +648,61 @@ def closing(m: Memo) -> None:
         "工作日历 {{ memo.provenance.calendar }}。",
         style="Provenance",
     )
+    if seal < 20:
+        provenance.paragraph_format.space_before = Mm(4)
 
 
-# --- the memos (mirror <outcome>.j2) ---------------------------------------------------------
+# --- clearing names (mirror the clearing macros of _sections.j2) ----------------------------
+
+
+def allegation_finding(m: Memo, a: str, lead: str = "") -> None:
+    m.para(
+        lead + "反映的问题：{{ " + a + ".summary }}。核查结论：",
+        Strong("{{ " + a + ".finding_label }}"),
+        "。{% if " + a + ".strike %}{{ " + a + ".strike.label }}。",
+        source(a + ".strike.source"),
+        "{% endif %}",
+    )
+    m.tag("{%p if " + a + ".kind %}")
+    m.para(
+        "诬告陷害的种类：{{ " + a + ".kind.label }}，即{{ " + a + ".kind.definition }}。",
+        source(a + ".kind.source"),
+    )
+    m.tag("{%p endif %}")
+
+
+def allegation_clearing(m: Memo, a: str) -> None:
+    m.tag("{%p if " + a + '.clearing == "pending" %}')
+    m.para(
+        "澄清正名：",
+        Strong("{{ " + a + ".clearing_label }}"),
+        "。{% if " + a + ".consent_pending %}是否澄清须征得本人同意，目前",
+        Strong("尚待征求本人意见"),
+        "；{% endif %}尚待查明的事实：{{ "
+        + a
+        + ".pending }}。查明并征得本人同意后，按下列方式澄清。",
+    )
+    m.tag("{%p else %}")
+    m.para("澄清正名：", Strong("{{ " + a + ".clearing_label }}"), "。")
+    m.tag("{%p endif %}")
+    m.para(
+        "澄清方式：{% for x in " + a + ".methods %}{{ x.label }}",
+        source("x.source"),
+        then("") + "{% else %}由负责澄清的机关（部门）确定。{% endfor %}",
+    )
+    m.para("澄清范围：问题传播范围为{{ " + a + ".spread_label }}，在不小于其影响的范围内澄清。")
+    m.para("负责澄清：{{ " + a + ".by }}。", source(a + ".by_source"))
+    m.tag("{%p if " + a + ".deadline %}")
+    m.para("澄清时限：{{ " + a + ".deadline.text }}。", source(a + ".deadline.source"))
+    m.tag("{%p endif %}")
+
+
+_WORKING_DAYS = (
+    "以上期限按国务院公布的工作日计算（含调休上班日，不含法定节假日和休息日），起算当日不计入。"
+)
+
+
+# --- the memos (mirror <outcome>.j2)# --- the memos (mirror <outcome>.j2) ---------------------------------------------------------
 
 
 def tolerate() -> Memo:
@@ -797,12 +866,138 @@ def refer() -> Memo:
     return m
 
 
+def cleared() -> Memo:
+    m = Memo("澄清正名认定意见（建议）", "cleared")
+    basic(m, "一、基本情况", clearing=False)
+    m.heading("二、问题线索核查情况")
+    m.tag("{%p for a in memo.clearing.allegations %}")
+    allegation_finding(m, "a", "（{{ loop.index | cn_numeral }}）{{ a.id }}。")
+    m.tag("{%p endfor %}")
+    m.heading("三、认定建议")
+    m.para(
+        "综上，反映{{ memo.case.cadre_name }}同志的问题经核查均失实、错告误告或诬告陷害，"
+        "已从问责事项中排除，且未认定任何不予容错情形或容错情形。建议对{{ memo.case.cadre_name }}同志",
+        Strong("{{ memo.outcome_label }}"),
+        "。",
+    )
+    proposal(m)
+    m.heading("四、澄清正名")
+    clearing_note(m)
+    m.tag("{%p for a in memo.clearing.to_clear %}")
+    m.subheading("（{{ loop.index | cn_numeral }}）{{ a.id }}：{{ a.summary }}")
+    allegation_clearing(m, "a")
+    m.tag("{%p endfor %}")
+    m.heading("五、对举报人的处理")
+    m.tag("{%p for a in memo.clearing.allegations %}")
+    m.para(
+        "（{{ loop.index | cn_numeral }}）{{ a.id }}：{{ a.reporter }}。"
+        "{% for h in a.handlings %}{{ h.label }}",
+        source("h.source"),
+        then("") + "{% else %}无需另行处理。{% endfor %}",
+    )
+    m.tag("{%p endfor %}")
+    effects(m, "六、认定后的影响")
+    deadlines(m, "七、后续程序和时限")
+    closing(m)
+    return m
+
+
+def clearing() -> Memo:
+    m = Memo("澄清正名通知书", "clearing")
+    m.para("{{ memo.case.cadre_name }}同志、{{ memo.case.cadre_unit }}：", style="Salutation")
+    m.para(
+        "关于反映{{ memo.case.cadre_name }}同志（{{ memo.case.cadre_unit }}"
+        "{{ memo.case.cadre_position }}）的问题（案件编号 {{ memo.case.id }}），经调查核实，"
+        "现将澄清正名事项通知如下。"
+    )
+    m.tag("{%p for a in memo.clearing.to_clear %}")
+    m.heading("{{ loop.index | cn_numeral }}、{{ a.id }}：{{ a.summary }}")
+    allegation_finding(m, "a")
+    allegation_clearing(m, "a")
+    m.tag("{%p endfor %}")
+    waiting = 'memo.clearing.to_clear | selectattr("clearing", "equalto", "pending") | list'
+    m.tag("{%p if " + waiting + " %}")
+    m.para(
+        "上述{% for a in " + waiting + ' %}{{ a.id }}{{ "、" if not loop.last else "" }}'
+        "{% endfor %}的澄清正名",
+        Strong("尚待征求本人意见"),
+        "或查明有关事实，在此之前不予澄清；本人同意后，按本通知所列方式、范围和时限办理。",
+    )
+    m.tag("{%p endif %}")
+    signoff(m, m.para(_WORKING_DAYS), seal=12)
+    return m
+
+
+def referral() -> Memo:
+    m = Memo("诬告陷害问题移送函", "referral")
+    m.para("＿＿＿＿＿＿（受移送机关）：", style="Salutation")
+    m.para(
+        "我们在核查反映{{ memo.case.cadre_name }}同志（{{ memo.case.cadre_unit }}"
+        "{{ memo.case.cadre_position }}）问题的过程中（案件编号 {{ memo.case.id }}），"
+        "查明下列问题线索系诬告陷害。现将有关情况函告如下。"
+    )
+    m.tag("{%p if memo.case.narrative %}")
+    m.para("基本情况：{{ memo.case.narrative }}")
+    m.tag("{%p endif %}")
+    m.tag("{%p for a in memo.clearing.to_refer %}")
+    m.heading("{{ loop.index | cn_numeral }}、{{ a.id }}：{{ a.summary }}")
+    m.para("举报方式：{{ a.reporter }}；传播范围：{{ a.spread_label }}。")
+    allegation_finding(m, "a")
+    m.tag("{%p if not a.kind %}")
+    m.para("诬告陷害的种类：核查未载明。")
+    m.tag("{%p endif %}")
+    m.tag('{%p for h in a.handlings if h.id == "referred" %}')
+    m.para("处理意见：{{ h.label }}。", source("h.source"))
+    m.tag("{%p endfor %}")
+    m.tag("{%p endfor %}")
+    signoff(
+        m,
+        m.para(
+            "请依规依纪依法对诬告陷害者予以查处，并将处理结果函告我们。有关核查材料可另行调阅。"
+        ),
+        seal=12,
+    )
+    return m
+
+
+def reporter() -> Memo:
+    """One notice per allegation, each on pages of its own (a page break between)."""
+    m = Memo("举报人核查结果告知书", "reporter", heading=False)
+    m.tag("{%p for a in memo.clearing.to_tell %}")
+    # Each notice after the first starts a page: its title breaks the page before it (a page
+    # break paragraph would give an empty page when the notice before fills its last page).
+    m.tag("{%p if not loop.first %}")
+    m.para("举报人核查结果告知书", style="Title").paragraph_format.page_break_before = True
+    m.tag("{%p else %}")
+    m.para("举报人核查结果告知书", style="Title")
+    m.tag("{%p endif %}")
+    m.para("{{ memo.doc_number }}", style="DocNumber")
+    m.para("＿＿＿＿＿＿（举报人）：", style="Salutation")
+    m.para(
+        "你（单位）实名反映{{ memo.case.cadre_name }}同志“{{ a.summary }}”的问题（编号 {{ a.id }}），"
+        '我们已调查核实完毕。现将核查结果告知如下。{% for h in a.handlings if h.id == "feedback" %}',
+        source("h.source"),
+        "{% endfor %}",
+    )
+    m.para("核查结果：", Strong("{{ a.finding_label }}"), "。")
+    m.tag('{%p for h in a.handlings if h.id != "feedback" %}')
+    m.para("对举报人的处理：{{ h.label }}。", source("h.source"))
+    m.tag("{%p endfor %}")
+    signoff(m, m.para("感谢你对监督工作的支持。"), seal=12)
+    m.tag("{%p endfor %}")
+    return m
+
+
 MEMOS: dict[str, Callable[[], Memo]] = {
     "tolerate": tolerate,
     "mitigate": mitigate,
     "not_tolerate": not_tolerate,
     "insufficient_facts": insufficient_facts,
     "refer": refer,
+    "cleared": cleared,
+    "clearing": clearing,
+    "referral": referral,
+    "reporter": reporter,
 }
 
 

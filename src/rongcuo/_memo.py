@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._calendar import OfficialCalendar
 from ._case import Case
 from ._decision import (
+    AllegationClearing,
     CitationRef,
     Decision,
     FactUse,
     MissingFact,
+    NamedRef,
     PresumedFact,
     RuleResult,
     TraceStep,
 )
-from ._errors import Location
+from ._errors import Diagnostic, InputError, Location
 from ._model import ANCHORS, Citation, Ruleset
 
 BLANK = "＿＿＿＿＿＿"  # a line to fill in by hand, where the case file gives nothing
@@ -198,6 +201,116 @@ class MemoCase(_Model):
     evidence: list[str]
 
 
+Document = Literal["decision", "clearing", "referral", "reporter"]
+#: The documents a decision can yield (``rongcuo memo --document``): the decision's own memo,
+#: chosen by its outcome, and the three documents of clearing names (catalogue §10).
+DOCUMENTS: tuple[Document, ...] = ("decision", "clearing", "referral", "reporter")
+DOCUMENT_TITLES: dict[Document, str] = {
+    "decision": "认定意见",
+    "clearing": "澄清正名通知书",
+    "referral": "诬告陷害问题移送函",
+    "reporter": "举报人核查结果告知书",
+}
+_NOT_APPLICABLE: dict[Document, tuple[str, str]] = {
+    "clearing": (
+        "没有需要澄清正名的问题线索（予以澄清或尚待征求本人意见的）",
+        "no allegation to clear",
+    ),
+    "referral": ("没有经核查系诬告陷害、需移送查处的问题线索", "no allegation found fabricated"),
+    "reporter": (
+        "没有需要告知核查结果的实名举报人（实名举报且尚未告知的问题线索）",
+        "no signed reporter still to be told the result",
+    ),
+}
+
+
+class DocumentNotApplicable(InputError):
+    """The document asked for does not apply to the decision (RC418): no allegation to clear,
+    none found fabricated, or no signed reporter still to tell. Never an empty memo."""
+
+
+class NamedLine(_Model):
+    """A false-accusation kind, clearing method or handling of the reporter, with its clause."""
+
+    id: str
+    label: str
+    definition: str = Field(default="", description="the ruleset's definition (kinds)")
+    source: Source | None = Field(
+        description="the rule that named it and its clause (or the clearing block's clause)"
+    )
+
+
+class ClearingDue(_Model):
+    """By when the name is to be cleared: working days from the day the verification concluded,
+    counted on the official calendar (the day itself not counted)."""
+
+    working_days: int
+    limit: str = Field(description="15个工作日")
+    starts: str = Field(description="the event the count starts from: 核查结论作出之日")
+    start_date: str = Field(description="that day, 2025年5月20日; empty when the case omits it")
+    deadline: str = Field(description="the last day, 2025年6月11日; empty without a start date")
+    deadline_iso: str = ""
+    text: str = Field(
+        description="the whole time limit as memos print it: 自核查结论作出之日（…）起15个工作日内，"
+        "即……前 / 自核查结论作出之日起15个工作日内 when the start is not given"
+    )
+    source: Source | None
+
+
+class AllegationLine(_Model):
+    """One allegation (问题线索) as the clearing documents print it."""
+
+    id: str
+    summary: str
+    finding: str = Field(description="the finding id (substantiated … fabricated, unknown)")
+    finding_label: str
+    struck: str = Field(description="true / false / unknown: struck from the matter")
+    strike: Finding | None = Field(description="the strike rule that holds, with its clause")
+    kind: NamedLine | None = Field(description="the false-accusation kind (fabricated only)")
+    spread: str | None
+    spread_label: str = Field(description="the scope it reached: 本单位 / 镇村、社区 / 网络 …")
+    clearing: str = Field(description="clear / pending / not_cleared")
+    clearing_label: str
+    consent_pending: bool = Field(
+        description="the cadre's consent is still to be sought (尚待征求本人意见)"
+    )
+    pending: str = Field(description="the facts the clearing waits on, 顿号分隔")
+    pending_questions: list[str] = Field(description="the questions to ask about them")
+    methods: list[NamedLine] = Field(description="clearing methods, each with its rule's clause")
+    methods_text: str = Field(description="the methods, 顿号分隔")
+    by: str = Field(description="who clears (谁核实谁澄清)")
+    by_source: Source | None
+    deadline: ClearingDue | None = Field(description="clear and pending only")
+    reporter: str = Field(description="实名举报 / 匿名举报 / 案件材料未载明是否实名")
+    reporter_signed: bool | None
+    reporter_informed: bool | None
+    handlings: list[NamedLine] = Field(description="what becomes of the reporter, in order")
+    referred: bool = Field(description="its author is referred for handling (fabricated)")
+    feedback: bool = Field(description="a signed reporter is still to be told the result")
+
+
+class ClearingMemo(_Model):
+    """Clearing names (澄清正名) as the memos print it: every allegation, and the ones each of
+    the three clearing documents is about."""
+
+    all_struck: str = Field(description="true / false / unknown: every allegation struck")
+    summary: str = Field(description="the decision's one-paragraph summary")
+    paragraph: str = Field(
+        description="for the decision memos: which allegations are struck as untrue, mistaken "
+        "or fabricated, and that they are cleared (or consent is pending); empty when none is"
+    )
+    allegations: list[AllegationLine] = Field(description="every allegation, in case order")
+    to_clear: list[AllegationLine] = Field(
+        description="clearing clear or pending: the 澄清正名通知书 lists these"
+    )
+    to_refer: list[AllegationLine] = Field(
+        description="reporter referred (fabricated): the 诬告陷害问题移送函 lists these"
+    )
+    to_tell: list[AllegationLine] = Field(
+        description="reporter feedback (signed, not yet told): one 举报人核查结果告知书 each"
+    )
+
+
 class MemoContext(_Model):
     """Everything a memo template receives (as ``memo``), plus ``decision`` and ``case`` raw."""
 
@@ -240,6 +353,14 @@ class MemoContext(_Model):
     deadlines: list[Deadline] = Field(description="the procedural next steps")
     proposal_note: str
     provenance: Provenance
+    document: str = Field(
+        default="decision",
+        description="decision (the outcome's memo) / clearing / referral / reporter",
+    )
+    document_title: str = Field(default="", description="the document's title")
+    clearing: ClearingMemo | None = Field(
+        default=None, description="clearing names; null when the case lists no allegations"
+    )
 
 
 def cn_date(day: dt.date) -> str:
@@ -339,8 +460,13 @@ def build_context(
     doc_number: str = "",
     issuer: str = "",
     where: Location | None = None,
+    document: Document = "decision",
 ) -> MemoContext:
-    """Gather what a memo prints. ``template`` is (name, version, hash) for the footer."""
+    """Gather what a memo prints. ``template`` is (name, version, hash) for the footer.
+
+    ``document`` says which of the decision's documents it is for; one that does not apply to
+    the decision raises :class:`DocumentNotApplicable` (RC418)."""
+    require_document(decision, document, where)
     as_of = dt.date.fromisoformat(decision.as_of)
     label = {o: ruleset.outcomes[o].label for o in ruleset.outcomes}
     look_label = {look.id: look.label for look in decision.looks}
@@ -348,7 +474,13 @@ def build_context(
     traced = {t.rule: t for t in decision.trace}
     cadre = case.cadre
     name, template_version, template_hash = template
+    clearing = _clearing(decision, ruleset, calendar, where)
     return MemoContext(
+        document=document,
+        document_title=decision.outcome_label
+        if document == "decision"
+        else DOCUMENT_TITLES[document],
+        clearing=clearing,
         kind=decision.outcome,
         outcome_label=decision.outcome_label,
         reason=decision.reason_zh,
@@ -622,3 +754,192 @@ def _deadlines(
             )
         )
     return out
+
+
+# --- clearing names (catalogue §10) ---------------------------------------------------------
+
+
+def _applies(decision: Decision, document: Document) -> bool:
+    c = decision.clearing
+    if document == "decision":
+        return True
+    if c is None:
+        return False
+    if document == "clearing":
+        return any(a.clearing in ("clear", "pending") for a in c.allegations)
+    wanted = "referred" if document == "referral" else "feedback"
+    return any(h.id == wanted for a in c.allegations for h in a.reporter.handlings)
+
+
+def require_document(decision: Decision, document: Document, where: Location | None = None) -> None:
+    """Raise :class:`DocumentNotApplicable` (RC418) unless ``document`` applies to the
+    decision: ``clearing`` needs an allegation to clear (or awaiting consent), ``referral`` one
+    found fabricated, ``reporter`` a signed reporter not yet told the result."""
+    if _applies(decision, document):
+        return
+    title = DOCUMENT_TITLES[document]
+    zh, en = _NOT_APPLICABLE[document]
+    case = decision.case.id
+    raise DocumentNotApplicable(
+        [
+            Diagnostic(
+                "RC418",
+                where or Location(case),
+                f"案件 {case} {zh}，不生成{title}（--document {document}）",
+                f"case {case} has {en}: there is no {document} document to write",
+                "认定意见用 --document decision（默认）；案件文件的 allegations 载明核查结论后再生成 "
+                "use --document decision for the decision's memo; list the allegations and "
+                "their findings in the case file first",
+            )
+        ]
+    )
+
+
+def template_kind(decision: Decision, document: Document) -> str:
+    """The name of the bundled template for ``document``: the outcome for the decision's own
+    memo (``tolerate``, ``cleared`` …), else the document (``clearing``, ``referral``,
+    ``reporter``)."""
+    return decision.outcome if document == "decision" else document
+
+
+def _named_source(ref: NamedRef, rule: str = "") -> Source | None:
+    return _source(rule or ref.id, ref.citation)
+
+
+def _rule_for(
+    a: AllegationClearing, rs: Ruleset, kind: str, attr: str, value: str
+) -> RuleResult | None:
+    """The holding rule of ``kind`` (clearing_method, reporter_handling) that names ``value``."""
+    for r in a.rules:
+        rule = rs.rules.get(r.id)
+        if r.value == "true" and r.kind == kind and getattr(rule, attr, None) == value:
+            return r
+    return None
+
+
+def _line(ref: NamedRef, rule: RuleResult | None) -> NamedLine:
+    source = _source(rule.id, rule.citation) if rule and rule.citation else _named_source(ref)
+    return NamedLine(id=ref.id, label=ref.label, definition=ref.definition, source=source)
+
+
+def _due(
+    a: AllegationClearing, calendar: OfficialCalendar, where: Location | None
+) -> ClearingDue | None:
+    d = a.deadline
+    if d is None:
+        return None
+    source = _source(d.param or "clearing", d.citation)
+    limit = f"{d.working_days}个工作日"
+    if d.starts_on is None:
+        return ClearingDue(
+            working_days=d.working_days,
+            limit=limit,
+            starts=d.starts,
+            start_date="",
+            deadline="",
+            text=f"自{d.starts}起{limit}内（案件材料未载明{d.starts.removesuffix('之日')}日期）",
+            source=source,
+        )
+    start = dt.date.fromisoformat(d.starts_on)
+    due = calendar.add_working_days(start, d.working_days, where=where)
+    return ClearingDue(
+        working_days=d.working_days,
+        limit=limit,
+        starts=d.starts,
+        start_date=cn_date(start),
+        deadline=cn_date(due),
+        deadline_iso=due.isoformat(),
+        text=f"自{d.starts}（{cn_date(start)}）起{limit}内，即{cn_date(due)}前",
+        source=source,
+    )
+
+
+_CONSENT = "cadre_consents_to_clearing"
+
+
+def _allegation_line(
+    a: AllegationClearing, rs: Ruleset, calendar: OfficialCalendar, where: Location | None
+) -> AllegationLine:
+    strike = next((r for r in a.rules if r.kind == "strike" and r.value == "true"), None)
+    handlings = [
+        _line(h, _rule_for(a, rs, "reporter_handling", "handling", h.id))
+        for h in a.reporter.handlings
+    ]
+    methods = [_line(m, _rule_for(a, rs, "clearing_method", "method", m.id)) for m in a.methods]
+    signed = a.reporter.signed
+    return AllegationLine(
+        id=a.id,
+        summary=a.summary,
+        finding=a.finding,
+        finding_label=a.finding_label,
+        struck=a.struck,
+        strike=_finding(strike) if strike else None,
+        kind=_line(a.kind, None) if a.kind else None,
+        spread=a.spread,
+        spread_label=a.spread_label,
+        clearing=a.clearing,
+        clearing_label=a.clearing_label,
+        consent_pending=a.clearing == "pending" and any(f.id == _CONSENT for f in a.pending),
+        pending="、".join(f.label for f in a.pending),
+        pending_questions=[f.question for f in a.pending if f.question],
+        methods=methods,
+        methods_text="、".join(m.label for m in methods),
+        by=a.by,
+        by_source=_source("clearing.by", a.by_citation),
+        deadline=_due(a, calendar, where) if a.clearing != "not_cleared" else None,
+        reporter="实名举报"
+        if signed
+        else "匿名举报"
+        if signed is False
+        else "案件材料未载明是否实名",
+        reporter_signed=signed,
+        reporter_informed=a.reporter.informed,
+        handlings=handlings,
+        referred=any(h.id == "referred" for h in handlings),
+        feedback=any(h.id == "feedback" for h in handlings),
+    )
+
+
+def clearing_paragraph(lines: Iterable[AllegationLine]) -> str:
+    """The paragraph every decision memo prints when allegations are struck: which, found
+    what, and whether they are cleared (per the clearing notice) or consent is still pending.
+    Empty when no allegation is struck."""
+    rows = list(lines)
+    struck = [a for a in rows if a.struck == "true"]
+    if not struck:
+        return ""
+    items = "；".join(f"{a.id}「{a.summary}」经核查系{a.finding_label}" for a in struck)
+    text = f"经核查，下列问题线索失实、错告误告或诬告陷害，从问责事项中排除：{items}。"
+    partly = [a for a in rows if a.struck != "true" and a.clearing == "clear"]
+    clear = [a.id for a in struck if a.clearing == "clear"] + [a.id for a in partly]
+    pending = [a for a in rows if a.clearing == "pending"]
+    declined = [f"{a.id}{a.clearing_label}" for a in struck if a.clearing == "not_cleared"]
+    if clear:
+        text += f"{'、'.join(clear)}予以澄清正名，方式、范围和时限见澄清正名通知书。"
+    if pending:
+        waits = "；".join(
+            f"{a.id}尚待征求本人意见" if a.consent_pending else f"{a.id}尚待查明{a.pending}"
+            for a in pending
+        )
+        text += f"{waits}，查明、征得同意后按澄清正名通知书澄清正名。"
+    if declined:
+        text += f"{'；'.join(declined)}。"
+    return text
+
+
+def _clearing(
+    decision: Decision, rs: Ruleset, calendar: OfficialCalendar, where: Location | None
+) -> ClearingMemo | None:
+    c = decision.clearing
+    if c is None:
+        return None
+    lines = [_allegation_line(a, rs, calendar, where) for a in c.allegations]
+    return ClearingMemo(
+        all_struck=c.all_struck,
+        summary=c.summary_zh,
+        paragraph=clearing_paragraph(lines),
+        allegations=lines,
+        to_clear=[a for a in lines if a.clearing in ("clear", "pending")],
+        to_refer=[a for a in lines if a.referred],
+        to_tell=[a for a in lines if a.feedback],
+    )
