@@ -26,7 +26,7 @@ from ._errors import (
 from ._lighter import assessment_day, decide_lighter
 from ._lint import lint as lint_ruleset
 from ._logic import Evaluator, Program, ReferenceEvaluator
-from ._memo import MemoContext, build_context
+from ._memo import Document, MemoContext, build_context, require_document, template_kind
 from ._model import CLEARING_KINDS, Ruleset
 from ._output import write_file
 from ._records import DecisionRecord, RecordStore, make_record
@@ -216,20 +216,32 @@ class Engine:
         doc_number: str = "",
         issuer: str = "",
         calendar: OfficialCalendar | None = None,
+        document: Document = "decision",
     ) -> Memo:
-        """Evaluate a case and render its memo (Markdown, HTML, DOCX or PDF) as bytes.
+        """Evaluate a case and render one of its documents (Markdown, HTML, DOCX or PDF) as bytes.
 
-        The template is the one for the decision's outcome (``tolerate.j2``, ``refer.docx`` …),
-        looked up in ``template_dirs`` and then among the bundled templates, unless
-        ``template`` names a file. ``doc_number`` (文号) and ``issuer`` (认定机关) fill the
-        memo's slots; left empty they print as blanks to fill in by hand. Raises
+        ``document`` chooses which: ``"decision"`` (the default) is the decision's own memo, its
+        template the one for the outcome (``tolerate.j2``, ``cleared.docx`` …); the clearing of
+        names (澄清正名) adds ``"clearing"`` (澄清正名通知书, to the cadre and unit: each
+        allegation to clear or awaiting consent, its methods, scope, who clears and by when),
+        ``"referral"`` (诬告陷害问题移送函, for allegations found fabricated) and
+        ``"reporter"`` (举报人核查结果告知书, one notice per allegation a signed reporter is
+        still to be told about), with the templates ``clearing``, ``referral``, ``reporter``.
+        A document that does not apply to the decision raises :class:`DocumentNotApplicable`
+        (RC418), never an empty memo.
+
+        Templates are looked up in ``template_dirs`` and then among the bundled templates,
+        unless ``template`` names a file. ``doc_number`` (文号) and ``issuer`` (认定机关) fill
+        the memo's slots; left empty they print as blanks to fill in by hand. Raises
         :class:`TemplateError` (located) when a template fails, :class:`CalendarError` when a
         deadline lies past the official calendar's last published year.
         """
         model, source = self.load_case(case)
         decision, rs = self._evaluate(model, source, ruleset, as_of)
+        where = Location(source.name)
+        require_document(decision, document, where)
         renderer = self._renderer(template_dirs)
-        info = renderer.find(decision.outcome, format, template)
+        info = renderer.find(template_kind(decision, document), format, template)
         context = build_context(
             decision,
             model,
@@ -238,7 +250,8 @@ class Engine:
             template=info.footer(),
             doc_number=doc_number,
             issuer=issuer,
-            where=Location(source.name),
+            where=where,
+            document=document,
         )
         data = {
             "memo": context.model_dump(mode="json"),

@@ -34,7 +34,7 @@ from ._errors import (
     sort_diagnostics,
 )
 from ._explain import render_explain, render_summary
-from ._memo import MemoContext
+from ._memo import DOCUMENT_TITLES, DOCUMENTS, Document, DocumentNotApplicable, MemoContext
 from ._output import (
     check_file,
     ensure_folder,
@@ -682,6 +682,15 @@ _SUFFIX = {"md": ".md", "html": ".html", "docx": ".docx", "pdf": ".pdf"}
     help="Calendar supplement (YAML): the holidays and make-up workdays of years chinese-calendar "
     "does not cover yet, from the State Council's notice (repeatable; see docs/memo.md).",
 )
+@click.option(
+    "--document",
+    type=click.Choice(list(DOCUMENTS)),
+    default="decision",
+    show_default=True,
+    help="Which document: decision (the outcome's memo), clearing (澄清正名通知书), referral "
+    "(诬告陷害问题移送函) or reporter (举报人核查结果告知书). One that does not apply to the "
+    "case is an error (RC418); in a folder such cases are skipped and counted.",
+)
 @_backend_option
 def memo(
     case: str,
@@ -694,12 +703,15 @@ def memo(
     issuer: str,
     as_of: dt.date | None,
     calendars: tuple[str, ...],
+    document: Document,
     backend: str,
 ) -> None:
     """Evaluate CASE (a case file, or a folder of them) and render its memo.
 
     The memo is the bundled one for the decision's outcome (容错免责认定意见、从轻减轻问责意见、
-    不予容错告知、补充调查通知、提请集体研究) unless --template or --template-dir says otherwise.
+    不予容错告知、补充调查通知、提请集体研究、澄清正名认定意见) unless --template or
+    --template-dir says otherwise; --document clearing, referral or reporter renders one of the
+    clearing documents instead (澄清正名通知书、诬告陷害问题移送函、举报人核查结果告知书).
     Deadlines count working days on chinese-calendar, extended by any --calendar supplement.
     """
     out = Path(output) if output else None
@@ -724,6 +736,7 @@ def memo(
         "template_dirs": template_dirs,
         "doc_number": doc_number,
         "issuer": issuer,
+        "document": document,
     }
 
     def with_calendar() -> dict[str, Any]:
@@ -743,10 +756,10 @@ def memo(
             click.echo(rendered.data.decode(), nl=False)
         else:
             write_file(out, rendered.data)
-            click.echo(
-                f"{out}：{rendered.decision.outcome_label}（模板 {rendered.template.name}）",
-                err=True,
-            )
+            what = rendered.decision.outcome_label
+            if document != "decision":
+                what = f"{rendered.context.document_title}（{what}）"
+            click.echo(f"{out}：{what}（模板 {rendered.template.name}）", err=True)
         return 0
 
     def many() -> int:
@@ -769,6 +782,7 @@ def memo(
             return 1
         counts: Counter[str] = Counter()
         failed: list[str] = []
+        skipped = 0  # cases the document does not apply to (--document clearing …)
         written: dict[str, tuple[str, Path]] = {}  # file name (casefolded) → (case id, case file)
         with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
             for path in tqdm(cases, desc="认定意见书 memos", unit="件", file=sys.stderr):
@@ -778,6 +792,9 @@ def memo(
                         out, rendered.decision.case.id, _SUFFIX[form], written, path
                     )
                     write_file(target, rendered.data)
+                except DocumentNotApplicable:
+                    skipped += 1
+                    continue
                 except InputError as exc:
                     failed.append(format_diagnostics(exc.diagnostics))
                     continue
@@ -786,8 +803,15 @@ def memo(
         for text in failed:
             click.echo(text, err=True)
         summary = "；".join(f"{label} {n} 份" for label, n in sorted(counts.items()))
+        title = "" if document == "decision" else DOCUMENT_TITLES[document]
+        skip = (
+            f"，{skipped} 件不适用{title}已跳过 skipped {skipped} to which it does not apply"
+            if title
+            else ""
+        )
         click.echo(
-            f"已生成 {sum(counts.values())} 份（{summary or '无'}），失败 {len(failed)} 份 → {out}",
+            f"已生成 {sum(counts.values())} 份{title}（{summary or '无'}）{skip}，"
+            f"失败 {len(failed)} 份 → {out}",
             err=True,
         )
         return 1 if failed else 0
