@@ -17,6 +17,8 @@ import yaml
 from click.testing import CliRunner
 
 import rongcuo
+from rongcuo._api import durable_installed
+from rongcuo._compile import INTERNAL_MARK
 from rongcuo._diff import diff
 from rongcuo.cli import main
 
@@ -751,3 +753,49 @@ def test_diff_reports_a_changed_clearing_rule(tmp_path: Path) -> None:
     assert "method_public_notice@A1" in c.reasons[0].text
     assert "成立 → 不成立" in c.reasons[0].text
     assert [r.id for r in c.rules] == ["method_public_notice@A1"]
+
+
+LIFTED = """
+disable: [order_cleared]
+rules:
+  - id: order_cleared_local
+    kind: outcome
+    step: 0
+    outcome: cleared
+    label: 举报问题均经查否，且未认定应急处置或谋私
+    when:
+      all:
+        - {fact: allegations_struck, eq: true}
+        - not: {established: {any: [{fact: emergency, eq: true}, {rule: private_gain}]}}
+        - not: {established: {any_rule: situation}}
+    cite: {doc: doc, clause: 第一条, text: 原文}
+"""
+
+
+@pytest.mark.parametrize(
+    ("facts", "outcome"),
+    [
+        ({"emergency": True}, "not_tolerate"),
+        ({"emergency": False}, "cleared"),
+        ({"emergency": "unknown"}, "cleared"),
+        ({}, "cleared"),
+        ({"motive": "private_gain"}, "not_tolerate"),
+    ],
+)
+def test_established_over_a_condition_decides_alike_on_both_backends(
+    tmp_path: Path, write_ruleset: WriteRuleset, facts: dict[str, Any], outcome: str
+) -> None:
+    """``established`` of more than one rule is lifted into an internal rule by the compiler;
+    both backends read it the same way, and it never shows in the decision."""
+    write_ruleset("local", "1", LOCAL_HEAD + LIFTED)
+    data = case(allegation("untrue"), consent=None, **facts)
+    decisions = []
+    for backend in ["reference", *(["durable"] if durable_installed() else [])]:
+        with rongcuo.Engine([tmp_path / "rulesets"], backend=backend) as e:
+            d = decide(e, data, "local")
+        assert d.outcome == outcome
+        assert INTERNAL_MARK not in d.to_json()
+        body = json.loads(d.to_json())
+        body.pop("engine")
+        decisions.append(body)
+    assert all(b == decisions[0] for b in decisions)
