@@ -257,7 +257,7 @@ def test_an_open_allegation_keeps_the_matter_insufficient(both: rongcuo.Engine) 
     assert "allegations_struck" in missing
     assert "B2" in missing["allegations_struck"].question
     assert "A1" not in missing["allegations_struck"].question
-    by_id = {a.id: a for a in d.clearing.allegations}  # type: ignore[union-attr]
+    by_id = {a.id: a for a in clearing_of(d)}
     assert by_id["B2"].struck == "unknown"
     assert "allegation_finding" in ids(by_id["B2"].pending)
     assert by_id["A1"].struck == "true"
