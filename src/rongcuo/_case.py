@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from ._errors import CaseError, Diagnostic, DocPath, Location, did_you_mean
 from ._logic import eval_cond, fact_dependencies
-from ._model import ALLEGATION_FACTS, FactValue, Ruleset
+from ._model import ALLEGATION_FACTS, Constraint, FactValue, Ruleset
 from ._reader import DATE_HINT, INEXACT_HINT, date_hint, describe, number_fault, parse_day
 from ._yaml import Positions, load_document
 
@@ -544,22 +544,14 @@ def bind_allegations(case: Case, rs: Ruleset, source: CaseSource) -> list[BoundA
                 continue
             assert checked is not None
             stated[fid] = checked
-        for c in constraints:
-            if eval_cond(c.when, stated, frozenset(), {}, {}) is True:
-                involved = [f for f in fact_dependencies(c.when) if f in stated]
-                names = "、".join(f"{f}（{rs.facts[f].display(stated[f])}）" for f in involved)
-                diags.append(
-                    Diagnostic(
-                        "RC213",
-                        source.at(where.get(involved[-1], ("allegations", i)))
-                        if involved
-                        else source.at(("allegations", i)),
-                        f"举报问题 {item.id} 的写法互相矛盾：{c.message}（{names}）",
-                        f"allegation {item.id} contradicts itself: {c.message_en} "
-                        f"({', '.join(involved)})",
-                        "更正其中一项 correct one of them",
-                    )
-                )
+        diags += _constraint_errors(
+            rs,
+            stated,
+            source,
+            constraints,
+            lambda fid, i=i, where=where: where.get(fid, ("allegations", i)),  # type: ignore[misc]
+            (f"举报问题 {item.id} 的写法", f"allegation {item.id}"),
+        )
         out.append(BoundAllegation(i, item, stated, frozenset(unknown)))
     if diags:
         raise CaseError(diags)
@@ -567,21 +559,28 @@ def bind_allegations(case: Case, rs: Ruleset, source: CaseSource) -> list[BoundA
 
 
 def _constraint_errors(
-    rs: Ruleset, facts: dict[str, FactValue], source: CaseSource
+    rs: Ruleset,
+    facts: dict[str, FactValue],
+    source: CaseSource,
+    constraints: Iterable[Constraint] | None = None,
+    where: Callable[[str], DocPath] | None = None,
+    subject: tuple[str, str] = ("案件事实", "the case's facts"),
 ) -> list[Diagnostic]:
-    """RC213 for each combination of stated values the ruleset's ``constraints`` forbid."""
+    """RC213 for each combination of stated values the ruleset's ``constraints`` forbid (by
+    default those of the case's facts; an allegation's are checked with its own, located by
+    ``where``), at the first fact involved."""
     out = []
-    for c in rs.constraints.values():
+    locate = where or (lambda fid: ("facts", fid))
+    for c in rs.constraints.values() if constraints is None else constraints:
         if eval_cond(c.when, facts, frozenset(), {}, {}) is True:
             involved = [f for f in fact_dependencies(c.when) if f in facts]
             names = "、".join(f"{f}（{rs.facts[f].display(facts[f])}）" for f in involved)
             out.append(
                 Diagnostic(
                     "RC213",
-                    source.at(("facts", involved[0])) if involved else source.at(("facts",)),
-                    f"案件事实互相矛盾：{c.message}（{names}）",
-                    f"the case's facts contradict each other: {c.message_en} "
-                    f"({', '.join(involved)})",
+                    source.at(locate(involved[0])) if involved else source.at(locate("")[:-1]),
+                    f"{subject[0]}互相矛盾：{c.message}（{names}）",
+                    f"{subject[1]} contradict each other: {c.message_en} ({', '.join(involved)})",
                     "更正其中一项，或写 unknown correct one of them, or write unknown",
                 )
             )
