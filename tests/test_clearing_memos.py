@@ -394,3 +394,13 @@ def test_templates_and_schema_list_the_clearing_documents() -> None:
         assert field in schema
     help_text = runner.invoke(main, ["memo", "--help"]).output
     assert "--document" in help_text and "reporter" in help_text
+
+
+def test_a_fabricated_report_of_no_named_kind_is_referred_as_the_presumed_kind(
+    engine: rongcuo.Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "nokind.yaml"
+    path.write_text(FABRICATED.replace("    kind: fa_unmet_improper_demand\n", ""), "utf-8")
+    for fmt in ("md", "docx"):
+        _, text = render(engine, path, "referral", fmt)  # type: ignore[arg-type]
+        assert "诬告陷害的种类：其他诬告陷害情形（核查未载明种类，按此认定）" in text

@@ -665,7 +665,8 @@ def allegation_finding(m: Memo, a: str, lead: str = "") -> None:
     )
     m.tag("{%p if " + a + ".kind %}")
     m.para(
-        "诬告陷害的种类：{{ " + a + ".kind.label }}，即{{ " + a + ".kind.definition }}。",
+        "诬告陷害的种类：{{ " + a + ".kind.label }}{% if " + a + ".kind_presumed %}"
+        "（核查未载明种类，按此认定）{% endif %}，即{{ " + a + ".kind.definition }}。",
         source(a + ".kind.source"),
     )
     m.tag("{%p endif %}")

@@ -267,6 +267,9 @@ class AllegationLine(_Model):
     struck: str = Field(description="true / false / unknown: struck from the matter")
     strike: Finding | None = Field(description="the strike rule that holds, with its clause")
     kind: NamedLine | None = Field(description="the false-accusation kind (fabricated only)")
+    kind_presumed: bool = Field(
+        default=False, description="the case names no kind: the ruleset's presumed one (fa_other)"
+    )
     spread: str | None
     spread_label: str = Field(description="the scope it reached: 本单位 / 镇村、社区 / 网络 …")
     clearing: str = Field(description="clear / pending / not_cleared")
@@ -875,6 +878,7 @@ def _allegation_line(
         struck=a.struck,
         strike=_finding(strike) if strike else None,
         kind=_line(a.kind, None) if a.kind else None,
+        kind_presumed=any(v.id == "allegation_kind" for v in a.presumed),
         spread=a.spread,
         spread_label=a.spread_label,
         clearing=a.clearing,
