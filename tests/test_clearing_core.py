@@ -158,7 +158,7 @@ def test_methods_follow_the_spread(
         ("mistaken", True, False, ["educated", "feedback"], True),
         ("untrue", None, None, ["closed"], False),
         ("untrue", True, None, ["closed", "feedback"], True),
-        ("untrue", True, True, ["closed"], True),
+        ("untrue", True, True, ["closed"], False),  # already told: no second feedback
         ("untrue", False, None, ["closed"], False),
     ],
 )

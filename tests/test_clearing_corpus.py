@@ -166,8 +166,9 @@ CLEARING: dict[str, dict[str, Expect]] = {
         "A1": Expect("true", "clear", (_W, _MEET), ("referred",), "fa_obstruct_investigation")
     },
     "nat-c16-signed-report-untrue-informed-cleared": {
-        # the reporter was already told: closed, and no second written feedback
-        "A1": Expect("true", "clear", (_W, _MEET, _FEED), ("closed",))
+        # the reporter was already told: closed, and no second written feedback (neither as a
+        # handling nor as a clearing method)
+        "A1": Expect("true", "clear", (_W, _MEET), ("closed",))
     },
     "my-c17-online-rumour-untrue-cleared": {
         "A1": Expect("true", "clear", (_W, _LETTER, _NOTICE), ("closed",))
