@@ -598,8 +598,6 @@ CHECK_ERRORS = {
         ),
         "RC161",
     ),
-    # a kind added to clearing.kinds and not to the fact allegation_kind
-    "kinds-differ": ("clearing:\n  kinds:\n    - {id: fa_local, label: 本地种类}\n", "RC162"),
     "negative-step": (
         rule(
             "order_x",
@@ -645,6 +643,18 @@ def test_the_rc161_hint_suggests_the_declared_method(
     write_ruleset("local", "1", text)
     (d,) = rongcuo.check("local", paths=[tmp_path / "rulesets"])
     assert d.code == "RC161" and "cl_face_to_face" in d.hint
+
+
+def test_a_local_ruleset_adds_a_kind_in_its_clearing_block(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    """Catalogue §10: each ruleset "adds its own" — a kind declared in clearing.kinds becomes a
+    value of allegation_kind (no restated fact, no RC162)."""
+    text = LOCAL_HEAD + "clearing:\n  kinds:\n    - {id: fa_local, label: 本地种类}\n"
+    assert codes(tmp_path, write_ruleset, text) == []
+    engine = rongcuo.Engine([tmp_path / "rulesets"], backend="reference")
+    decl = engine.ruleset("local", dt.date(2025, 3, 10)).facts["allegation_kind"]
+    assert ("fa_local", "本地种类") in decl.values
 
 
 def test_step_0_and_established_are_accepted(tmp_path: Path, write_ruleset: WriteRuleset) -> None:

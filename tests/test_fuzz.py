@@ -334,7 +334,9 @@ def test_fuzz_corpus_covers_the_hostile_classes() -> None:
 
 def test_fuzz_corpus_stays_small() -> None:
     total = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())
-    assert total < 3_300_000, f"the corpus is {total / 1e6:.2f} MB; keep it near 3 MB"
+    # entries carry copies of the national ruleset, which grew by its clearing block (issue 14:
+    # 3.3 MB → 3.7 MB); the bound keeps the corpus from growing by accident, not a budget of disk
+    assert total < 3_900_000, f"the corpus is {total / 1e6:.2f} MB; keep it near 3.7 MB"
 
 
 def test_fuzz_runner_charges_a_dead_worker_to_its_entry_and_carries_on(tmp_path: Path) -> None:

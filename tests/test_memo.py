@@ -282,7 +282,7 @@ def test_slots_and_provenance(engine: rongcuo.Engine) -> None:
         "版本 2018",
         memo.decision.ruleset.content_hash,
         "认定日期 2025-09-26",
-        "模板 rongcuo/refer.j2 版本 2026.3",
+        "模板 rongcuo/refer.j2 版本 2026.4",
         "chinese-calendar",
     ):
         assert part in footer, part
@@ -322,7 +322,7 @@ def test_a_copied_template_overrides_the_bundled_one(
     mine = tmp_path / "mine" / "tolerate.j2"
     mine.write_text(
         mine.read_text(encoding="utf-8")
-        .replace("version: 2026.3", "version: wz-3")
+        .replace("version: 2026.4", "version: wz-3")
         .replace("六、认定建议", "六、本部门意见"),
         encoding="utf-8",
     )

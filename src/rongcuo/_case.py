@@ -108,16 +108,23 @@ class Reporter(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    signed: bool | None = Field(default=None, description="实名举报 the report was signed")
-    informed: bool | None = Field(
-        default=None, description="已向举报人反馈核查结果 the reporter has been told the result"
+    signed: bool | Unknown | None = Field(
+        default=None,
+        description="实名举报 the report was signed; unknown / 不明 / null: not yet established",
+    )
+    informed: bool | Unknown | None = Field(
+        default=None,
+        description="已向举报人反馈核查结果 the reporter has been told the result; unknown / 不明 "
+        "/ null: not yet established",
     )
 
 
+#: How an allegation's field says it is not yet established, as ``facts`` do (null too).
+Unknown = Literal["unknown", "不明"]
 Finding = Literal[
-    "substantiated", "partly_substantiated", "untrue", "mistaken", "fabricated", "unknown"
+    "substantiated", "partly_substantiated", "untrue", "mistaken", "fabricated", "unknown", "不明"
 ]
-Spread = Literal["unit", "locality", "online", "public"]
+Spread = Literal["unit", "locality", "online", "public", "unknown", "不明"]
 
 
 class Allegation(BaseModel):
@@ -127,9 +134,9 @@ class Allegation(BaseModel):
 
     id: str = Field(min_length=1, pattern=_NOT_BLANK, description="编号, e.g. A1")
     summary: str = Field(min_length=1, pattern=_NOT_BLANK, description="反映的问题")
-    finding: Finding = Field(
+    finding: Finding | None = Field(
         description="核查结论: substantiated 属实 · partly_substantiated 部分属实 · untrue 失实、"
-        "查无实据 · mistaken 错告、误告 · fabricated 诬告陷害 · unknown 尚未查清"
+        "查无实据 · mistaken 错告、误告 · fabricated 诬告陷害 · unknown / 不明 / null 尚未查清"
     )
     kind: str | None = Field(
         default=None,
@@ -309,13 +316,39 @@ def _from_pydantic(err: Mapping[str, Any], source: CaseSource) -> Diagnostic:
             f"{where} must be a date (YYYY-MM-DD), got {found_en}",
             date_hint(err.get("input")) if kind == "date_with_time" else DATE_HINT,
         )
+    nested_model = path[:1] != ("facts",)
+    if nested_model and kind in ("model_type", "dict_type", "model_attributes_type"):
+        return Diagnostic(
+            "RC005",
+            source.at(path),
+            f"{where} 应为映射（键: 值），实际是{found_zh}",
+            f"{where} must be a mapping (key: value), got {found_en}",
+            "参见 see `rongcuo schema case`",
+        )
+    if nested_model and kind == "list_type":
+        return Diagnostic(
+            "RC005",
+            source.at(path),
+            f"{where} 应为列表，实际是{found_zh}",
+            f"{where} must be a list, got {found_en}",
+            "例如 e.g. allegations: [{id: A1, summary: …, finding: untrue}]",
+        )
+    if nested_model and kind in ("bool_type", "bool_parsing"):
+        return Diagnostic(
+            "RC005",
+            source.at(path),
+            f"{where} 应为 true 或 false（不知道就写 unknown），实际是{found_zh}",
+            f"{where} must be true or false (unknown when not established), got {found_en}",
+        )
     if kind == "literal_error":
         expected = str(err.get("ctx", {}).get("expected", ""))
         return Diagnostic(
             "RC204",
             source.at(path),
             f"{where} 应为以下之一：{expected}，实际是{found_zh}",
-            f"{where} must be one of {expected}, got {found_en}",
+            f"{where} must be one of "
+            + ", ".join(v for v in _literal_choices(expected) if v.isascii())
+            + f", got {found_en}",
             did_you_mean(str(err.get("input")), _literal_choices(expected))
             if isinstance(err.get("input"), str)
             else "",
@@ -498,22 +531,34 @@ def bind_allegations(case: Case, rs: Ruleset, source: CaseSource) -> list[BoundA
                 )
             )
         seen.setdefault(item.id, i)
-        raw: dict[str, tuple[object, tuple[str | int, ...]]] = {
-            "finding": (item.finding, ("finding",)),
-            "kind": (item.kind, ("kind",)),
-            "spread": (item.spread, ("spread",)),
+        # a field written as null is stated unknown, as in ``facts``; a field left out is not
+        # stated (and may be presumed)
+        given = item.model_fields_set
+        raw: dict[str, tuple[object, tuple[str | int, ...], bool]] = {
+            "finding": (item.finding, ("finding",), True),
+            "kind": (item.kind, ("kind",), "kind" in given),
+            "spread": (item.spread, ("spread",), "spread" in given),
         }
         if item.reporter is not None:
-            raw["reporter.signed"] = (item.reporter.signed, ("reporter", "signed"))
-            raw["reporter.informed"] = (item.reporter.informed, ("reporter", "informed"))
+            told = item.reporter.model_fields_set
+            raw["reporter.signed"] = (
+                item.reporter.signed,
+                ("reporter", "signed"),
+                "signed" in told,
+            )
+            raw["reporter.informed"] = (
+                item.reporter.informed,
+                ("reporter", "informed"),
+                "informed" in told,
+            )
         stated: dict[str, FactValue] = {}
         unknown: set[str] = set()
         where: dict[str, tuple[str | int, ...]] = {}
-        for name, (value, sub) in raw.items():
+        for name, (value, sub, written) in raw.items():
             fid = ALLEGATION_FACTS[name]
             path = ("allegations", i, *sub)
             where[fid] = path
-            if value is None:
+            if value is None and not written:
                 continue
             if stated_unknown(value):
                 unknown.add(fid)

@@ -31,7 +31,10 @@ _BOOL_FACTS = ("reporter_signed", "reporter_informed")
 
 
 def check_clearing(rs: Ruleset) -> list[Diagnostic]:
-    """RC160–RC165: the clearing rules, the allegation facts and the ``clearing:`` block."""
+    """RC160–RC165: the clearing rules, the allegation facts and the ``clearing:`` block.
+
+    A kind that ``clearing.kinds`` adds is added to the values of ``allegation_kind`` when the
+    chain is merged; RC162 remains for a value of the fact no kind declares."""
     out: list[Diagnostic] = []
 
     def error(code: str, loc: Location, zh: str, en: str, hint: str = "") -> None:
@@ -138,7 +141,7 @@ def check_clearing(rs: Ruleset) -> list[Diagnostic]:
         extra = sorted(kind_decl.keys - kinds)
         error(
             "RC162",
-            kind_decl.src,
+            block.src,
             "事实 allegation_kind 的取值应与 clearing.kinds 一一对应"
             + (f"；缺少 {'、'.join(missing)}" if missing else "")
             + (f"；多出 {'、'.join(extra)}" if extra else ""),

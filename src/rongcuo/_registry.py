@@ -491,6 +491,16 @@ def merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
     facts: dict[str, FactDecl] = resolver.fact_decls(tables["facts"])  # type: ignore[arg-type]
     procedure = resolver.procedure(procedure)
     clearing = _merge_clearing(chain)
+    kind_decl = facts.get("allegation_kind")
+    if clearing is not None and kind_decl is not None and kind_decl.scope == "allegation":
+        # a local ruleset adds a kind of false accusation in its clearing block alone: the
+        # values of allegation_kind follow the kinds declared (catalogue §10, "adds its own")
+        added = tuple((k.id, k.label) for k in clearing.kinds if k.id not in kind_decl.keys)
+        if added:
+            facts = {
+                **facts,
+                kind_decl.id: dataclasses.replace(kind_decl, values=kind_decl.values + added),
+            }
     if clearing is not None and clearing.deadline is not None:
         step = resolver.step(ProcedureStep("clearing", "澄清正名", time_limit=clearing.deadline))
         clearing = dataclasses.replace(clearing, deadline=step.time_limit)
