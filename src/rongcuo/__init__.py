@@ -28,10 +28,21 @@ from ._calendar import (
     OfficialCalendar,
     SupplementYear,
 )
-from ._case import Cadre, Case, Correction, Evidence, ProcedureDates, load_case
+from ._case import (
+    Allegation,
+    Cadre,
+    Case,
+    Correction,
+    Evidence,
+    ProcedureDates,
+    Reporter,
+    load_case,
+)
 from ._decision import (
+    AllegationClearing,
     CitationRef,
     ClaimCheck,
+    ClearingSection,
     Decision,
     DistinctionFinding,
     FactUse,
@@ -55,7 +66,7 @@ from ._errors import (
     RulesetError,
     RulesetNotFound,
 )
-from ._memo import MemoContext
+from ._memo import Document, DocumentNotApplicable, MemoContext
 from ._model import Ruleset
 from ._record_store import SQLiteStore
 from ._records import DecisionRecord, RecordError, RecordStore, Review, make_record, record_id
@@ -63,6 +74,8 @@ from ._render import Format, PdfUnavailable, TemplateError
 from ._replay import ReplayResult, replay
 
 __all__ = [
+    "Allegation",
+    "AllegationClearing",
     "Backend",
     "BackendUnavailable",
     "BatchSummary",
@@ -73,12 +86,15 @@ __all__ = [
     "CaseError",
     "CitationRef",
     "ClaimCheck",
+    "ClearingSection",
     "Correction",
     "Decision",
     "DecisionRecord",
     "Diagnostic",
     "DiffReport",
     "DistinctionFinding",
+    "Document",
+    "DocumentNotApplicable",
     "Engine",
     "EngineError",
     "Evidence",
@@ -97,6 +113,7 @@ __all__ = [
     "RecordError",
     "RecordStore",
     "ReplayResult",
+    "Reporter",
     "Review",
     "RongcuoError",
     "RuleResult",
