@@ -176,16 +176,8 @@ def check_clearing(rs: Ruleset) -> list[Diagnostic]:
                     f"rule {rule.id}: {attr} {value!r} is not declared in {where}",
                     did_you_mean(value, ids),
                 )
-    for entry in (*block.kinds, *block.methods, *block.handlings):
-        if entry.cite is not None and entry.cite.doc not in rs.documents:
-            error(
-                "RC110",
-                entry.cite.src,
-                f"引用的文件 {entry.cite.doc!r} 未在 documents 中声明",
-                f"cited document {entry.cite.doc!r} is not declared in documents",
-                did_you_mean(entry.cite.doc, rs.documents),
-            )
-    for cite in (block.by_cite, block.deadline_cite):
+    cites = [n.cite for n in (*block.kinds, *block.methods, *block.handlings)]
+    for cite in (*cites, block.by_cite, block.deadline_cite):
         if cite is not None and cite.doc not in rs.documents:
             error(
                 "RC110",

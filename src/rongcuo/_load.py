@@ -248,6 +248,7 @@ class _RulesetParser:
         )
 
     def items_at(self, top: dict[str, Any], key: str, base: DocPath, parse: Any) -> tuple[Any, ...]:
+        """The entries of the list ``top[key]`` (at ``base``) that ``parse`` accepts."""
         out = []
         for i, raw in enumerate(self.r.list_of(top.get(key), (*base, key))):
             item = parse(raw, (*base, key, i))
@@ -286,12 +287,7 @@ class _RulesetParser:
         )
 
     def items(self, top: dict[str, Any], key: str, parse: Any) -> tuple[Any, ...]:
-        out = []
-        for i, raw in enumerate(self.r.list_of(top.get(key), (key,))):
-            item = parse(raw, (key, i))
-            if item is not None:
-                out.append(item)
-        return tuple(out)
+        return self.items_at(top, key, (), parse)
 
     # --- declarations ----------------------------------------------------------------
 
