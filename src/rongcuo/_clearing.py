@@ -21,15 +21,29 @@ from ._decision import (
     ClearingDeadline,
     ClearingSection,
     FactRef,
+    FactUse,
     NamedRef,
     PresumedValue,
     ReporterOutcome,
     RuleResult,
     TruthName,
+    builder,
 )
 from ._logic import Evaluator, Facts, Program, Truth, fact_dependencies, kleene_all, kleene_any
 from ._model import Citation, FactDecl, FactValue, Named, Rule, Ruleset, json_value
 from ._presume import Presumer
+
+# Records built from data this module made itself (see ``_decision.builder``): validating each
+# again was most of the section's cost.
+_new_clearing_section = builder(ClearingSection)
+_new_fact_ref = builder(FactRef)
+_new_clearing_deadline = builder(ClearingDeadline)
+_new_allegation_clearing = builder(AllegationClearing)
+_new_reporter_outcome = builder(ReporterOutcome)
+_new_presumed_value = builder(PresumedValue)
+_new_named_ref = builder(NamedRef)
+_new_rule_result = builder(RuleResult)
+_new_fact_use = builder(FactUse)
 
 #: The computed fact the decision order reads (``computed: allegations_struck``).
 STRUCK = "allegations_struck"
@@ -75,7 +89,7 @@ class ClearingDecider:
         as the decision reads them (stated and presumed)."""
         items = [self._one(a, case_facts) for a in allegations]
         struck = all_struck(items)
-        return ClearingSection(
+        return _new_clearing_section(
             allegations=items,
             all_struck=_TRUTH[struck],
             summary_zh=_summary(items),
@@ -113,7 +127,7 @@ class ClearingDecider:
                         if fid not in facts:
                             seen.setdefault(fid, None)
             pending = [
-                FactRef(id=f, label=decls[f].label, question=decls[f].question) for f in seen
+                _new_fact_ref(id=f, label=decls[f].label, question=decls[f].question) for f in seen
             ]
         if status == "not_cleared":
             shown = [
@@ -154,14 +168,14 @@ class ClearingDecider:
         block = self.block
         deadline = None
         if block is not None and block.deadline is not None and status != "not_cleared":
-            deadline = ClearingDeadline(
+            deadline = _new_clearing_deadline(
                 working_days=block.deadline.working_days,
                 starts=block.deadline.starts,
                 starts_on=item.concluded_on.isoformat() if item.concluded_on else None,
                 param=block.deadline.working_days_param,
                 citation=self.cite(block.deadline_cite),
             )
-        return AllegationClearing(
+        return _new_allegation_clearing(
             id=item.id,
             summary=item.summary,
             finding=str(finding) if finding is not None else "unknown",
@@ -170,20 +184,20 @@ class ClearingDecider:
             kind=kind,
             spread=str(spread) if spread is not None else None,
             spread_label=_display(decls.get("allegation_spread"), spread, "未知"),
-            clearing=status,  # type: ignore[arg-type]
+            clearing=status,
             clearing_label=label,
             pending=pending,
             methods=methods,
             by=block.by if block else "",
             by_citation=self.cite(block.by_cite) if block else None,
             deadline=deadline,
-            reporter=ReporterOutcome(
+            reporter=_new_reporter_outcome(
                 signed=_bool(facts.get("reporter_signed")),
                 informed=_bool(facts.get("reporter_informed")),
                 handlings=handlings,
             ),
             presumed=[
-                PresumedValue(
+                _new_presumed_value(
                     id=fid,
                     label=decls[fid].label,
                     value=json_value(facts[fid]),
@@ -204,8 +218,8 @@ class ClearingDecider:
         entry = table.get(key)
         label = decl.value_label(key) if decl is not None else (entry.label if entry else key)
         if entry is None:
-            return NamedRef(id=key, label=label)
-        return NamedRef(
+            return _new_named_ref(id=key, label=label)
+        return _new_named_ref(
             id=key,
             label=label if decl is not None else entry.label,
             definition=entry.definition,
@@ -215,18 +229,16 @@ class ClearingDecider:
     def _result(
         self, rule: Rule, values: Mapping[str, bool], facts: Facts, presumed: frozenset[str]
     ) -> RuleResult:
-        from ._decision import FactUse
-
         reads = fact_dependencies(rule.when) if rule.when is not None else []
         decls = self.part.facts
-        return RuleResult(
+        return _new_rule_result(
             id=rule.id,
             kind=rule.kind,
             label=rule.label,
             value=_TRUTH[values.get(rule.id)],
             citation=self.cite(rule.cite),
             facts=tuple(
-                FactUse(
+                _new_fact_use(
                     id=f,
                     label=decls[f].label,
                     value=json_value(facts.get(f)),
