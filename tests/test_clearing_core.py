@@ -415,6 +415,13 @@ CASE_ERRORS = {
         "facts.allegations_struck",
         "allegations",
     ),
+    "concluded-before-incident": (
+        "allegations:\n  - {id: A1, summary: x, finding: untrue, concluded_on: 2020-01-02}\n",
+        "RC220",
+        5,
+        "allegations[0].concluded_on",
+        "核对两个日期",
+    ),
     "reporter-unknown-key": (
         "allegations:\n  - {id: A1, summary: x, finding: untrue, reporter: {signed: true, named: true}}\n",
         "RC003",

@@ -597,6 +597,18 @@ def bind_allegations(case: Case, rs: Ruleset, source: CaseSource) -> list[BoundA
             lambda fid, i=i, where=where: where.get(fid, ("allegations", i)),  # type: ignore[misc]
             (f"举报问题 {item.id} 的写法", f"allegation {item.id}"),
         )
+        if item.concluded_on is not None and item.concluded_on < case.incident_date:
+            diags.append(
+                Diagnostic(
+                    "RC220",
+                    source.at(("allegations", i, "concluded_on")),
+                    f"举报问题 {item.id} 的核查结论日期 {item.concluded_on} 早于失误发生日期 "
+                    f"{case.incident_date}",
+                    f"allegation {item.id} was concluded on {item.concluded_on}, before the "
+                    f"incident date {case.incident_date}",
+                    "核对两个日期 check both dates",
+                )
+            )
         out.append(BoundAllegation(i, item, stated, frozenset(unknown)))
     if diags:
         raise CaseError(diags)
