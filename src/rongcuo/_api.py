@@ -26,7 +26,7 @@ from ._errors import (
 from ._lighter import assessment_day, decide_lighter
 from ._lint import lint as lint_ruleset
 from ._logic import Evaluator, Program, ReferenceEvaluator
-from ._memo import Document, MemoContext, build_context, require_document, template_kind
+from ._memo import Document, MemoContext, build_context, template_kind
 from ._model import CLEARING_KINDS, Ruleset
 from ._output import write_file
 from ._records import DecisionRecord, RecordStore, make_record
@@ -239,7 +239,6 @@ class Engine:
         model, source = self.load_case(case)
         decision, rs = self._evaluate(model, source, ruleset, as_of)
         where = Location(source.name)
-        require_document(decision, document, where)
         renderer = self._renderer(template_dirs)
         info = renderer.find(template_kind(decision, document), format, template)
         context = build_context(
@@ -322,11 +321,7 @@ class Engine:
             clearing = None
             if any(r.kind in CLEARING_KINDS for r in rs.rules.values()):
                 part = Program.build(rs.part(clearing=True))
-                clearing_evaluator = self._new_evaluator(part, "_c")
-
-                def clearing(decider: Decider) -> ClearingDecider:
-                    return ClearingDecider(rs, part, clearing_evaluator, decider.cite_ref)
-
+                clearing = ClearingDecider(rs, part, self._new_evaluator(part, "_c"))
             found = Decider(program, evaluator, __version__, clearing)
             self._deciders[rs.content_hash] = found
         return found

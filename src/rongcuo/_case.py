@@ -412,6 +412,9 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
                 )
             )
             continue
+        if decl.scope or decl.computed:
+            diags.append(_not_a_case_fact(key, decl.computed, source))
+            continue
         if stated_unknown(value):
             continue  # stated as not yet established: unknown, and never presumed
         checked, problem = _coerce(decl.type, value, decl)
@@ -453,10 +456,6 @@ def bind_facts(case: Case, rs: Ruleset, source: CaseSource) -> dict[str, FactVal
                         did_you_mean(fid, rs.facts),
                     )
                 )
-    for key in case.facts:
-        decl = rs.facts.get(key)
-        if decl is not None and (decl.scope or decl.computed):
-            diags.append(_not_a_case_fact(key, decl.computed, source))
     if not diags:
         diags += _constraint_errors(rs, facts, source)
     if diags:
@@ -516,7 +515,7 @@ def bind_allegations(case: Case, rs: Ruleset, source: CaseSource) -> list[BoundA
                 )
             ]
         )
-    constraints = [c for c in rs.part(clearing=True).constraints.values()]
+    constraints = rs.part(clearing=True).constraints.values()
     seen: dict[str, int] = {}
     out = []
     for i, item in enumerate(case.allegations):

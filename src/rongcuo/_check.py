@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ._check_clearing import check_clearing
+from ._check_clearing import check_clearing, clearing_citations
 from ._compile import MAX_RULE_REFS, aggregate_members, rule_ref_width
 from ._errors import Diagnostic, Location, did_you_mean
 from ._lighter import check_ranks
@@ -105,6 +105,8 @@ class _Checker:
                 )
         for rule in rs.rules.values():
             self.rule(rule)
+        for cite in clearing_citations(rs):
+            self.cited_document(cite)
         self.presumptions()
         self.procedure()
         self.cycles()

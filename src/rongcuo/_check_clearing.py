@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._errors import Diagnostic, Location, did_you_mean
 from ._model import (
     CLEARING_KINDS,
+    Citation,
     Compare,
     Known,
     Presumed,
@@ -176,14 +177,14 @@ def check_clearing(rs: Ruleset) -> list[Diagnostic]:
                     f"rule {rule.id}: {attr} {value!r} is not declared in {where}",
                     did_you_mean(value, ids),
                 )
-    cites = [n.cite for n in (*block.kinds, *block.methods, *block.handlings)]
-    for cite in (*cites, block.by_cite, block.deadline_cite):
-        if cite is not None and cite.doc not in rs.documents:
-            error(
-                "RC110",
-                cite.src,
-                f"引用的文件 {cite.doc!r} 未在 documents 中声明",
-                f"cited document {cite.doc!r} is not declared in documents",
-                did_you_mean(cite.doc, rs.documents),
-            )
     return out
+
+
+def clearing_citations(rs: Ruleset) -> list[Citation]:
+    """The clauses the ``clearing:`` block cites (its entries, who clears, the deadline), for
+    the checker's one test that each names a declared document (RC110)."""
+    block = rs.clearing
+    if block is None:
+        return []
+    named = [n.cite for n in (*block.kinds, *block.methods, *block.handlings)]
+    return [c for c in (*named, block.by_cite, block.deadline_cite) if c is not None]

@@ -12,7 +12,7 @@ reporter: all of it is the ruleset's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from ._case import BoundAllegation
 from ._decision import (
@@ -28,6 +28,7 @@ from ._decision import (
     RuleResult,
     TruthName,
     builder,
+    citation_ref,
 )
 from ._logic import Evaluator, Facts, Program, Truth, fact_dependencies, kleene_all, kleene_any
 from ._model import Citation, FactDecl, FactValue, Named, Rule, Ruleset, json_value
@@ -47,30 +48,18 @@ _new_fact_use = builder(FactUse)
 
 #: The computed fact the decision order reads (``computed: allegations_struck``).
 STRUCK = "allegations_struck"
-_STATUS_LABELS = {
-    "clear": "予以澄清正名",
-    "pending": "待查明后澄清",
-    "not_cleared": "不予澄清",
-}
 _TRUTH: dict[Truth, TruthName] = {True: "true", False: "false", None: "unknown"}
 
 
 class ClearingDecider:
     """Reads the allegations of cases under one effective ruleset."""
 
-    def __init__(
-        self,
-        rs: Ruleset,
-        program: Program,
-        evaluator: Evaluator,
-        cite: Callable[[Citation | None], CitationRef | None],
-    ) -> None:
+    def __init__(self, rs: Ruleset, program: Program, evaluator: Evaluator) -> None:
         self.rs = rs
         self.part = program.ruleset
         self.program = program
         self.evaluator = evaluator
         self.presumer = Presumer(self.part)
-        self.cite = cite
         block = rs.clearing
         self.block = block
         self._kinds = {n.id: n for n in block.kinds} if block else {}
@@ -137,25 +126,16 @@ class ClearingDecider:
                 for f in fact_dependencies(r.when)
                 if f in facts
             ]
-            label = _STATUS_LABELS[status] + (
-                f"（{'；'.join(dict.fromkeys(shown))}）" if shown else ""
-            )
+            label = "不予澄清" + (f"（{'；'.join(dict.fromkeys(shown))}）" if shown else "")
         elif status == "pending":
             label = "待查明" + "、".join(p.label for p in pending) + "后澄清"
         else:
-            label = _STATUS_LABELS[status]
-        order = list(self._methods)
-        methods = (
-            sorted(
-                _unique(self._named(self._methods, r.method) for r in holding("clearing_method")),
-                key=lambda n: order.index(n.id) if n.id in order else len(order),
-            )
-            if status != "not_cleared"
-            else []
-        )
-        handlings = _unique(
-            self._named(self._handlings, r.handling) for r in holding("reporter_handling")
-        )
+            label = "予以澄清正名"
+        # in the order the clearing block declares them (check holds every id declared, RC161)
+        held = {r.method for r in holding("clearing_method")} if status != "not_cleared" else ()
+        methods = [self._named(self._methods, m) for m in self._methods if m in held]
+        handled = dict.fromkeys(r.handling for r in holding("reporter_handling"))
+        handlings = [self._named(self._handlings, h) for h in handled]
         item = bound.allegation
         finding = facts.get("allegation_finding")
         kind_value = facts.get("allegation_kind")
@@ -173,7 +153,7 @@ class ClearingDecider:
                 starts=block.deadline.starts,
                 starts_on=item.concluded_on.isoformat() if item.concluded_on else None,
                 param=block.deadline.working_days_param,
-                citation=self.cite(block.deadline_cite),
+                citation=self._cite(block.deadline_cite),
             )
         return _new_allegation_clearing(
             id=item.id,
@@ -189,7 +169,7 @@ class ClearingDecider:
             pending=pending,
             methods=methods,
             by=block.by if block else "",
-            by_citation=self.cite(block.by_cite) if block else None,
+            by_citation=self._cite(block.by_cite) if block else None,
             deadline=deadline,
             reporter=_new_reporter_outcome(
                 signed=_bool(facts.get("reporter_signed")),
@@ -212,18 +192,23 @@ class ClearingDecider:
             ],
         )
 
+    def _cite(self, cite: Citation | None) -> CitationRef | None:
+        return citation_ref(cite, self.rs.documents)
+
     def _named(
         self, table: Mapping[str, Named], key: str, decl: FactDecl | None = None
     ) -> NamedRef:
+        """An id the block declares, with its wording (a fact's label for its value, when the
+        id is one) and clause."""
         entry = table.get(key)
-        label = decl.value_label(key) if decl is not None else (entry.label if entry else key)
         if entry is None:
+            label = decl.value_label(key) if decl is not None else key
             return _new_named_ref(id=key, label=label)
         return _new_named_ref(
             id=key,
-            label=label if decl is not None else entry.label,
+            label=decl.value_label(key) if decl is not None else entry.label,
             definition=entry.definition,
-            citation=self.cite(entry.cite),
+            citation=self._cite(entry.cite),
         )
 
     def _result(
@@ -236,7 +221,7 @@ class ClearingDecider:
             kind=rule.kind,
             label=rule.label,
             value=_TRUTH[values.get(rule.id)],
-            citation=self.cite(rule.cite),
+            citation=self._cite(rule.cite),
             facts=tuple(
                 _new_fact_use(
                     id=f,
@@ -281,10 +266,3 @@ def _display(decl: FactDecl | None, value: FactValue | None, unknown: str) -> st
 
 def _bool(value: FactValue | None) -> bool | None:
     return value if isinstance(value, bool) else None
-
-
-def _unique(items: object) -> list[NamedRef]:
-    out: dict[str, NamedRef] = {}
-    for n in items:  # type: ignore[attr-defined]
-        out.setdefault(n.id, n)
-    return list(out.values())

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from ._case import BoundAllegation, Case
-from ._clearing import STRUCK, ClearingDecider, all_struck
+from ._clearing import STRUCK, ClearingDecider
 from ._decision import (
     CaseRef,
     CitationRef,
@@ -32,6 +32,7 @@ from ._decision import (
     ValueEffect,
     WalkStep,
     builder,
+    citation_ref,
 )
 from ._logic import (
     Evaluator,
@@ -40,13 +41,12 @@ from ._logic import (
     ReferenceEvaluator,
     Truth,
     fact_dependencies,
-    plain_rule_dependencies,
     rule_dependencies,
     truth_name,
     upstream_rules,
 )
 from ._missing import CaseFacts, MissingFacts, same_value
-from ._model import Citation, FactDecl, Rule, Ruleset, json_value
+from ._model import FactDecl, Rule, Ruleset, json_value
 from ._presume import Presumer, Reading
 from ._walk import Walk, outcome_of, walk_outcomes
 
@@ -56,7 +56,6 @@ _new_decision = builder(Decision)
 _new_case_ref = builder(CaseRef)
 _new_ruleset_ref = builder(RulesetRef)
 _new_trace_step = builder(TraceStep)
-_new_citation_ref = builder(CitationRef)
 _new_fact_use = builder(FactUse)
 _new_rule_result = builder(RuleResult)
 _new_look_finding = builder(LookFinding)
@@ -77,6 +76,7 @@ def _picker(keys: tuple[str, ...]) -> Callable[[dict[str, int]], object]:
 
 _SHAREABLE = frozenset({bool, int, float, str, dt.date, frozenset, type(None)})
 _TRUTH = {True: "true", False: "false", None: "unknown"}  # truth_name, as a lookup
+_FROM_TRUTH: dict[str, Truth] = {"true": True, "false": False, "unknown": None}
 _FINDING_LABELS = {
     "favourable": "有利",
     "unfavourable": "不利",
@@ -104,7 +104,7 @@ class Decider:
         program: Program,
         evaluator: Evaluator,
         rongcuo_version: str,
-        clearing: Callable[[Decider], ClearingDecider] | None = None,
+        clearing: ClearingDecider | None = None,
     ) -> None:
         self.program = program
         self.rs: Ruleset = program.ruleset
@@ -127,7 +127,7 @@ class Decider:
         # situations only so, and a cleared cadre's memo does not list every adverse finding
         # nobody made as a presumption it rests on.
         self._plain_reads = {
-            r.id: frozenset(plain_rule_dependencies(r.when, members))
+            r.id: frozenset(rule_dependencies(r.when, members, established=False))
             for r in rs.rules.values()
             if r.when is not None
         }
@@ -201,7 +201,7 @@ class Decider:
         )
         #: the computed fact the decision order reads for the allegations, when declared
         self._struck = next((f for f in rs.facts.values() if f.computed == STRUCK), None)
-        self.clearing = clearing(self) if clearing is not None else None
+        self.clearing = clearing
 
     def decide(
         self,
@@ -221,7 +221,7 @@ class Decider:
             struck: Truth = False
             if allegations and self.clearing is not None:
                 section = self.clearing.read(allegations, facts)
-                struck = all_struck(section.allegations)
+                struck = _FROM_TRUTH[section.all_struck]
             if struck is None:
                 unknown = unknown | {self._struck.id}
             else:
@@ -304,20 +304,7 @@ class Decider:
         return self._labels.get(outcome, outcome)
 
     def _citation(self, rule: Rule) -> CitationRef | None:
-        return self.cite_ref(rule.cite)
-
-    def cite_ref(self, cite: Citation | None) -> CitationRef | None:
-        """A clause as a Decision cites it, with its document's title and number."""
-        if cite is None:
-            return None
-        doc = self.rs.documents.get(cite.doc)
-        return _new_citation_ref(
-            doc=cite.doc,
-            doc_title=doc.title if doc else cite.doc,
-            doc_number=doc.number if doc else "",
-            clause=cite.clause,
-            text=cite.text,
-        )
+        return citation_ref(rule.cite, self.rs.documents)
 
     def _fact_uses(self, reading: Reading) -> dict[str, FactUse]:
         """Each declared fact's FactUse in this case.

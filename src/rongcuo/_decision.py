@@ -7,8 +7,8 @@ the stable contract: ``decision.to_json()`` is byte-identical for the same rules
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,9 @@ JsonValue = bool | int | float | str | list[str] | None
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+
+if TYPE_CHECKING:
+    from ._model import Citation, Document
 
 M = TypeVar("M", bound=_Model)
 _UNSET: Any = object()
@@ -82,6 +85,23 @@ class CitationRef(_Model):
     doc_number: str = ""
     clause: str
     text: str
+
+
+_new_citation_ref = builder(CitationRef)
+
+
+def citation_ref(cite: Citation | None, documents: Mapping[str, Document]) -> CitationRef | None:
+    """A clause as a Decision cites it, with its document's title and number."""
+    if cite is None:
+        return None
+    doc = documents.get(cite.doc)
+    return _new_citation_ref(
+        doc=cite.doc,
+        doc_title=doc.title if doc else cite.doc,
+        doc_number=doc.number if doc else "",
+        clause=cite.clause,
+        text=cite.text,
+    )
 
 
 class FactUse(_Model):

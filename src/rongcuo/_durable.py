@@ -312,8 +312,9 @@ class DurableEvaluator:
         out."""
         with self._lock:
             values = self._rule_values(facts, claims)
-        internal = self.compiled.internal
-        return {k: v for k, v in values.items() if k not in internal} if internal else values
+        for rid in self.compiled.internal:  # the compiler's own rules are never returned
+            values.pop(rid, None)
+        return values
 
     def _rule_values(self, facts: Facts, claims: frozenset[str]) -> dict[str, bool]:
         frag = self._fragments(facts)

@@ -291,28 +291,14 @@ def downstream_rules(
     return {fid: upstream_rules(direct.get(fid, ()), readers) for fid in keys}
 
 
-def rule_dependencies(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> set[str]:
-    """Ids of the rules a condition reads, directly or through ``any_rule`` / ``all_rules``."""
+def rule_dependencies(
+    cond: Cond, members: Mapping[str, tuple[str, ...]], established: bool = True
+) -> set[str]:
+    """Ids of the rules a condition reads, directly or through ``any_rule`` / ``all_rules``
+    (with ``established=False``, other than inside an ``established``)."""
     out: set[str] = set()
-    for node in walk(cond):
+    for node in walk(cond, established):
         if isinstance(node, RuleRef):
-            out.add(node.rule)
-        elif isinstance(node, KindRef):
-            out.update(members.get(node.kind, ()))
-    return out
-
-
-def plain_rule_dependencies(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> set[str]:
-    """The rules a condition reads other than inside ``established``."""
-    out: set[str] = set()
-    stack = [cond]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, AllOf | AnyOf):
-            stack.extend(node.items)
-        elif isinstance(node, Not):
-            stack.append(node.item)
-        elif isinstance(node, RuleRef):
             out.add(node.rule)
         elif isinstance(node, KindRef):
             out.update(members.get(node.kind, ()))

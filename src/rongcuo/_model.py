@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 from ._errors import Location
@@ -190,14 +191,15 @@ def flag_key(node: Claimed | Presumed) -> str:
     return node.situation if isinstance(node, Claimed) else presumed_flag(node.fact)
 
 
-def walk(cond: Cond) -> Iterator[Cond]:
-    """Every node of a condition, parents first."""
+def walk(cond: Cond, established: bool = True) -> Iterator[Cond]:
+    """Every node of a condition, parents first; with ``established=False``, not the nodes
+    inside an ``established`` (what the condition reads other than through one)."""
     yield cond
     if isinstance(cond, AllOf | AnyOf):
         for item in cond.items:
-            yield from walk(item)
-    elif isinstance(cond, Not | Established):
-        yield from walk(cond.item)
+            yield from walk(item, established)
+    elif isinstance(cond, Not) or (isinstance(cond, Established) and established):
+        yield from walk(cond.item, established)
 
 
 # --- declarations ------------------------------------------------------------------------
@@ -572,32 +574,42 @@ class Ruleset:
         """The part of the ruleset one evaluation runs: the decision order's rules and the
         case's facts (``clearing=False``), or the clearing rules with the allegation facts and
         the case facts they read (``clearing=True``), each evaluated on its own. Same content
-        hash: both are views of this ruleset."""
-        rules = {k: r for k, r in self.rules.items() if (r.kind in CLEARING_KINDS) == clearing}
-        if clearing:
-            read = {
-                n.fact
-                for r in rules.values()
-                if r.when is not None
-                for n in walk(r.when)
-                if isinstance(n, Compare | Known | Presumed)
-            }
-            facts = {k: f for k, f in self.facts.items() if f.scope == "allegation" or k in read}
-        else:
-            facts = {k: f for k, f in self.facts.items() if f.scope != "allegation"}
-        return replace(
-            self,
-            rules=rules,
-            facts=facts,
-            constraints={
+        hash: both are views of this ruleset, made once."""
+        return self._parts[clearing]
+
+    @cached_property
+    def _parts(self) -> tuple[Ruleset, Ruleset]:
+        out = []
+        for clearing in (False, True):
+            rules = {k: r for k, r in self.rules.items() if (r.kind in CLEARING_KINDS) == clearing}
+            if clearing:
+                read = {
+                    n.fact
+                    for r in rules.values()
+                    if r.when is not None
+                    for n in walk(r.when)
+                    if isinstance(n, Compare | Known | Presumed)
+                }
+                facts = {
+                    k: f for k, f in self.facts.items() if f.scope == "allegation" or k in read
+                }
+            else:
+                facts = {k: f for k, f in self.facts.items() if f.scope != "allegation"}
+            # a constraint on an allegation's facts is checked on each allegation
+            constraints = {
                 k: c
                 for k, c in self.constraints.items()
-                if any(
-                    (self.facts[n.fact].scope == "allegation") == clearing
-                    for n in walk(c.when)
-                    if isinstance(n, Compare | Known) and n.fact in self.facts
-                )
-            },
+                if self._reads_allegation(c.when) == clearing
+            }
+            out.append(replace(self, rules=rules, facts=facts, constraints=constraints))
+        return out[0], out[1]
+
+    def _reads_allegation(self, cond: Cond) -> bool:
+        return any(
+            isinstance(n, Compare | Known)
+            and n.fact in self.facts
+            and self.facts[n.fact].scope == "allegation"
+            for n in walk(cond)
         )
 
 

@@ -550,16 +550,10 @@ def _merge_clearing(chain: list[RulesetFile]) -> ClearingDecl | None:
         return None
     merged = blocks[0]
     for block in blocks[1:]:
-
-        def joined(old: tuple[Named, ...], new: tuple[Named, ...]) -> tuple[Named, ...]:
-            table = {n.id: n for n in old}
-            table.update((n.id, n) for n in new)
-            return tuple(table.values())
-
         merged = ClearingDecl(
-            kinds=joined(merged.kinds, block.kinds),
-            methods=joined(merged.methods, block.methods),
-            handlings=joined(merged.handlings, block.handlings),
+            kinds=_joined(merged.kinds, block.kinds),
+            methods=_joined(merged.methods, block.methods),
+            handlings=_joined(merged.handlings, block.handlings),
             by=block.by or merged.by,
             by_cite=block.by_cite if block.by else merged.by_cite,
             deadline=block.deadline or merged.deadline,
@@ -567,3 +561,10 @@ def _merge_clearing(chain: list[RulesetFile]) -> ClearingDecl | None:
             src=block.src,
         )
     return merged
+
+
+def _joined(old: tuple[Named, ...], new: tuple[Named, ...]) -> tuple[Named, ...]:
+    """``old`` with each entry of ``new`` replacing the one of its id, or added after them."""
+    table = {n.id: n for n in old}
+    table.update((n.id, n) for n in new)
+    return tuple(table.values())
