@@ -25,9 +25,9 @@ from typing import Any
 import yaml
 
 from rongcuo import Case, CaseError, Engine
-from rongcuo._case import CaseSource, bind_facts
-from rongcuo._logic import representative_values
-from rongcuo._model import Compare, FactDecl, FactValue, Ruleset, walk
+from rongcuo.case.file import CaseSource, bind_facts
+from rongcuo.engine.reference import representative_values
+from rongcuo.ruleset.model import Compare, FactDecl, FactValue, Ruleset, walk
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rongcuo._scenario import CLEARED as SCENARIO_CLEARED
+from rongcuo.authoring.scenario import CLEARED as SCENARIO_CLEARED
 
 CLEARED: dict[str, Any] = dict(SCENARIO_CLEARED)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import rongcuo
-from rongcuo._api import durable_installed
+from rongcuo.api import durable_installed
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -22,7 +22,7 @@ def pdf_missing_reason() -> str:
         import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:
         return f"WeasyPrint/Pango not installed ({type(exc).__name__}): pip install 'rongcuo[pdf]'"
-    from rongcuo._render_pdf import missing_characters
+    from rongcuo.memo.pdf import missing_characters
 
     missing = missing_characters(SAMPLE_CJK)
     if missing:

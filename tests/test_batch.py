@@ -22,7 +22,7 @@ import yaml
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._batch_output import ResultLog
+from rongcuo.batch.output import ResultLog
 from rongcuo.cli import main
 
 from .conftest import EXAMPLES, ROOT, expected_outcome, requires_durable

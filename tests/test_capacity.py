@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 import rongcuo
-from rongcuo._compile import STACK_BUDGET, _peak, compile_ruleset
-from rongcuo._logic import Program, ReferenceEvaluator
+from rongcuo.engine.durable.compile import STACK_BUDGET, _peak, compile_ruleset
+from rongcuo.engine.reference import Program, ReferenceEvaluator
 
 from .conftest import EXAMPLES, ROOT, requires_durable, ruleset_of
 from .test_differential import ON, domain
@@ -66,7 +66,7 @@ def _random_cases(rs: rongcuo.Ruleset, n: int) -> list[tuple[dict[str, Any], fro
 def test_a_ruleset_k_times_wanzhou_s_situations_evaluates_on_durable_as_on_the_reference(
     tmp_path: Path, k: int
 ) -> None:
-    from rongcuo._durable import durable_evaluator
+    from rongcuo.engine.durable.evaluator import durable_evaluator
 
     rid = multiplied_ruleset(tmp_path, k)
     assert [d for d in rongcuo.check(rid, paths=[tmp_path]) if d.severity == "error"] == []
@@ -119,7 +119,7 @@ def test_durable_s_stack_is_64_tests_as_the_compiler_counts_them(
 ) -> None:
     # The engine fact the compiler's STACK_BUDGET rests on: an $or of tests that all hold
     # pushes each of them, and durable refuses the 65th (error 303).
-    from rongcuo._durable import _dre, _QuietHost
+    from rongcuo.engine.durable.evaluator import _dre, _QuietHost
 
     test = {"$or": [{f"x{i}": 1} for i in range(width)]}
     assert _peak(test) == width
@@ -141,7 +141,7 @@ def test_durable_s_stack_is_64_tests_as_the_compiler_counts_them(
 
 
 def test_every_gate_of_the_bundled_rulesets_is_within_the_engine_s_limits() -> None:
-    from rongcuo._compile import _gate_peak, _rail_stack, _trial_peak
+    from rongcuo.engine.durable.compile import _gate_peak, _rail_stack, _trial_peak
 
     for rid in ("national", "wanzhou", "mianyang"):
         rs = rongcuo.Engine(backend="reference").ruleset(rid, dt.date(2024, 6, 1))

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 import rongcuo
-import rongcuo._compile
+import rongcuo.engine.durable.compile
 from rongcuo import Diagnostic
-from rongcuo._errors import MAX_DIAGNOSTICS, format_diagnostics
-from rongcuo._load import MAX_CONDITION_DEPTH
 from rongcuo.cli import main
+from rongcuo.errors import MAX_DIAGNOSTICS, format_diagnostics
+from rongcuo.ruleset.load import MAX_CONDITION_DEPTH
 
 from .conftest import BACKENDS, LOCAL_HEAD, WriteRuleset
 
@@ -513,8 +513,10 @@ def test_check_works_out_aggregate_members_once_not_once_a_rule(
     )
     write_ruleset("local", "1", HEAD + "rules:\n" + rules)
     walks = []
-    members = rongcuo._compile._members
-    monkeypatch.setattr(rongcuo._compile, "_members", lambda rs: walks.append(1) or members(rs))
+    members = rongcuo.engine.durable.compile._members
+    monkeypatch.setattr(
+        rongcuo.engine.durable.compile, "_members", lambda rs: walks.append(1) or members(rs)
+    )
     assert check(tmp_path) == []
     assert len(walks) == 1
 

@@ -17,10 +17,10 @@ import yaml
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._api import durable_installed
-from rongcuo._compile import INTERNAL_MARK
-from rongcuo._diff import diff
+from rongcuo.api import durable_installed
+from rongcuo.authoring.diff import diff
 from rongcuo.cli import main
+from rongcuo.engine.durable.compile import INTERNAL_MARK
 
 from .conftest import (
     BACKENDS,

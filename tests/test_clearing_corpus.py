@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 import rongcuo
-from rongcuo._decision import Decision
+from rongcuo.decision.model import Decision
 
 from .conftest import BACKENDS, ROOT, expected_outcome, requires_durable, ruleset_of
 

@@ -20,10 +20,10 @@ import yaml
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._calendar import OfficialCalendar
-from rongcuo._memo import DocumentNotApplicable
-from rongcuo._render import BUNDLED
 from rongcuo.cli import main
+from rongcuo.memo.calendar import OfficialCalendar
+from rongcuo.memo.context import DocumentNotApplicable
+from rongcuo.memo.render import BUNDLED
 
 from .conftest import ROOT
 from .pdf_support import needs_pdf

@@ -17,8 +17,8 @@ import yaml
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._diff import CaseDiff, DiffReport, condition_text, diff, open_revision
-from rongcuo._scenario import CLEARED as SCENARIO_CLEARED
+from rongcuo.authoring.diff import CaseDiff, DiffReport, condition_text, diff, open_revision
+from rongcuo.authoring.scenario import CLEARED as SCENARIO_CLEARED
 from rongcuo.cli import main
 
 from .conftest import ROOT, WriteRuleset
@@ -826,7 +826,7 @@ def test_case_without_a_place_is_judged_with_a_note(setup: tuple[Path, Path, Pat
     ],
 )
 def test_case_scope_reads_the_cadre_unit(unit: str | None, jurisdiction: str, scope: str) -> None:
-    from rongcuo._diff_scope import case_scope
+    from rongcuo.authoring.diff_scope import case_scope
 
     assert case_scope(unit, jurisdiction) == scope
 

@@ -17,11 +17,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rongcuo
-from rongcuo import _compile
-from rongcuo._compile import compile_ruleset
-from rongcuo._logic import Program, ReferenceEvaluator, set_samples
-from rongcuo._model import Compare, FactDecl, FactValue, Presumed, Ruleset, presumed_flag, walk
-from rongcuo._walk import walk_outcomes
+from rongcuo.decision.walk import walk_outcomes
+from rongcuo.engine.durable import compile as _compile
+from rongcuo.engine.durable.compile import compile_ruleset
+from rongcuo.engine.reference import Program, ReferenceEvaluator, set_samples
+from rongcuo.ruleset.model import (
+    Compare,
+    FactDecl,
+    FactValue,
+    Presumed,
+    Ruleset,
+    presumed_flag,
+    walk,
+)
 
 from .conftest import requires_durable
 
@@ -62,7 +70,9 @@ class Pair:
         self.rs = rongcuo.Engine(backend="reference").ruleset(rid, ON)
         self.program = Program.build(self.rs)
         self.reference = ReferenceEvaluator(self.program)
-        from rongcuo._durable import DurableEvaluator  # only where durable_rules is installed
+        from rongcuo.engine.durable.evaluator import (
+            DurableEvaluator,
+        )  # only where durable_rules is installed
 
         self.durable = DurableEvaluator(compile_ruleset(self.rs), f"diff_{rid}")
         self.domains = {f: domain(self.rs, d) for f, d in self.rs.facts.items()}

@@ -13,8 +13,8 @@ import yaml
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._explain import render_explain, render_summary
 from rongcuo.cli import main
+from rongcuo.decision.explain import render_explain, render_summary
 
 from .conftest import ROOT
 

@@ -18,10 +18,11 @@ import yaml
 from pydantic import BaseModel
 
 import rongcuo
-from rongcuo import _decision, _missing
-from rongcuo._compile import compile_ruleset
-from rongcuo._decision import builder
-from rongcuo._logic import Program, ReferenceEvaluator
+from rongcuo.decision import missing as _missing
+from rongcuo.decision import model as _decision
+from rongcuo.decision.model import builder
+from rongcuo.engine.durable.compile import compile_ruleset
+from rongcuo.engine.reference import Program, ReferenceEvaluator
 
 from .conftest import BACKENDS, EXAMPLES, WriteRuleset, requires_durable, ruleset_of
 from .test_differential import ON, domain
@@ -114,7 +115,7 @@ def test_decision_equals_its_validated_copy(path: Any, backend: str) -> None:
 @requires_durable
 @pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])
 def test_trials_equal_full_evaluations(rid: str) -> None:
-    from rongcuo._durable import DurableEvaluator
+    from rongcuo.engine.durable.evaluator import DurableEvaluator
 
     rs = rongcuo.Engine(backend="reference").ruleset(rid, ON)
     program = Program.build(rs)
@@ -156,7 +157,7 @@ def test_trials_equal_full_evaluations(rid: str) -> None:
 
 @requires_durable
 def test_trials_leave_the_durable_session_empty() -> None:
-    from rongcuo._durable import DurableEvaluator, _dre
+    from rongcuo.engine.durable.evaluator import DurableEvaluator, _dre
 
     rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", ON)
     durable = DurableEvaluator(compile_ruleset(rs), "trials_empty")

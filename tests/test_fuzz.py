@@ -41,7 +41,7 @@ from typing import Any
 
 import pytest
 
-from rongcuo._api import durable_installed
+from rongcuo.api import durable_installed
 from tests.fuzz_runner import Job, Result, run_all
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 
 import rongcuo
 from rongcuo import Decision, SQLiteStore, record_id, replay
-from rongcuo._records import render_record
 from rongcuo.cli import main
+from rongcuo.records.model import render_record
 
 from .conftest import BACKENDS, ROOT, WriteRuleset
 

@@ -10,9 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo import Diagnostic, _lint, _lint_search
-from rongcuo._model import FactValue
+from rongcuo import Diagnostic
+from rongcuo.authoring import lint as _lint
+from rongcuo.authoring import lint_search as _lint_search
 from rongcuo.cli import main
+from rongcuo.ruleset.model import FactValue
 
 from .conftest import LOCAL_HEAD, WriteRuleset
 

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 import rongcuo
-import rongcuo._yaml
-from rongcuo._yaml import MAX_BYTES, MAX_DEPTH, load_document, load_text
+import rongcuo.ruleset.document
+from rongcuo.ruleset.document import MAX_BYTES, MAX_DEPTH, load_document, load_text
 
 from .conftest import EXAMPLES
 
@@ -298,7 +298,7 @@ def test_json_nesting_cap() -> None:
 
 def test_values_cap_counts_keys_and_values(monkeypatch: pytest.MonkeyPatch) -> None:
     # the cap itself (a million values) takes seconds to reach; the counting is the same
-    monkeypatch.setattr(rongcuo._yaml, "MAX_NODES", 7)
+    monkeypatch.setattr(rongcuo.ruleset.document, "MAX_NODES", 7)
     assert load_text(b'{"a": [1, 2], "b": 3}', "x.json")[1] == []  # 7: {} a [] 1 2 b 3
     loaded, diags = load_text(b'{"a": [1, 2], "b": 3, "c": 4}', "x.json")
     assert loaded is None and codes(diags) == [("RC009", 1, 23)]

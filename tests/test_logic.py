@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rongcuo._logic import OTHER_TEXT, compare, representative_values
-from rongcuo._model import FactDecl
+from rongcuo.engine.reference import OTHER_TEXT, compare, representative_values
+from rongcuo.ruleset.model import FactDecl
 
 
 def test_numbers_reach_every_region_even_below_zero() -> None:

@@ -17,9 +17,9 @@ import yaml
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._calendar import OfficialCalendar
-from rongcuo._render import BUNDLED
 from rongcuo.cli import main
+from rongcuo.memo.calendar import OfficialCalendar
+from rongcuo.memo.render import BUNDLED
 
 from .conftest import EXAMPLES, ROOT, expected_outcome, ruleset_of
 from .pdf_support import PDF_MISSING, PDF_REQUIRED, needs_pdf

@@ -27,9 +27,9 @@ import pytest
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._memo import cn_numeral
-from rongcuo._render import BUNDLED
 from rongcuo.cli import main
+from rongcuo.memo.context import cn_numeral
+from rongcuo.memo.render import BUNDLED
 
 from .pdf_support import needs_pdf, needs_weasyprint
 from .test_memo import docx_text, pdf_text

@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import rongcuo
-from rongcuo import _case
-from rongcuo._compile import compile_ruleset
-from rongcuo._logic import Program, ReferenceEvaluator
-from rongcuo._model import Ruleset
+from rongcuo.case import file as _case
+from rongcuo.engine.durable.compile import compile_ruleset
+from rongcuo.engine.reference import Program, ReferenceEvaluator
+from rongcuo.ruleset.model import Ruleset
 
 from .conftest import LOCAL_HEAD, ROOT, requires_durable
 
@@ -468,7 +468,9 @@ def test_both_backends_compare_every_finite_number_alike(
     assume(all(abs(c) < sys.float_info.max for c in constants))
     low, high = beyond(min(constants), -1), beyond(max(constants), 1)
     rs = synthetic_ruleset(tmp_path_factory.mktemp("numbers"), constants, (low, high))
-    from rongcuo._durable import DurableEvaluator  # here: durable_rules is absent on 3.13+
+    from rongcuo.engine.durable.evaluator import (
+        DurableEvaluator,
+    )  # here: durable_rules is absent on 3.13+
 
     reference = ReferenceEvaluator(Program.build(rs))
     durable = DurableEvaluator(compile_ruleset(rs), f"numbers_{next(_COUNTER)}")

@@ -18,8 +18,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from rongcuo._output import NAME_BYTES, safe_name
 from rongcuo.cli import main
+from rongcuo.files import NAME_BYTES, safe_name
 
 from .conftest import ROOT
 

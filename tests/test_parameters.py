@@ -12,7 +12,7 @@ import pytest
 
 import rongcuo
 from rongcuo import Diagnostic
-from rongcuo._model import Compare, Ruleset
+from rongcuo.ruleset.model import Compare, Ruleset
 
 from .conftest import BACKENDS, LOCAL_HEAD, ROOT, WriteRuleset
 

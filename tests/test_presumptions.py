@@ -96,7 +96,7 @@ def dt_of(d: rongcuo.Decision) -> Any:
 
 
 def fact_ids(cond: Any) -> set[str]:
-    from rongcuo._logic import fact_dependencies
+    from rongcuo.engine.reference import fact_dependencies
 
     return set(fact_dependencies(cond))
 
@@ -399,7 +399,7 @@ def test_a_gate_counts_a_sets_value_attributes_against_the_engine_limit() -> Non
     # check must count them (work_area has 7 values)
     import datetime as dt
 
-    from rongcuo._compile import compile_ruleset
+    from rongcuo.engine.durable.compile import compile_ruleset
 
     with rongcuo.Engine(backend="reference") as e:
         compiled = compile_ruleset(e.ruleset("wanzhou", dt.date(2024, 6, 1)))

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from rongcuo._registry import Library
+from rongcuo.ruleset.library import Library
 
 BUNDLED = Library().ids()
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -13,16 +13,18 @@ from collections.abc import Mapping
 
 import pytest
 
-from rongcuo._compile import Compiled, compile_ruleset
-from rongcuo._logic import Program, ReferenceEvaluator
+from rongcuo.engine.durable.compile import Compiled, compile_ruleset
+from rongcuo.engine.reference import Program, ReferenceEvaluator
 
 from .conftest import NO_DURABLE
 from .test_differential import Pair
 
 pytest.importorskip("durable_rules_engine", reason=NO_DURABLE)
 
-from rongcuo import _durable  # after the skip: importing it needs durable_rules
-from rongcuo._durable import ADAPT_AFTER, DurableEvaluator, durable_evaluator
+from rongcuo.engine.durable import (
+    evaluator as _durable,  # after the skip: importing it needs durable_rules
+)
+from rongcuo.engine.durable.evaluator import ADAPT_AFTER, DurableEvaluator, durable_evaluator
 
 CHOICES = ["true", "unknown", "mixed"]
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import rongcuo
 from rongcuo import DecisionRecord, RecordError, Review, SQLiteStore, replay
-from rongcuo._api import durable_installed
+from rongcuo.api import durable_installed
 from rongcuo.cli import main
 
 from .conftest import ROOT, requires_durable

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import rongcuo
-from rongcuo._scenario import CLEARING_KINDS, ScenarioState, StepFailed, run_step
-from rongcuo._testrun import run_scenarios
+from rongcuo.authoring.scenario import CLEARING_KINDS, ScenarioState, StepFailed, run_step
+from rongcuo.authoring.testrun import run_scenarios
 
 from .conftest import BACKENDS
 

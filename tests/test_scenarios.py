@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import rongcuo
-from rongcuo._scenario import (
+from rongcuo.authoring.scenario import (
     COVERED_KINDS,
     STEPS,
     ScenarioState,
@@ -20,7 +20,7 @@ from rongcuo._scenario import (
     StepNotFound,
     run_step,
 )
-from rongcuo._testrun import parse_feature, render_report, run_scenarios
+from rongcuo.authoring.testrun import parse_feature, render_report, run_scenarios
 from rongcuo.cli import main
 
 from .conftest import WriteRuleset
@@ -226,7 +226,7 @@ def test_every_step_example_matches_its_own_phrase() -> None:
 
 
 def test_the_docs_list_every_step() -> None:
-    from rongcuo._scenario import step_table
+    from rongcuo.authoring.scenario import step_table
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "scenario.md").read_text("utf-8")
     assert step_table() in docs, "docs/scenario.md: paste the output of `rongcuo test --steps`"
@@ -234,7 +234,7 @@ def test_the_docs_list_every_step() -> None:
 
 @pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])
 def test_bundled_rulesets_ship_passing_scenarios_with_90_percent_coverage(rid: str) -> None:
-    from rongcuo._testrun import scenario_files
+    from rongcuo.authoring.testrun import scenario_files
 
     with rongcuo.Engine(backend="reference") as engine:
         folder = engine.library.folder(rid)
@@ -467,7 +467,7 @@ def test_a_claimed_situations_own_facts_are_asked_not_presumed(reference: rongcu
 
 
 def test_the_bundled_scenarios_are_mostly_short_investigator_files() -> None:
-    from rongcuo._testrun import scenario_files
+    from rongcuo.authoring.testrun import scenario_files
 
     root = Path(__file__).resolve().parent.parent / "rulesets"
     short = full = 0

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import rongcuo
-from rongcuo._case import Case
+from rongcuo.case.file import Case
 
 from .conftest import BACKENDS, EXAMPLES, ROOT, expected_outcome, ruleset_of
 

@@ -1,4 +1,4 @@
-"""Write the bundled Word memo templates (``src/rongcuo/templates/<outcome>.docx``).
+"""Write the bundled Word memo templates (``src/rongcuo/memo/templates/<outcome>.docx``).
 
 The ``.docx`` templates rongcuo ships (one per outcome, and the three clearing documents) are produced by this script; do not edit them by hand
 in the repository, change this script and run it again::
@@ -42,7 +42,7 @@ from docx.shared import Mm
 
 VERSION = "2026.4"
 STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-OUT = Path(__file__).resolve().parent.parent / "src" / "rongcuo" / "templates"
+OUT = Path(__file__).resolve().parent.parent / "src" / "rongcuo" / "memo" / "templates"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 # --- typography (GB/T 9704-2012) ------------------------------------------------------------

@@ -5,7 +5,7 @@ command line and expects exit 1 (or 2 for a usage error), a located diagnostic w
 traceback, no file left behind and no hang. See ``docs/fuzz.md``.
 
 The entries are mutations of the bundled good inputs (``rulesets/wanzhou``, ``rulesets/national``,
-``examples/*.yaml``, ``src/rongcuo/templates/*``) plus hand-written hostile classes (alias bombs,
+``examples/*.yaml``, ``src/rongcuo/memo/templates/*``) plus hand-written hostile classes (alias bombs,
 sandbox escapes, ...). The script is seeded and deterministic: running it again gives the same
 bytes, so the corpus is committed and a test compares it with a fresh run::
 
@@ -43,7 +43,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fuzz"
 SEED = 20261212
-TEMPLATES = ROOT / "src" / "rongcuo" / "templates"
+TEMPLATES = ROOT / "src" / "rongcuo" / "memo" / "templates"
 
 # Cases whose outcome picks the template a memo entry breaks (first line of each says so).
 TOLERATE_CASE = "{root}/examples/wz-01-pilot-tolerate.yaml"

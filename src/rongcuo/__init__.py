@@ -19,16 +19,10 @@ and :func:`replay` checks that it still holds.
 'tolerate'
 """
 
-from ._api import Backend, BackendUnavailable, Engine, Memo, __version__, check, evaluate
-from ._batch import BatchSummary, batch, batch_on_dask
-from ._calendar import (
-    CalendarError,
-    CalendarSupplement,
-    HolidayRange,
-    OfficialCalendar,
-    SupplementYear,
-)
-from ._case import (
+from rongcuo.api import Backend, BackendUnavailable, Engine, Memo, __version__, check, evaluate
+from rongcuo.authoring.diff import DiffReport, diff
+from rongcuo.batch.run import BatchSummary, batch, batch_on_dask
+from rongcuo.case.file import (
     Allegation,
     Cadre,
     Case,
@@ -38,7 +32,7 @@ from ._case import (
     Reporter,
     load_case,
 )
-from ._decision import (
+from rongcuo.decision.model import (
     AllegationClearing,
     CitationRef,
     ClaimCheck,
@@ -55,8 +49,7 @@ from ._decision import (
     VersionOutcome,
     WalkStep,
 )
-from ._diff import DiffReport, diff
-from ._errors import (
+from rongcuo.errors import (
     CaseError,
     Diagnostic,
     EngineError,
@@ -66,12 +59,26 @@ from ._errors import (
     RulesetError,
     RulesetNotFound,
 )
-from ._memo import Document, DocumentNotApplicable, MemoContext
-from ._model import Ruleset
-from ._record_store import SQLiteStore
-from ._records import DecisionRecord, RecordError, RecordStore, Review, make_record, record_id
-from ._render import Format, PdfUnavailable, TemplateError
-from ._replay import ReplayResult, replay
+from rongcuo.memo.calendar import (
+    CalendarError,
+    CalendarSupplement,
+    HolidayRange,
+    OfficialCalendar,
+    SupplementYear,
+)
+from rongcuo.memo.context import Document, DocumentNotApplicable, MemoContext
+from rongcuo.memo.render import Format, PdfUnavailable, TemplateError
+from rongcuo.records.model import (
+    DecisionRecord,
+    RecordError,
+    RecordStore,
+    Review,
+    make_record,
+    record_id,
+)
+from rongcuo.records.replay import ReplayResult, replay
+from rongcuo.records.store import SQLiteStore
+from rongcuo.ruleset.model import Ruleset
 
 __all__ = [
     "Allegation",

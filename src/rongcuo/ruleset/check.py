@@ -1,0 +1,652 @@
+"""Semantic checks on an effective (merged) ruleset. Every problem is collected, none raised.
+
+Codes (the docs explain each and how to fix it):
+
+RC101 duplicate id · RC102 undeclared fact · RC103 unknown rule · RC104 comparison does not fit
+the fact's type · RC105 enum value not declared · RC107 cycle through negation · RC108 cycle ·
+RC109 rule can never hold · RC110 unknown document · RC111 unknown look / distinction / outcome ·
+RC115 value outside the fact's bounds · RC116 unordered outcomes (warning) · RC117 rule without a
+citation (warning) · RC119 claimed id is not a situation · RC121 missing outcome declarations or
+outcome rules · RC123 rule is too wide for the engine · RC140 a presumed value does not fit its
+fact · RC141 a presumption's condition reads more than facts · RC143 ``stated: true`` on a fact
+that is never presumed (warning)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from rongcuo.decision.lighter import check_ranks
+from rongcuo.engine.durable.compile import MAX_RULE_REFS, aggregate_members, rule_ref_width
+from rongcuo.engine.reference import compare, representative_values
+from rongcuo.errors import Diagnostic, Location, did_you_mean
+from rongcuo.ruleset.check_clearing import check_clearing, clearing_citations
+from rongcuo.ruleset.model import (
+    AllOf,
+    AnyOf,
+    Citation,
+    Claimed,
+    Compare,
+    Cond,
+    Established,
+    FactDecl,
+    FactValue,
+    KindRef,
+    Known,
+    Not,
+    Presumed,
+    Rule,
+    RuleRef,
+    Ruleset,
+    walk,
+)
+from rongcuo.ruleset.params import check_parameters
+
+REQUIRED_OUTCOMES = ("tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer")
+#: The specification's outcomes (catalogue §7): the five every ruleset declares, and
+#: ``cleared`` (举报失实，予以澄清正名), declared by a ruleset whose decision order clears names.
+OUTCOMES = (*REQUIRED_OUTCOMES, "cleared")
+_DNF_LIMIT = 4096
+
+
+def check_ruleset(rs: Ruleset) -> list[Diagnostic]:
+    """Every semantic problem of ``rs``."""
+    c = _Checker(rs)
+    c.run()
+    return c.diags + check_parameters(rs) + check_clearing(rs)
+
+
+class _Checker:
+    def __init__(self, rs: Ruleset) -> None:
+        self.rs = rs
+        self.diags: list[Diagnostic] = []
+        # worked out once: every rule's width needs it (once a rule, check was quadratic)
+        self.members = aggregate_members(rs)
+
+    def error(self, code: str, loc: Location, zh: str, en: str, hint: str = "") -> None:
+        self.diags.append(Diagnostic(code, loc, zh, en, hint))
+
+    def warn(self, code: str, loc: Location, zh: str, en: str, hint: str = "") -> None:
+        self.diags.append(Diagnostic(code, loc, zh, en, hint, "warning"))
+
+    def run(self) -> None:
+        rs = self.rs
+        for fact in rs.facts.values():
+            for look in fact.looks:
+                if look not in rs.looks:
+                    self.error(
+                        "RC111",
+                        fact.src,
+                        f"事实 {fact.id} 关联的六看 {look!r} 未声明",
+                        f"fact {fact.id} names an undeclared look {look!r}",
+                        did_you_mean(look, rs.looks),
+                    )
+        for decl in rs.outcomes.values():
+            if decl.id not in OUTCOMES:
+                self.error(
+                    "RC111",
+                    decl.src,
+                    f"结论 {decl.id!r} 不是规格说明中的结论；结论只能是：" + "、".join(OUTCOMES),
+                    f"outcome {decl.id!r} is not one of the specification's outcomes: "
+                    + ", ".join(OUTCOMES),
+                    did_you_mean(decl.id, OUTCOMES),
+                )
+        for out_id in REQUIRED_OUTCOMES:
+            if out_id not in rs.outcomes:
+                self.error(
+                    "RC121",
+                    Location(rs.components[-1].path, 1, 1, ("outcomes",)),
+                    f"缺少结论 {out_id!r} 的声明",
+                    f"the outcome {out_id!r} is not declared",
+                    "在 outcomes 中声明它（通常继承自 national）declare it (usually inherited)",
+                )
+        for rule in rs.rules.values():
+            self.rule(rule)
+        for cite in clearing_citations(rs):
+            self.cited_document(cite)
+        self.presumptions()
+        self.procedure()
+        self.cycles()
+        self.outcome_order()
+        # RC218, RC219: the outcomes' ranks, which 从旧兼从轻 compares
+        self.diags += check_ranks(rs, OUTCOMES)
+
+    def presumptions(self) -> None:
+        """Each presumption's value fits its fact (RC140); its condition reads declared facts
+        only, not rules or claims (RC141); ``stated: true`` is on a fact that has a presumption
+        (RC143, a warning)."""
+        rs = self.rs
+        for fact in rs.facts.values():
+            for entry in fact.presume:
+                self.presumed_value(fact, entry.value, entry.src)
+                if entry.when is not None:
+                    self.fact_condition(
+                        entry.when, f"事实 {fact.id} 的推定", f"the presumption of fact {fact.id}"
+                    )
+        for c in rs.constraints.values():
+            self.fact_condition(c.when, f"约束 {c.id}", f"constraint {c.id}")
+        for rule in rs.rules.values():
+            for node in walk(rule.when) if rule.when is not None else ():
+                if (
+                    isinstance(node, Presumed)
+                    and node.fact in rs.facts
+                    and not rs.facts[node.fact].presume
+                ):
+                    self.warn(
+                        "RC143",
+                        node.src,
+                        f"事实 {node.fact} 没有推定，`stated: true` 不起作用",
+                        f"fact {node.fact} is never presumed: `stated: true` has no effect",
+                        "删除 stated，或为该事实声明 presume remove it, or declare a presumption",
+                    )
+
+    def declared(self, node: Compare | Known | Presumed) -> bool:
+        """RC102 unless the fact ``node`` reads is declared."""
+        if node.fact in self.rs.facts:
+            return True
+        self.error(
+            "RC102",
+            node.src,
+            f"事实 {node.fact!r} 未声明",
+            f"fact {node.fact!r} is not declared",
+            did_you_mean(node.fact, self.rs.facts),
+        )
+        return False
+
+    def fact_condition(self, cond: Cond, zh: str, en: str) -> None:
+        """A condition on facts alone (a presumption's, a constraint's): declared facts and
+        fitting comparisons; no rules, claims or presumption marks (RC141)."""
+        rs = self.rs
+        for node in walk(cond):
+            if isinstance(node, Compare | Known):
+                if self.declared(node) and isinstance(node, Compare):
+                    self.comparison(node, rs.facts[node.fact])
+            elif not isinstance(node, AllOf | AnyOf | Not | Established):
+                self.error(
+                    "RC141",
+                    node.src,
+                    f"{zh}条件只能读事实（fact），不能读规则、援引或推定标记",
+                    f"{en} may read facts only, not rules, claims or presumption marks",
+                    "条件取决于案件写明的事实 it depends on what the case states",
+                )
+
+    def presumed_value(self, fact: FactDecl, value: FactValue, loc: Location) -> None:
+        """RC140 unless ``value`` is a value of ``fact``."""
+        mismatch = fact.multiple != isinstance(value, frozenset)
+        if not mismatch and not isinstance(value, frozenset):
+            mismatch = _fits(fact, value) is not None
+        if mismatch:
+            kind = f"{fact.type}，多选" if fact.multiple else fact.type
+            kind_en = f"{fact.type}, multiple" if fact.multiple else fact.type
+            self.error(
+                "RC140",
+                loc,
+                f"推定值 {value!r} 与事实 {fact.id} 的类型（{kind}）不符",
+                f"the presumed value {value!r} does not fit fact {fact.id} ({kind_en})",
+                "多选事实写取值列表 a multiple fact takes a list of its values"
+                if fact.multiple
+                else "布尔事实写 true / false，不加引号 booleans are true / false, unquoted"
+                if fact.type == "bool"
+                else "",
+            )
+            return
+        if isinstance(value, frozenset):
+            bad = sorted(value - fact.keys)
+        elif fact.type == "enum":
+            bad = [] if value in fact.keys else [str(value)]
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            low, high = fact.minimum, fact.maximum
+            out = (low is not None and value < low) or (high is not None and value > high)
+            bad = [str(value)] if out else []
+        else:
+            bad = []
+        if bad:
+            self.error(
+                "RC140",
+                loc,
+                f"推定值 {', '.join(bad)} 不是事实 {fact.id} 的取值（或超出范围）",
+                f"presumed value {', '.join(bad)} is not a value of fact {fact.id} "
+                "(or is out of its bounds)",
+                did_you_mean(bad[0], fact.keys) if fact.type == "enum" else "",
+            )
+
+    def procedure(self) -> None:
+        seen: dict[str, Location] = {}
+        for step in self.rs.procedure:
+            if step.id in seen:
+                self.error(
+                    "RC101",
+                    step.src,
+                    f"程序步骤 id {step.id!r} 重复（首次在 {seen[step.id]}）",
+                    f"procedure step id {step.id!r} is repeated (first at {seen[step.id]})",
+                    "换一个 id use another id",
+                )
+            seen.setdefault(step.id, step.src)
+            if step.cite is not None:
+                self.cited_document(step.cite)
+        for effect in self.rs.effects.values():
+            if effect.outcome not in self.rs.outcomes:
+                self.error(
+                    "RC111",
+                    effect.src,
+                    f"影响 {effect.id} 的 outcome {effect.outcome!r} 不是已声明的结论",
+                    f"effect {effect.id}: outcome {effect.outcome!r} is not declared",
+                    did_you_mean(effect.outcome, self.rs.outcomes),
+                )
+            if effect.cite is not None:
+                self.cited_document(effect.cite)
+
+    def cited_document(self, cite: Citation) -> None:
+        """RC110 when a citation names a document the ruleset does not declare."""
+        if cite.doc not in self.rs.documents:
+            self.error(
+                "RC110",
+                cite.src,
+                f"引用的文件 {cite.doc!r} 未在 documents 中声明",
+                f"cited document {cite.doc!r} is not declared in documents",
+                did_you_mean(cite.doc, self.rs.documents),
+            )
+
+    # --- one rule --------------------------------------------------------------------
+
+    def rule(self, rule: Rule) -> None:
+        rs = self.rs
+        if rule.cite is None:
+            self.warn(
+                "RC117",
+                rule.src,
+                f"规则 {rule.id} 没有引用条款（cite）",
+                f"rule {rule.id} cites no clause (cite)",
+                "加上 add cite: {doc: …, clause: …, text: …}",
+            )
+        else:
+            self.cited_document(rule.cite)
+        refs = (
+            (rule.look, rs.looks, "look", "六看"),
+            (rule.distinction, rs.distinctions, "distinction", "三个区分开来"),
+            (rule.outcome, rs.outcomes, "outcome", "结论"),
+        )
+        for value, table, key, zh in refs:
+            if value and value not in table:
+                self.error(
+                    "RC111",
+                    rule.src,
+                    f"规则 {rule.id} 的 {key} {value!r} 不是已声明的{zh}",
+                    f"rule {rule.id}: {key} {value!r} is not declared",
+                    did_you_mean(value, table),
+                )
+        if rule.pairs_with:
+            paired = rs.rules.get(rule.pairs_with)
+            if paired is None or paired.kind != "exclusion":
+                self.error(
+                    "RC103",
+                    rule.src,
+                    f"pairs_with 应指向一条不予容错情形（exclusion）规则，{rule.pairs_with!r} 不是",
+                    f"pairs_with must name an exclusion rule; {rule.pairs_with!r} is not one",
+                    did_you_mean(rule.pairs_with, [r.id for r in rs.rules_of("exclusion")]),
+                )
+        if rule.when is None:
+            return
+        ok = True
+        for node in walk(rule.when):
+            ok = self.node(rule, node) and ok
+        if ok:
+            self.satisfiable(rule)
+            self.width(rule)
+
+    def node(self, rule: Rule, node: Cond) -> bool:
+        rs = self.rs
+        if isinstance(node, Compare | Known | Presumed):
+            if not self.declared(node):
+                return False
+            if isinstance(node, Compare):
+                return self.comparison(node, rs.facts[node.fact])
+            return True
+        if isinstance(node, RuleRef):
+            target = rs.rules.get(node.rule)
+            if target is None:
+                self.error(
+                    "RC103",
+                    node.src,
+                    f"规则 {node.rule!r} 不存在（或已被 disable）",
+                    f"rule {node.rule!r} does not exist (or was disabled)",
+                    did_you_mean(node.rule, rs.rules),
+                )
+                return False
+            if target.referral:
+                self.error(
+                    "RC103",
+                    node.src,
+                    f"{node.rule!r} 只能由党委（党组）认定，条件不能引用它；请用 claimed",
+                    f"{node.rule!r} is decided by the committee only and cannot be read by a "
+                    "condition; use `claimed`",
+                    f"改为 write {{claimed: {node.rule}}}",
+                )
+                return False
+            if target.kind == "outcome" and rule.kind != "outcome":
+                self.error(
+                    "RC103",
+                    node.src,
+                    f"只有结论规则可以引用结论规则 {node.rule!r}",
+                    f"only outcome rules may read the outcome rule {node.rule!r}",
+                )
+                return False
+            return True
+        if isinstance(node, Claimed):
+            target = rs.rules.get(node.situation)
+            if target is None or target.kind != "situation":
+                self.error(
+                    "RC119",
+                    node.src,
+                    f"claimed 应是一项容错情形的 id，{node.situation!r} 不是",
+                    f"claimed must be a situation id; {node.situation!r} is not",
+                    did_you_mean(node.situation, [r.id for r in rs.rules_of("situation")]),
+                )
+                return False
+        return True
+
+    def comparison(self, node: Compare, fact: FactDecl) -> bool:
+        values = node.value if isinstance(node.value, tuple) else (node.value,)
+        if (node.op == "contains") != fact.multiple:
+            if fact.multiple:
+                zh = f"事实 {fact.id} 可有多个取值，只能用 contains 判断是否含有某值，不能用 {node.op}"
+                en = f"fact {fact.id} holds a set of values: test it with contains, not {node.op}"
+                hint = f"例如 e.g. {{fact: {fact.id}, contains: {fact.values[0][0]}}}"
+            else:
+                zh = f"contains 只用于可有多个取值（multiple: true）的枚举事实，{fact.id} 不是"
+                en = f"contains applies to enum facts declared multiple: true; {fact.id} is not"
+                hint = "改用 eq / in use eq / in"
+            self.error("RC104", node.src, zh, en, hint)
+            return False
+        if node.op in ("lt", "le", "gt", "ge") and fact.type not in ("number", "date"):
+            self.error(
+                "RC104",
+                node.src,
+                f"{node.op} 只能比较数字或日期，事实 {fact.id} 的类型是 {fact.type}",
+                f"{node.op} compares numbers or dates; fact {fact.id} is {fact.type}",
+                "改用 eq / ne / in use eq / ne / in",
+            )
+            return False
+        ok = True
+        for value in values:
+            expected = _fits(fact, value)
+            if expected:
+                self.error(
+                    "RC104",
+                    node.src,
+                    f"事实 {fact.id}（{fact.type}）不能与 {value!r} 比较：应为{expected[0]}",
+                    f"fact {fact.id} ({fact.type}) cannot be compared with {value!r}: "
+                    f"expected {expected[1]}",
+                    "布尔事实写 true / false，不加引号 write booleans as true / false, unquoted"
+                    if fact.type == "bool"
+                    else "",
+                )
+                ok = False
+                continue
+            if fact.type == "enum" and value not in dict(fact.values):
+                self.error(
+                    "RC105",
+                    node.src,
+                    f"{value!r} 不是事实 {fact.id} 声明的取值",
+                    f"{value!r} is not a declared value of fact {fact.id}",
+                    did_you_mean(str(value), dict(fact.values)),
+                )
+                ok = False
+            if fact.type == "number" and isinstance(value, int | float):
+                low, high = fact.minimum, fact.maximum
+                if (low is not None and value < low) or (high is not None and value > high):
+                    self.error(
+                        "RC115",
+                        node.src,
+                        f"{value} 超出事实 {fact.id} 的取值范围 [{low}, {high}]",
+                        f"{value} is outside the bounds of fact {fact.id}: [{low}, {high}]",
+                    )
+                    ok = False
+        return ok
+
+    # --- can it ever hold? -----------------------------------------------------------
+
+    def satisfiable(self, rule: Rule) -> None:
+        assert rule.when is not None
+        conjunctions = _dnf(rule.when, True)
+        if conjunctions is None:
+            return  # too large to decide cheaply: assume it can hold
+        for conj in conjunctions:
+            if self._conj_ok(conj):
+                return
+        self.error(
+            "RC109",
+            rule.src,
+            f"规则 {rule.id} 的条件自相矛盾，任何案件都不可能满足",
+            f"the condition of rule {rule.id} contradicts itself: no case can ever satisfy it",
+            "检查同一事实上互相排斥的比较 look for comparisons on one fact that exclude each other",
+        )
+
+    def _conj_ok(self, conj: list[_Lit]) -> bool:
+        by_fact: dict[str, list[_Lit]] = {}
+        atoms: dict[object, bool] = {}
+        for lit in conj:
+            if isinstance(lit.node, Compare | Known):
+                by_fact.setdefault(lit.node.fact, []).append(lit)
+            else:
+                key = (type(lit.node).__name__, _atom_key(lit.node))
+                if atoms.setdefault(key, lit.positive) != lit.positive:
+                    return False
+        for fact_id, lits in by_fact.items():
+            decl = self.rs.facts[fact_id]
+            if not any(
+                all(_lit_holds(lit, value) for lit in lits) for value in _samples(decl, lits)
+            ):
+                return False
+        return True
+
+    def width(self, rule: Rule) -> None:
+        assert rule.when is not None
+        widest = rule_ref_width(rule.when, self.rs, self.members)
+        if widest > MAX_RULE_REFS * MAX_RULE_REFS:
+            self.error(
+                "RC123",
+                rule.src,
+                f"规则 {rule.id} 同时引用了 {widest} 条规则，超出引擎的上限",
+                f"rule {rule.id} reads {widest} rules at once, beyond the engine's limit",
+                "拆分为几条中间规则 split it into intermediate rules",
+            )
+
+    # --- the whole ruleset -------------------------------------------------------------
+
+    def cycles(self) -> None:
+        rs = self.rs
+        kinds = {r.kind for r in rs.rules.values()}
+        members: dict[str, list[str]] = {k: [r.id for r in rs.aggregated(k)] for k in kinds}
+        edges: dict[str, list[tuple[str, bool]]] = {}
+        for rule in rs.rules.values():
+            if rule.when is not None:
+                edges[rule.id] = sorted(set(_edges(rule.when, members, False)))
+        state: dict[str, int] = {}
+        stack: list[tuple[str, bool]] = []
+        reported: set[frozenset[str]] = set()
+
+        def visit(rid: str) -> None:
+            state[rid] = 1
+            for dep, negated in edges.get(rid, []):
+                if dep not in rs.rules:
+                    continue
+                stack.append((dep, negated))
+                if state.get(dep) == 1:
+                    start = next(i for i, (r, _) in enumerate(stack) if r == dep)
+                    loop_ids = [r for r, _ in stack[start:-1]]
+                    key = frozenset(loop_ids)
+                    if key not in reported:
+                        reported.add(key)
+                        self._cycle(loop_ids, any(n for _, n in stack[start + 1 :]))
+                elif state.get(dep) is None:
+                    visit(dep)
+                stack.pop()
+            state[rid] = 2
+
+        for rid in edges:
+            if rid not in state:
+                stack.append((rid, False))
+                visit(rid)
+                stack.pop()
+
+    def _cycle(self, ids: list[str], negated: bool) -> None:
+        first = self.rs.rules[ids[0]]
+        path = " → ".join([*ids, ids[0]])
+        if negated:
+            self.error(
+                "RC107",
+                first.src,
+                f"规则之间存在经由否定（not）的循环：{path}",
+                f"rules form a cycle through negation (not): {path}",
+                "一条规则不能（间接地）以自己不成立为条件；拆开这个循环 "
+                "a rule cannot depend on itself not holding; break the cycle",
+            )
+        else:
+            self.error(
+                "RC108",
+                first.src,
+                f"规则之间存在循环引用：{path}",
+                f"rules refer to each other in a cycle: {path}",
+                "拆开这个循环 break the cycle",
+            )
+
+    def outcome_order(self) -> None:
+        outcome_rules = self.rs.rules_of("outcome")
+        if not outcome_rules:
+            self.error(
+                "RC121",
+                Location(self.rs.components[-1].path, 1, 1, ("rules",)),
+                "规则集没有结论（outcome）规则，无法得出认定结论",
+                "the ruleset has no outcome rules, so it can reach no decision",
+                "继承 national，或加上 kind: outcome 的规则 extend national or add outcome rules",
+            )
+        by_step: dict[int, list[Rule]] = {}
+        for rule in outcome_rules:
+            by_step.setdefault(rule.step, []).append(rule)
+        for step, rules in sorted(by_step.items()):
+            outcomes = {r.outcome for r in rules}
+            if len(outcomes) > 1:
+                names = ", ".join(f"{r.id}→{r.outcome}" for r in rules)
+                self.warn(
+                    "RC116",
+                    rules[1].src,
+                    f"第 {step} 步有多条结论不同的规则（{names}），规则集无法排序；"
+                    "若同时成立，将提请集体研究（refer）",
+                    f"step {step} has rules with different outcomes ({names}) that the ruleset "
+                    "cannot order; if both hold the case is referred (refer)",
+                    "给它们不同的 step give them different steps",
+                )
+
+
+def _edges(
+    cond: Cond, members: Mapping[str, list[str]], negated: bool
+) -> Iterator[tuple[str, bool]]:
+    if isinstance(cond, AllOf | AnyOf):
+        for item in cond.items:
+            yield from _edges(item, members, negated)
+    elif isinstance(cond, Not):
+        yield from _edges(cond.item, members, not negated)
+    elif isinstance(cond, Established):
+        yield from _edges(cond.item, members, negated)
+    elif isinstance(cond, RuleRef):
+        yield cond.rule, negated
+    elif isinstance(cond, KindRef):
+        for rid in members.get(cond.kind, []):
+            yield rid, negated
+
+
+def _fits(fact: FactDecl, value: FactValue) -> tuple[str, str] | None:
+    """``None`` when ``value`` can be compared with ``fact``, else what was expected."""
+    if fact.type == "bool":
+        return None if isinstance(value, bool) else ("true 或 false", "true or false")
+    if fact.type == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else ("数字", "a number")
+    if fact.type == "date":
+        return None if isinstance(value, dt.date) else ("日期", "a date")
+    return None if isinstance(value, str) else ("文字", "text")
+
+
+# --- satisfiability by sampling -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Lit:
+    node: Compare | Known | RuleRef | KindRef | Claimed | Presumed
+    positive: bool
+
+
+def _atom_key(node: object) -> object:
+    if isinstance(node, RuleRef):
+        return node.rule
+    if isinstance(node, KindRef):
+        return (node.kind, node.quantifier)
+    if isinstance(node, Claimed):
+        return node.situation
+    if isinstance(node, Presumed):
+        return node.fact
+    return node
+
+
+def _dnf(cond: Cond, positive: bool) -> list[list[_Lit]] | None:
+    """Disjunctive normal form of ``cond`` (or of its negation); ``None`` when too large."""
+    if isinstance(cond, Not):
+        return _dnf(cond.item, not positive)
+    if isinstance(cond, Established):
+        # "not established" also holds while the item is unknown; sampling known values only,
+        # the item's own negation stands in for it (an approximation that can only say "may
+        # hold" more often)
+        return _dnf(cond.item, positive)
+    if isinstance(cond, AllOf | AnyOf):
+        conjunctive = isinstance(cond, AllOf) == positive
+        parts = [_dnf(item, positive) for item in cond.items]
+        if any(p is None for p in parts):
+            return None
+        lists = [p for p in parts if p is not None]
+        if not conjunctive:
+            out = [conj for p in lists for conj in p]
+            return out if len(out) <= _DNF_LIMIT else None
+        size = 1
+        for p in lists:
+            size *= len(p)
+        if size > _DNF_LIMIT:
+            return None
+        return [[lit for conj in combo for lit in conj] for combo in itertools.product(*lists)]
+    return [[_Lit(cond, positive)]]
+
+
+def _samples(decl: FactDecl, lits: list[_Lit]) -> list[FactValue | None]:
+    """Unknown, and known values of a fact reaching every region its comparisons carve out."""
+    consts: list[FactValue] = []
+    for lit in lits:
+        if isinstance(lit.node, Compare):
+            v = lit.node.value
+            consts.extend(v if isinstance(v, tuple) else (v,))
+    if decl.multiple:
+        # a set: only contains tests read it, so the set of the keys the positive ones ask
+        # for, and the set of every key the negative ones do not exclude, decide a conjunction
+        wanted = {
+            str(lit.node.value) for lit in lits if isinstance(lit.node, Compare) and lit.positive
+        }
+        barred = {
+            str(lit.node.value)
+            for lit in lits
+            if isinstance(lit.node, Compare) and not lit.positive
+        }
+        tailored: list[FactValue] = [frozenset(wanted), frozenset(decl.keys - barred)]
+        return [None, *tailored, *representative_values(decl, consts)]
+    return [None, *representative_values(decl, consts)]
+
+
+def _lit_holds(lit: _Lit, value: FactValue | None) -> bool:
+    node = lit.node
+    if isinstance(node, Known):
+        return ((value is not None) == node.known) == lit.positive
+    assert isinstance(node, Compare)
+    if value is None:
+        return False  # a comparison on an unknown fact is never established either way
+    return compare(value, node.op, node.value) == lit.positive
