@@ -2,7 +2,7 @@
 
 The features here and the scenarios each bundled ruleset keeps beside its versions
 (``rulesets/<id>/scenarios``) are collected. One catch-all step per keyword hands the text to
-the step library (:mod:`rongcuo._scenario`), so pytest-bdd and ``rongcuo test`` read the same
+the step library (:mod:`rongcuo.authoring.scenario`), so pytest-bdd and ``rongcuo test`` read the same
 phrases, and an unknown phrase fails with the closest phrases instead of a bare "not found".
 """
 
@@ -14,7 +14,7 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 import rongcuo
-from rongcuo._scenario import ScenarioState, run_step
+from rongcuo.authoring.scenario import ScenarioState, run_step
 
 scenarios("../rulesets/national/scenarios", "../rulesets/wanzhou/scenarios")
 scenarios("../rulesets/mianyang/scenarios")
