@@ -74,7 +74,6 @@ AGGREGATE_KINDS: tuple[RuleKind, ...] = (
 CmpOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains"]
 ORDER_OPS: frozenset[str] = frozenset({"lt", "le", "gt", "ge"})
 LOOK_FINDINGS = ("favourable", "unfavourable", "neutral")
-DISTINCTION_SIDES = ("tolerable", "intolerable")
 NOWHERE = Location("<builtin>")
 
 

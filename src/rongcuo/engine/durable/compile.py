@@ -329,48 +329,11 @@ def _simplify(node: _Node) -> _Node:
     return node
 
 
-def _has_atoms(node: _Node) -> bool:
-    if isinstance(node, _Atom):
-        return True
-    if isinstance(node, _And | _Or):
-        return any(_has_atoms(i) for i in node.items)
-    return False
-
-
-def _case_expr(node: _Node) -> Expr:
-    if isinstance(node, _Case):
-        return node.expr
-    if isinstance(node, _And | _Or):
-        return {"$and" if isinstance(node, _And) else "$or": [_case_expr(i) for i in node.items]}
-    raise TypeError(node)  # pragma: no cover - constants are simplified away first
-
-
-Conj = tuple[tuple[Expr, ...], frozenset[Atom]]
-
-
-def dnf(node: _Node) -> list[Conj]:
-    """Disjuncts over rule values; each keeps its case-fact tests as expressions."""
-    node = _simplify(node)
-    if isinstance(node, _Const):
-        return [((), frozenset())] if node.value else []
-    if not _has_atoms(node):
-        return [((_case_expr(node),), frozenset())]
-    if isinstance(node, _Atom):
-        return [((), frozenset({(node.rule, node.value)}))]
-    if isinstance(node, _Or):
-        return [conj for item in node.items for conj in dnf(item)]
-    assert isinstance(node, _And)
-    out: list[Conj] = [((), frozenset())]
-    for item in node.items:
-        out = [(a + b, sa | sb) for a, sa in out for b, sb in dnf(item)]
-    return out
-
-
 def rule_ref_width(
     cond: Cond, rs: Ruleset, members: dict[str, tuple[str, ...]] | None = None
 ) -> int:
     """The most rule values one disjunct of ``cond`` reads (the checker bounds it): the widest
-    disjunct of :func:`dnf`, worked out on the rule values alone. ``members``: what
+    disjunct of the condition's disjunctive normal form, worked out on the rule values alone. ``members``: what
     :func:`aggregate_members` gives for ``rs``, passed by a caller that asks for every rule
     (working it out again for each rule made ``check`` quadratic in the number of rules)."""
     members = _members(rs) if members is None else members
