@@ -2,8 +2,9 @@
 
 The features here and the scenarios each bundled ruleset keeps beside its versions
 (``rulesets/<id>/scenarios``) are collected. One catch-all step per keyword hands the text to
-the step library (:mod:`rongcuo.authoring.scenario`), so pytest-bdd and ``rongcuo test`` read the same
-phrases, and an unknown phrase fails with the closest phrases instead of a bare "not found".
+the step library (:mod:`rongcuo.authoring.scenario`), so pytest-bdd and ``rongcuo test`` read
+the same phrases, and an unknown phrase fails with the closest phrases instead of a bare "not
+found".
 """
 
 from __future__ import annotations

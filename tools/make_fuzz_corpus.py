@@ -5,9 +5,9 @@ command line and expects exit 1 (or 2 for a usage error), a located diagnostic w
 traceback, no file left behind and no hang. See ``docs/fuzz.md``.
 
 The entries are mutations of the bundled good inputs (``rulesets/wanzhou``, ``rulesets/national``,
-``examples/*.yaml``, ``src/rongcuo/memo/templates/*``) plus hand-written hostile classes (alias bombs,
-sandbox escapes, ...). The script is seeded and deterministic: running it again gives the same
-bytes, so the corpus is committed and a test compares it with a fresh run::
+``examples/*.yaml``, ``src/rongcuo/memo/templates/*``) plus hand-written hostile classes
+(alias bombs, sandbox escapes, ...). The script is seeded and deterministic: running it again
+gives the same bytes, so the corpus is committed and a test compares it with a fresh run::
 
     python tools/make_fuzz_corpus.py            # rewrite tests/fuzz/
     python tools/make_fuzz_corpus.py --check    # exit 1 if tests/fuzz/ differs from a fresh run

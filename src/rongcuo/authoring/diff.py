@@ -16,10 +16,10 @@ bytes) and :meth:`DiffReport.to_csv` (one row per changed case).
 another folder (``rulesets/wanzhou@/path/to/old``).
 
 This module is the comparison: :func:`diff`, the deltas of one case and the ranking of its
-reasons. The report models live in :mod:`rongcuo.authoring.diff_report`, the rule edits between two
-rulesets in :mod:`rongcuo.authoring.rule_edits`, the Chinese text in :mod:`rongcuo.authoring.diff_text` and the
-preparation of the base in :mod:`rongcuo.authoring.revision`; the names other modules import from here
-are re-exported.
+reasons. The report models live in :mod:`rongcuo.authoring.diff_report`, the rule edits
+between two rulesets in :mod:`rongcuo.authoring.rule_edits`, the Chinese text in
+:mod:`rongcuo.authoring.diff_text` and the preparation of the base in
+:mod:`rongcuo.authoring.revision`; the names other modules import from here are re-exported.
 """
 
 from __future__ import annotations

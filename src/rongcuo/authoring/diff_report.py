@@ -139,8 +139,8 @@ class CaseDiff(_Model):
     """What the edit does to one case.
 
     ``scope`` says whether the case belongs to the ruleset's jurisdiction as its cadre's
-    ``unit`` tells (:func:`rongcuo.authoring.diff_scope.case_scope`): a case of ``other`` is listed apart
-    and left out of the counts.
+    ``unit`` tells (:func:`rongcuo.authoring.diff_scope.case_scope`): a case of ``other`` is
+    listed apart and left out of the counts.
     """
 
     file: str

@@ -32,11 +32,11 @@ RC507  a declared fact without a ``question:``: when the fact is missing, the de
        memo cannot tell the investigator what to ask to establish it.
 RC508  an inherited fact restated (``replaces: true``) with no comment just above it saying why.
 
-How each finding is searched for is described in :mod:`rongcuo.authoring.lint_search`, which holds the
-space of cases (:class:`_Space`), its questions and the gap search; the cubes that search reasons
-with are in :mod:`rongcuo.authoring.lint_cubes`, and the way messages show fact values in
-:mod:`rongcuo.authoring.lint_text`. This module holds the findings: which questions to ask, and the
-diagnostics their answers give.
+How each finding is searched for is described in :mod:`rongcuo.authoring.lint_search`, which
+holds the space of cases (:class:`_Space`), its questions and the gap search; the cubes that
+search reasons with are in :mod:`rongcuo.authoring.lint_cubes`, and the way messages show fact
+values in :mod:`rongcuo.authoring.lint_text`. This module holds the findings: which questions to
+ask, and the diagnostics their answers give.
 
 The output is deterministic: fixed iteration orders and a fixed seed.
 """

@@ -1,9 +1,10 @@
 """Cubes: sets of fact combinations, the unit of ``rongcuo lint``'s symbolic search.
 
 A cube maps a variable to the indices of the values it allows (among the variable's values in
-:class:`rongcuo.authoring.lint_search._Space`); a variable it does not name may take any value. A rule's
-normal form is a list of cubes, their union. Meeting two cubes intersects them, a cube absorbs the
-cubes inside it, and :func:`_solutions` / :func:`_cover` search the product of several unions.
+:class:`rongcuo.authoring.lint_search._Space`); a variable it does not name may take any value.
+A rule's normal form is a list of cubes, their union. Meeting two cubes intersects them, a cube
+absorbs the cubes inside it, and :func:`_solutions` / :func:`_cover` search the product of
+several unions.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 :class:`_Space` holds a ruleset's variables (facts and claims) and their values, and answers
 :meth:`_Space.exists` ("is there a combination of facts under which these rules have these
-truth values?") for the findings of :mod:`rongcuo.authoring.lint`; :class:`_GapSearch` finds the gaps
-(RC504). Both reason with the cubes of :mod:`rongcuo.authoring.lint_cubes`.
+truth values?") for the findings of :mod:`rongcuo.authoring.lint`; :class:`_GapSearch` finds
+the gaps (RC504). Both reason with the cubes of :mod:`rongcuo.authoring.lint_cubes`.
 
 Method
 ------

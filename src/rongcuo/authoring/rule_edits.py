@@ -1,9 +1,10 @@
 """What differs between two versions of a ruleset, rule by rule: :func:`rule_edits`.
 
 Each rule added, removed or changed between the base and the head effective rulesets becomes a
-:class:`~rongcuo.authoring.diff_report.RuleEdit` naming the aspects that differ (its origin, kind, label,
-condition, citation, place in the decision order, ...: the keys of
-:data:`rongcuo.authoring.diff_text.ASPECTS_ZH`), with both definitions' citation and condition as text.
+:class:`~rongcuo.authoring.diff_report.RuleEdit` naming the aspects that differ (its origin,
+kind, label, condition, citation, place in the decision order, ...: the keys of
+:data:`rongcuo.authoring.diff_text.ASPECTS_ZH`), with both definitions' citation and condition
+as text.
 :func:`rongcuo.authoring.diff.diff` computes them once per pair of effective rulesets.
 """
 

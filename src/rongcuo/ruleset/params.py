@@ -6,11 +6,11 @@ comparison (``{fact: loss_yuan, ge: {param: major_loss_yuan}}``) and in a proced
 limit (``working_days: {param: investigate_days}``). A ruleset extending it may give a
 parameter another value (same id, ``replaces: true``, same type).
 
-The loader keeps each reference as a :class:`~rongcuo.ruleset.model.ParamRef`. When the chain is merged
-(:func:`rongcuo.ruleset.library.merge`), :class:`Resolver` replaces every one by the parameter's
-effective value, so that evaluators, the compiler and memos see plain constants; the name stays
-beside the value (``Compare.param``, ``TimeLimit.working_days_param``) for views that say which
-parameter a value came from. Every reference, whatever it stands in, is looked up by
+The loader keeps each reference as a :class:`~rongcuo.ruleset.model.ParamRef`. When the chain
+is merged (:func:`rongcuo.ruleset.library.merge`), :class:`Resolver` replaces every one by the
+parameter's effective value, so that evaluators, the compiler and memos see plain constants; the
+name stays beside the value (``Compare.param``, ``TimeLimit.working_days_param``) for views that
+say which parameter a value came from. Every reference, whatever it stands in, is looked up by
 :meth:`Resolver.value`, the one place that knows what fits where.
 
 Codes: RC150 unknown parameter · RC151 a parameter of the wrong type for where it is used ·

@@ -333,9 +333,10 @@ def rule_ref_width(
     cond: Cond, rs: Ruleset, members: dict[str, tuple[str, ...]] | None = None
 ) -> int:
     """The most rule values one disjunct of ``cond`` reads (the checker bounds it): the widest
-    disjunct of the condition's disjunctive normal form, worked out on the rule values alone. ``members``: what
-    :func:`aggregate_members` gives for ``rs``, passed by a caller that asks for every rule
-    (working it out again for each rule made ``check`` quadratic in the number of rules)."""
+    disjunct of the condition's disjunctive normal form, worked out on the rule values alone.
+    ``members``: what :func:`aggregate_members` gives for ``rs``, passed by a caller that asks
+    for every rule (working it out again for each rule made ``check`` quadratic in the number of
+    rules)."""
     members = _members(rs) if members is None else members
     return max(
         (

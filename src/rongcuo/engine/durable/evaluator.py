@@ -158,9 +158,9 @@ class DurableEvaluator:
         recompile: Callable[[Mapping[str, bool | None]], Compiled] | None = None,
     ) -> None:
         """``recompile`` compiles the ruleset again with given defaults (see
-        :func:`~rongcuo.engine.durable.compile.compile_ruleset`); with it, the evaluator tallies the rule values
-        of its first ``ADAPT_AFTER`` cases and then leaves to elimination, for each rule, the
-        value it had most often, so that fewer rails fire."""
+        :func:`~rongcuo.engine.durable.compile.compile_ruleset`); with it, the evaluator
+        tallies the rule values of its first ``ADAPT_AFTER`` cases and then leaves to
+        elimination, for each rule, the value it had most often, so that fewer rails fire."""
         self._lock = threading.Lock()
         self._host = _QuietHost()
         self._name = name
