@@ -24,7 +24,8 @@ if durable_installed():  # the tests of the durable wall are skipped where it is
     REAL_DRE = _durable._dre
 
 
-#: The stages' subpackages (docs/architecture.md): internal, not part of the public API.
+#: The stages' packages and the top-level modules beside them (docs/architecture.md): internal,
+#: not part of the public API.
 STAGES = {"api", "authoring", "batch", "case", "cli", "decision", "engine", "errors", "files"}
 STAGES |= {"memo", "records", "ruleset"}
 
