@@ -425,7 +425,7 @@ def test_gaps_by_sampling_and_partial_cover(
         patch.setattr(_lint_search, "COVER_LIMIT", 0)
         (partial,) = local(lint(tmp_path), "RC504")
     assert partial.message_en.startswith("gap 1/1+ (not all listed): when area ≠ pilot,")
-    monkeypatch.setattr(_lint._Space, "cubes", lambda self, rid, want: None)
+    monkeypatch.setattr(_lint.Space, "cubes", lambda self, rid, want: None)
     gaps = local(lint(tmp_path), "RC504")
     assert gaps and all(d.message_en.endswith(SAMPLED) for d in gaps)
     assert gaps[0].message_en.startswith("gap 1/")
@@ -438,7 +438,7 @@ def test_symbolic_and_exhaustive_answers_agree(
     write_ruleset("local", "1", HEAD + SUBSUMED)
     with rongcuo.Engine([tmp_path / "rulesets"], backend="reference") as engine:
         rs = engine.ruleset("local", dt.date(2020, 1, 1))
-    space = _lint._Space(rs)
+    space = _lint.Space(rs)
     groups = [rs.aggregated("situation"), rs.aggregated("exclusion")]
     goals = [{a.id: True, b.id: False} for g in groups for a in g for b in g if a is not b]
     goals += [{**goal, "knowing_violation": False} for goal in goals[:60]]
@@ -512,7 +512,7 @@ def test_every_version_is_linted(tmp_path: Path, write_ruleset: WriteRuleset) ->
 def test_ranges_of_numbers_and_dates_are_described_between_constants() -> None:
     numbers: list[FactValue] = [0, 50, 100, 550, 1000, 1500.5, 2001]  # for 0, 100, 1000
     consts: list[FactValue] = [0, 100, 1000]
-    describe = _lint._describe_range
+    describe = _lint.describe_range
     assert describe("x", numbers, consts, frozenset({1, 2})) == "x ∈ (0, 100]"
     assert describe("x", numbers, consts, frozenset({2, 3})) == "x ∈ [100, 1000)"
     assert describe("x", numbers, consts, frozenset({2})) == "x = 100"

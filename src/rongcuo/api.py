@@ -175,7 +175,14 @@ class Engine:
             return load_case(case)
         return parse_case(dict(case), CaseSource("<case>")), CaseSource("<case>")
 
-    def evaluate(self, case: CaseInput, *, ruleset: str, as_of: dt.date | None = None) -> Decision:
+    def evaluate(
+        self,
+        case: CaseInput,
+        *,
+        ruleset: str,
+        as_of: dt.date | None = None,
+        source: CaseSource | None = None,
+    ) -> Decision:
         """Evaluate a case into a Decision.
 
         The case is judged under the effective ruleset in force when the conduct happened (on
@@ -185,8 +192,14 @@ class Engine:
         ``as_of`` is the date the assessment is made; it is recorded in the Decision and
         defaults to the day of the conduct (so that only one version applies). The clock is
         never read.
+
+        ``source`` says where an already parsed :class:`Case` came from (its file name and the
+        positions of its fields), so that errors found while deciding name the file, line and
+        field; it is ignored for a path or a mapping, which are read here.
         """
-        model, source = self.load_case(case)
+        model, read_from = self.load_case(case)
+        if source is None or not isinstance(case, Case):
+            source = read_from
         return self._evaluate(model, source, ruleset, as_of)[0]
 
     def record(
@@ -272,7 +285,7 @@ class Engine:
     ) -> tuple[Decision, Ruleset]:
         """The Decision that applies to ``model`` assessed on ``as_of`` (default: the day of the
         conduct), and the ruleset it was made under: 从旧兼从轻 between the version in force on
-        the day of the conduct and the one in force on ``as_of`` (see ``_lighter``)."""
+        the day of the conduct and the one in force on ``as_of`` (see ``decision.lighter``)."""
         when = assessment_day(model, source, as_of)
 
         def resolve(day: dt.date) -> Ruleset:

@@ -50,7 +50,7 @@ from rongcuo.authoring.diff_report import (
 )
 from rongcuo.authoring.diff_report import DiffReport as DiffReport
 from rongcuo.authoring.diff_scope import Scope, case_scope
-from rongcuo.authoring.diff_text import _quote, cite_text
+from rongcuo.authoring.diff_text import cite_text, quote_citation
 from rongcuo.authoring.diff_text import condition_text as condition_text
 from rongcuo.authoring.revision import RevisionError as RevisionError
 from rongcuo.authoring.revision import RulesetSource as RulesetSource
@@ -458,8 +458,8 @@ def _rule_deltas(b: Decision, h: Decision, edits: dict[str, RuleEdit]) -> list[R
                 citation=ca or cb,
                 citation_before=cb,
                 citation_after=ca,
-                quote_before=_quote(bt[rid].citation) if rid in bt else "",
-                quote_after=_quote(ht[rid].citation) if rid in ht else "",
+                quote_before=quote_citation(bt[rid].citation) if rid in bt else "",
+                quote_after=quote_citation(ht[rid].citation) if rid in ht else "",
                 edits=list(edit.aspects) if edit else [],
                 in_memo=said,
             )

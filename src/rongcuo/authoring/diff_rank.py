@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import get_args
 
 from rongcuo.authoring.diff_report import FactRef, FindingDelta, Group, Reason, RuleDelta, Side
-from rongcuo.authoring.diff_text import _deciding_text, rule_reason
+from rongcuo.authoring.diff_text import deciding_text, rule_reason
 
 #: The order reasons are ranked in, the most decisive first: the order ``Group`` lists them.
 GROUP_ORDER: tuple[Group, ...] = get_args(Group)
@@ -32,7 +32,7 @@ def rank_reasons(
     reasons: list[Reason] = []
     deciding = {before.deciding_rule, after.deciding_rule} - {None}
     if before.deciding_rule != after.deciding_rule or before.outcome != after.outcome:
-        text = f"认定规则：{_deciding_text(before)} → {_deciding_text(after)}"
+        text = f"认定规则：{deciding_text(before)} → {deciding_text(after)}"
         reasons.append(Reason(group="deciding", id=after.deciding_rule or "", text=text))
     else:
         # The same rule decides, but was itself edited (renamed, another clause): the memo's

@@ -84,7 +84,7 @@ _REASONS_SHOWN = 15  # reasons printed per case in the text view (JSON has them 
 # --- reasons and citations -------------------------------------------------------------------
 
 
-def _deciding_text(side: Side) -> str:
+def deciding_text(side: Side) -> str:
     if side.deciding_rule:
         cite = f"，{side.deciding_citation}" if side.deciding_citation else ""
         return f"{side.deciding_rule}「{side.deciding_label}」（{side.outcome_label}{cite}）"
@@ -130,7 +130,7 @@ def cite_text(c: CitationRef | None) -> str:
     return f"{title}{c.clause}"
 
 
-def _quote(c: CitationRef | None) -> str:
+def quote_citation(c: CitationRef | None) -> str:
     return c.text if c else ""
 
 
@@ -318,8 +318,8 @@ def _case_lines(c: CaseDiff, jurisdiction: str) -> list[str]:
         lines.append(f"  结论：{c.before.outcome_label} → {c.after.outcome_label}")
     else:
         lines.append(f"  结论：{c.after.outcome_label}（不变）")
-    lines.append(f"  认定规则：{_deciding_text(c.before)}")
-    lines.append(f"        → {_deciding_text(c.after)}")
+    lines.append(f"  认定规则：{deciding_text(c.before)}")
+    lines.append(f"        → {deciding_text(c.after)}")
     # The deciding rule's change of rule has its two lines above; an edit of the rule that
     # still decides is a reason line like the others.
     moved = (c.before.deciding_rule, c.before.outcome) != (c.after.deciding_rule, c.after.outcome)

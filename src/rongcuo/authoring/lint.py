@@ -33,7 +33,7 @@ RC507  a declared fact without a ``question:``: when the fact is missing, the de
 RC508  an inherited fact restated (``replaces: true``) with no comment just above it saying why.
 
 How each finding is searched for is described in :mod:`rongcuo.authoring.lint_search`, which
-holds the space of cases (:class:`_Space`), its questions and the gap search; the cubes that
+holds the space of cases (:class:`Space`), its questions and the gap search; the cubes that
 search reasons with are in :mod:`rongcuo.authoring.lint_cubes`, and the way messages show fact
 values in :mod:`rongcuo.authoring.lint_text`. This module holds the findings: which questions to
 ask, and the diagnostics their answers give.
@@ -46,8 +46,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rongcuo.authoring.lint_cubes import Cube
-from rongcuo.authoring.lint_search import Goal, _GapSearch, _Space
-from rongcuo.authoring.lint_text import _describe_range, _describe_sets, _show, _yaml_flow
+from rongcuo.authoring.lint_search import GapSearch, Goal, Space
+from rongcuo.authoring.lint_text import describe_range, describe_sets, show_value, yaml_flow
 from rongcuo.engine.reference import fact_dependencies
 from rongcuo.errors import Diagnostic, Location, sort_diagnostics
 from rongcuo.ruleset.model import Rule, RuleRef, Ruleset, walk
@@ -96,7 +96,7 @@ def _sampled_note(n: int) -> tuple[str, str]:
 class _Linter:
     def __init__(self, rs: Ruleset) -> None:
         self.rs = rs
-        self.space = _Space(rs)
+        self.space = Space(rs)
         self.diags: list[Diagnostic] = []
         self.situations = [r for r in rs.aggregated("situation") if r.when is not None]
         self.exclusions = [r for r in rs.aggregated("exclusion") if r.when is not None]
@@ -347,7 +347,7 @@ class _Linter:
         goal: Goal = {**dict.fromkeys(sids, False), **self.no_exclusion()}
         if not goal:
             return
-        gaps, partial, sampled = _GapSearch(self.space, self.situations).find(goal)
+        gaps, partial, sampled = GapSearch(self.space, self.situations).find(goal)
         if not gaps:
             return
         total = len(gaps)
@@ -366,7 +366,7 @@ class _Linter:
                 "applies either, and only the fallback steps of the decision order decide"
                 + en_note,
                 "例 example: facts: "
-                + _yaml_flow(gap.example)
+                + yaml_flow(gap.example)
                 + "；这类案件应予容错的，增加一项容错情形，应当排除的，增加一项不予容错情形 "
                 "add a situation if such cases deserve tolerance, an exclusion if they do not",
             )
@@ -394,14 +394,14 @@ class _Linter:
         values = self.space.domains[var]
         decl = self.rs.facts[var]
         if decl.type in ("number", "date"):
-            return _describe_range(var, values, self.space.consts[var], allowed)
+            return describe_range(var, values, self.space.consts[var], allowed)
         if decl.multiple:
             keys = [k for k, _ in decl.values]
-            described = _describe_sets(var, keys, values, allowed)
+            described = describe_sets(var, keys, values, allowed)
             if described is not None:
                 return described
-        inside = [_show(values[i]) for i in sorted(allowed)]
-        outside = [_show(v) for i, v in enumerate(values) if i not in allowed]
+        inside = [show_value(values[i]) for i in sorted(allowed)]
+        outside = [show_value(v) for i, v in enumerate(values) if i not in allowed]
         if len(inside) == 1:
             return f"{var} = {inside[0]}"
         if len(outside) == 1:

@@ -1,8 +1,8 @@
 """The search behind ``rongcuo lint``: the space of cases of a ruleset, and the questions on it.
 
-:class:`_Space` holds a ruleset's variables (facts and claims) and their values, and answers
-:meth:`_Space.exists` ("is there a combination of facts under which these rules have these
-truth values?") for the findings of :mod:`rongcuo.authoring.lint`; :class:`_GapSearch` finds
+:class:`Space` holds a ruleset's variables (facts and claims) and their values, and answers
+:meth:`Space.exists` ("is there a combination of facts under which these rules have these
+truth values?") for the findings of :mod:`rongcuo.authoring.lint`; :class:`GapSearch` finds
 the gaps (RC504). Both reason with the cubes of :mod:`rongcuo.authoring.lint_cubes`.
 
 Method
@@ -20,9 +20,9 @@ truth values?" (for RC501: A true and B false). It is answered, in this order:
    rules the question reads) when the product of the value counts of the facts those rules read
    is at most ``MAX_ENUMERATION``;
 2. otherwise symbolically: each rule's condition, with the rules it reads inlined, is put in
-   disjunctive normal form (``_check._dnf``) and each conjunction becomes a *cube* (for each fact,
-   the set of its values allowed); a depth-first search looks for a cube compatible with every
-   rule. This is exact too; any combination it finds is confirmed with the reference evaluator;
+   disjunctive normal form (``ruleset.normal_form.dnf``) and each conjunction becomes a *cube*
+   (for each fact, the set of its values allowed); a depth-first search looks for a cube
+   compatible with every rule. This is exact too; any combination it finds is confirmed with the reference evaluator;
 3. if the normal form is too large or the search exceeds ``SEARCH_BUDGET``: seeded random
    sampling (``SAMPLES`` combinations, fixed seed) with the reference evaluator. A finding that
    rests on sampling says so in its message.
@@ -46,12 +46,12 @@ from dataclasses import dataclass
 
 from rongcuo.authoring.lint_cubes import (
     Cube,
-    _absorb,
-    _cover,
-    _key,
-    _meet,
-    _OutOfBudget,
-    _solutions,
+    OutOfBudget,
+    absorb,
+    cube_cover,
+    cube_key,
+    cube_meet,
+    solutions,
 )
 from rongcuo.decision.walk import walk_outcomes
 from rongcuo.engine.reference import (
@@ -62,7 +62,6 @@ from rongcuo.engine.reference import (
     representative_values,
     rule_dependencies,
 )
-from rongcuo.ruleset.check import _dnf, _Lit
 from rongcuo.ruleset.model import (
     AllOf,
     AnyOf,
@@ -81,6 +80,7 @@ from rongcuo.ruleset.model import (
     flag_key,
     walk,
 )
+from rongcuo.ruleset.normal_form import Lit, dnf
 
 MAX_ENUMERATION = 20_000  # combinations enumerated exhaustively with the reference evaluator
 SEARCH_BUDGET = 200_000  # steps of the symbolic search before falling back to sampling
@@ -105,7 +105,7 @@ class _Answer:
 # --- the space of cases --------------------------------------------------------------------
 
 
-class _Space:
+class Space:
     """The variables of a ruleset (facts and claims), their values, and the questions on them."""
 
     def __init__(self, rs: Ruleset) -> None:
@@ -167,7 +167,7 @@ class _Space:
             return None
         return {} if len(chosen) == len(self.domains[var]) else {var: chosen}
 
-    def literal(self, lit: _Lit) -> Cube | None:
+    def literal(self, lit: Lit) -> Cube | None:
         node = lit.node
         if isinstance(node, Known):  # every fact is known
             return {} if node.known == lit.positive else None
@@ -185,7 +185,7 @@ class _Space:
         when its normal form is too large."""
         key = (rid, want)
         if key not in self._cubes:
-            conjunctions = _dnf(self.rule_cond(rid), want)
+            conjunctions = dnf(self.rule_cond(rid), want)
             if conjunctions is None:
                 self._cubes[key] = None
             else:
@@ -194,12 +194,12 @@ class _Space:
                     cube: Cube | None = {}
                     for lit in conj:
                         part = self.literal(lit)
-                        cube = None if part is None or cube is None else _meet(cube, part)
+                        cube = None if part is None or cube is None else cube_meet(cube, part)
                         if cube is None:
                             break
                     if cube is not None:
                         out.append(cube)
-                self._cubes[key] = _absorb(out)
+                self._cubes[key] = absorb(out)
         return self._cubes[key]
 
     def factors(self, goal: Goal) -> list[list[Cube]] | None:
@@ -297,8 +297,8 @@ class _Space:
         factors = self.factors(goal)
         if factors is not None:
             try:
-                cube = next(_solutions(factors, SEARCH_BUDGET), None)
-            except _OutOfBudget:
+                cube = next(solutions(factors, SEARCH_BUDGET), None)
+            except OutOfBudget:
                 pass
             else:
                 if cube is None:
@@ -333,7 +333,7 @@ class _Space:
         uniform sampling would almost never meet a dozen conditions at once."""
         cube: Cube = {}
         for i in rng.sample(range(len(guides)), len(guides)):
-            met = _meet(cube, rng.choice(guides[i]))
+            met = cube_meet(cube, rng.choice(guides[i]))
             if met is not None:
                 cube = met
         point: dict[str, FactValue] = {}
@@ -359,11 +359,11 @@ class _Gap:
     weight: float  # the share of the situations' space the pattern covers
 
 
-class _GapSearch:
+class GapSearch:
     """The gaps of RC504 for a ruleset's situations: combinations of facts under which no
     situation and no exclusion holds, grouped into the most general fact patterns."""
 
-    def __init__(self, space: _Space, situations: list[Rule]) -> None:
+    def __init__(self, space: Space, situations: list[Rule]) -> None:
         self.space = space
         self.situations = situations
 
@@ -388,29 +388,29 @@ class _GapSearch:
         gaps: list[_Gap] = []
         if exact and factors is not None:
             factors += [[{v: s}] for v, s in no_claims.items()]
-            cover = _cover(factors, COVER_LIMIT)
+            cover = cube_cover(factors, COVER_LIMIT)
             if cover is None:
                 partial = True
                 cover = []
                 try:
-                    for cube in _solutions(factors, SEARCH_BUDGET):
+                    for cube in solutions(factors, SEARCH_BUDGET):
                         cover.append(cube)
                         if len(cover) >= COVER_LIMIT:
                             break
-                except _OutOfBudget:
+                except OutOfBudget:
                     pass
 
             def clear(cube: Cube) -> bool:
-                return all(_meet({**cube, **no_claims}, d) is None for d in bad)
+                return all(cube_meet({**cube, **no_claims}, d) is None for d in bad)
 
             widened = [
                 (self.widen({v: s for v, s in c.items() if v in shown}, clear), c) for c in cover
             ]
             source: dict[tuple[tuple[str, tuple[int, ...]], ...], Cube] = {}
             for pattern, c in widened:
-                source.setdefault(_key(pattern), c)
-            for pattern in _absorb(p for p, _ in widened):
-                cube = source[_key(pattern)]
+                source.setdefault(cube_key(pattern), c)
+            for pattern in absorb(p for p, _ in widened):
+                cube = source[cube_key(pattern)]
                 point = space.point(cube, variables)
                 _confirm(space.holds(goal, point), goal)
                 example = {v: point[v] for v in variables if v in cube and v not in claims}
@@ -419,7 +419,7 @@ class _GapSearch:
             gaps, sampled = self.sampled_gaps(goal, variables, shown, claims)
         # a case the decision order sends to the committee is not a gap
         gaps = [g for g in gaps if space.outcome(g.example) not in ("refer", "insufficient_facts")]
-        gaps.sort(key=lambda g: (-g.weight, len(g.pattern), _key(g.pattern)))
+        gaps.sort(key=lambda g: (-g.weight, len(g.pattern), cube_key(g.pattern)))
         return gaps, partial, sampled
 
     def widen(self, cube: Cube, clear: Callable[[Cube], bool]) -> Cube:
@@ -481,7 +481,7 @@ class _GapSearch:
                 v: frozenset({space.domains[v].index(x)}) for v, x in kept.items() if v in shown
             }
             example = {v: x for v, x in point.items() if v not in claims}
-            found.setdefault(_key(pattern), _Gap(pattern, example, self.weight(pattern)))
+            found.setdefault(cube_key(pattern), _Gap(pattern, example, self.weight(pattern)))
         gaps = [found[k] for k in sorted(found)]
-        keep = _absorb(g.pattern for g in gaps)
-        return [g for g in gaps if any(_key(g.pattern) == _key(k) for k in keep)], SAMPLES
+        keep = absorb(g.pattern for g in gaps)
+        return [g for g in gaps if any(cube_key(g.pattern) == cube_key(k) for k in keep)], SAMPLES

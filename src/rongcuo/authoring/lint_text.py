@@ -1,9 +1,9 @@
 """How ``rongcuo lint`` shows fact values in its messages.
 
-A value as text (:func:`_show`), an example case as a one-line YAML ``facts`` mapping
-(:func:`_yaml_flow`), the values of a number or date fact a gap pattern allows as ranges
-between the constants the ruleset compares it with (:func:`_describe_range`), and the sets of a
-multiple enum fact it allows as what they contain (:func:`_describe_sets`).
+A value as text (:func:`show_value`), an example case as a one-line YAML ``facts`` mapping
+(:func:`yaml_flow`), the values of a number or date fact a gap pattern allows as ranges
+between the constants the ruleset compares it with (:func:`describe_range`), and the sets of a
+multiple enum fact it allows as what they contain (:func:`describe_sets`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from rongcuo.ruleset.model import FactValue
 
 
-def _show(value: FactValue) -> str:
+def show_value(value: FactValue) -> str:
     if isinstance(value, frozenset):  # a multiple enum fact: as a case file writes it
         return "[" + ", ".join(sorted(value)) + "]"
     if isinstance(value, bool):
@@ -28,18 +28,18 @@ def _show(value: FactValue) -> str:
     return str(value)
 
 
-def _yaml_flow(facts: Mapping[str, FactValue]) -> str:
+def yaml_flow(facts: Mapping[str, FactValue]) -> str:
     """A one-line YAML mapping (text values quoted as JSON, which YAML reads)."""
     parts = []
     for key, value in facts.items():
-        text = _show(value)
+        text = show_value(value)
         if isinstance(value, str) and not value.isidentifier():
             text = json.dumps(value, ensure_ascii=False)
         parts.append(f"{key}: {text}")
     return "{" + ", ".join(parts) + "}"
 
 
-def _describe_range(
+def describe_range(
     var: str, values: list[FactValue], consts: list[FactValue], allowed: frozenset[int]
 ) -> str:
     """Allowed values of a number or date fact as ranges between the ruleset's constants."""
@@ -51,7 +51,7 @@ def _describe_range(
         return 2 * k + 1 if k < len(keys) and keys[k] == _order(value) else 2 * k
 
     def const(r: int) -> str:
-        return _show(cuts[r][1])
+        return show_value(cuts[r][1])
 
     present = sorted({region(v) for v in values})
     chosen = {region(values[i]) for i in allowed}
@@ -93,7 +93,7 @@ def _order(value: FactValue) -> float:
     return float(value)
 
 
-def _describe_sets(
+def describe_sets(
     var: str, keys: list[str], values: list[FactValue], allowed: frozenset[int]
 ) -> str | None:
     """The sets of a multiple enum fact a pattern allows, as the keys they all contain and those

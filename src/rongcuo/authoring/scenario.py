@@ -2,7 +2,7 @@
 
 A scenario states facts (假如 …), evaluates (当 按 "wanzhou" 规则集认定) and checks the decision
 (那么 …). Every step phrase lives in :data:`STEPS`, one table that serves three readers: the
-``rongcuo test`` runner (:mod:`._scenario_run`), pytest-bdd (``features/test_features.py``
+``rongcuo test`` runner (:mod:`.testrun`), pytest-bdd (``features/test_features.py``
 registers one catch-all step per keyword that dispatches here) and the docs (``rongcuo test
 --steps`` prints the table). A step that matches no phrase fails with the closest phrases, not a
 bare "step not found".

@@ -2,7 +2,7 @@
 
 A ruleset folder keeps its scenarios beside its versions, in ``<folder>/scenarios/*.feature``
 (Chinese Gherkin, ``# language: zh-CN``). Each scenario (outlines expanded into one per example
-row) runs on a fresh case with the step library of :mod:`._scenario`. Coverage counts, for the
+row) runs on a fresh case with the step library of :mod:`.scenario`. Coverage counts, for the
 ruleset under test, which situations, exclusions, preconditions, look rules, decision-order
 rules and clearing rules held in at least one scenario (a referral situation, which has no
 condition, when a claim of it was referred; a clearing rule when it held for one allegation of

@@ -11,7 +11,7 @@ Only the parent process writes. On start :class:`ResultLog` reads the output alr
 collects the keys done (they are skipped) and cuts off a torn last line — a crash in the middle
 of a write — so that its case runs again. Workers are a ``ProcessPoolExecutor`` (spawn; the
 initializer builds the Engine once) fed a bounded window of chunks, so memory stays flat however
-long the input; a worker that dies fails the run instead of hanging it. ``_batch_dask`` runs the
+long the input; a worker that dies fails the run instead of hanging it. ``batch.on_dask`` runs the
 same :class:`CaseRunner` on a Dask cluster and feeds the same :func:`drive`.
 """
 
@@ -198,7 +198,9 @@ class CaseRunner:
 
     def _evaluate(self, data: Any, source: CaseSource) -> Decision:
         model = data if isinstance(data, Case) else parse_case(data, source)
-        return self.engine._evaluate(model, source, self.job.ruleset, self.job.as_of)[0]
+        return self.engine.evaluate(
+            model, ruleset=self.job.ruleset, as_of=self.job.as_of, source=source
+        )
 
 
 def _json_line(raw: bytes, name: str, line: int) -> Any:

@@ -8,9 +8,9 @@ traceback, and no output file is touched unless rendering succeeded.
 
 Names: ``<outcome>.j2`` renders Markdown or HTML (the template imports the parts for the format
 it is given); ``<outcome>.docx`` is a Word template with Jinja tags (docxtpl); PDF is the HTML
-memo printed by WeasyPrint (:mod:`._render_pdf`: fonts checked, resources confined).
+memo printed by WeasyPrint (:mod:`.pdf`: fonts checked, resources confined).
 
-Rendering has budgets (:mod:`._render_budget`): time, output size, call depth, memory. And it
+Rendering has budgets (:mod:`.sandbox`): time, output size, call depth, memory. And it
 reads nothing but templates: an ``include`` or ``import`` names a template in the template
 folders or the bundled ones, never an absolute path or one with ``..``, and a file reached
 through a symbolic link must lie inside those folders too (RC416).

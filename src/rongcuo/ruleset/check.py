@@ -15,9 +15,7 @@ that is never presumed (warning)
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from rongcuo.decision.lighter import check_ranks
 from rongcuo.engine.durable.compile import MAX_RULE_REFS, aggregate_members, rule_ref_width
@@ -43,13 +41,13 @@ from rongcuo.ruleset.model import (
     Ruleset,
     walk,
 )
+from rongcuo.ruleset.normal_form import Lit, atom_key, dnf
 from rongcuo.ruleset.params import check_parameters
 
 REQUIRED_OUTCOMES = ("tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer")
 #: The specification's outcomes (catalogue §7): the five every ruleset declares, and
 #: ``cleared`` (举报失实，予以澄清正名), declared by a ruleset whose decision order clears names.
 OUTCOMES = (*REQUIRED_OUTCOMES, "cleared")
-_DNF_LIMIT = 4096
 
 
 def check_ruleset(rs: Ruleset) -> list[Diagnostic]:
@@ -411,7 +409,7 @@ class _Checker:
 
     def satisfiable(self, rule: Rule) -> None:
         assert rule.when is not None
-        conjunctions = _dnf(rule.when, True)
+        conjunctions = dnf(rule.when, True)
         if conjunctions is None:
             return  # too large to decide cheaply: assume it can hold
         for conj in conjunctions:
@@ -425,14 +423,14 @@ class _Checker:
             "检查同一事实上互相排斥的比较 look for comparisons on one fact that exclude each other",
         )
 
-    def _conj_ok(self, conj: list[_Lit]) -> bool:
-        by_fact: dict[str, list[_Lit]] = {}
+    def _conj_ok(self, conj: list[Lit]) -> bool:
+        by_fact: dict[str, list[Lit]] = {}
         atoms: dict[object, bool] = {}
         for lit in conj:
             if isinstance(lit.node, Compare | Known):
                 by_fact.setdefault(lit.node.fact, []).append(lit)
             else:
-                key = (type(lit.node).__name__, _atom_key(lit.node))
+                key = (type(lit.node).__name__, atom_key(lit.node))
                 if atoms.setdefault(key, lit.positive) != lit.positive:
                     return False
         for fact_id, lits in by_fact.items():
@@ -574,52 +572,7 @@ def _fits(fact: FactDecl, value: FactValue) -> tuple[str, str] | None:
 # --- satisfiability by sampling -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Lit:
-    node: Compare | Known | RuleRef | KindRef | Claimed | Presumed
-    positive: bool
-
-
-def _atom_key(node: object) -> object:
-    if isinstance(node, RuleRef):
-        return node.rule
-    if isinstance(node, KindRef):
-        return (node.kind, node.quantifier)
-    if isinstance(node, Claimed):
-        return node.situation
-    if isinstance(node, Presumed):
-        return node.fact
-    return node
-
-
-def _dnf(cond: Cond, positive: bool) -> list[list[_Lit]] | None:
-    """Disjunctive normal form of ``cond`` (or of its negation); ``None`` when too large."""
-    if isinstance(cond, Not):
-        return _dnf(cond.item, not positive)
-    if isinstance(cond, Established):
-        # "not established" also holds while the item is unknown; sampling known values only,
-        # the item's own negation stands in for it (an approximation that can only say "may
-        # hold" more often)
-        return _dnf(cond.item, positive)
-    if isinstance(cond, AllOf | AnyOf):
-        conjunctive = isinstance(cond, AllOf) == positive
-        parts = [_dnf(item, positive) for item in cond.items]
-        if any(p is None for p in parts):
-            return None
-        lists = [p for p in parts if p is not None]
-        if not conjunctive:
-            out = [conj for p in lists for conj in p]
-            return out if len(out) <= _DNF_LIMIT else None
-        size = 1
-        for p in lists:
-            size *= len(p)
-        if size > _DNF_LIMIT:
-            return None
-        return [[lit for conj in combo for lit in conj] for combo in itertools.product(*lists)]
-    return [[_Lit(cond, positive)]]
-
-
-def _samples(decl: FactDecl, lits: list[_Lit]) -> list[FactValue | None]:
+def _samples(decl: FactDecl, lits: list[Lit]) -> list[FactValue | None]:
     """Unknown, and known values of a fact reaching every region its comparisons carve out."""
     consts: list[FactValue] = []
     for lit in lits:
@@ -642,7 +595,7 @@ def _samples(decl: FactDecl, lits: list[_Lit]) -> list[FactValue | None]:
     return [None, *representative_values(decl, consts)]
 
 
-def _lit_holds(lit: _Lit, value: FactValue | None) -> bool:
+def _lit_holds(lit: Lit, value: FactValue | None) -> bool:
     node = lit.node
     if isinstance(node, Known):
         return ((value is not None) == node.known) == lit.positive

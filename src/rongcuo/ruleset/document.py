@@ -2,7 +2,7 @@
 
 The loader is a private ``SafeLoader`` instance per call (nothing is registered globally), builds
 plain dicts and lists, and rejects duplicate keys instead of letting the last one win silently.
-A ``.json`` file is parsed as JSON (:mod:`._json`), with positions too. Only regular files are
+A ``.json`` file is parsed as JSON (:mod:`.jsondoc`), with positions too. Only regular files are
 read, and size, values (aliases expanded) and nesting are capped: a hostile file is a located
 error, never memory or time without bound.
 """

@@ -14,7 +14,7 @@ pattern, and its stale negation cannot bite.
 Every rail that fires costs an engine action, the largest part of an evaluation, so the value
 left to elimination should be the one a rule usually has: ``compile_ruleset(defaults=...)``
 takes it per rule (false when not given: most rules are false in most cases), and the evaluator
-picks it from the values it has seen (``_durable``). The third value needs the unknown rail
+picks it from the values it has seen (``evaluator``). The third value needs the unknown rail
 unless it is unknown itself; a rule whose unknown rail is too large for the engine
 (``MAX_UNKNOWN_TESTS``) gets the true and false rails, and is unknown when neither fires.
 ``Compiled.unless_proved`` tells each rule's third value.

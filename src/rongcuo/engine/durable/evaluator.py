@@ -586,7 +586,7 @@ _SCALARS: dict[tuple[type, object], str] = {}  # texts and dates already written
 def _json_scalar(value: FactValue, points: NumberPoints = ()) -> str:
     """A fact value as JSON, as the engine sees it: a number as its rank among its fact's
     constants ``points`` (durable's parser crashes on some ways of writing a number: see
-    ``_compile``, "Numbers go to the engine as ranks"), a date as its day number."""
+    ``compile``, "Numbers go to the engine as ranks"), a date as its day number."""
     kind = type(value)
     if kind is bool:
         return "true" if value else "false"
