@@ -110,15 +110,71 @@ def test_closed_evaluator_refuses_work() -> None:
 
 
 def test_no_rule_uses_engine_negation() -> None:
-    rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", dt.date(2024, 1, 1))
-    compiled = compile_ruleset(rs)
-    text = repr(compiled.definition)
-    assert "$not" not in text
-    assert compiled.strata >= 3
-    for rule in compiled.rules:
-        patterns = compiled.definition[rule.name]["all"]
-        assert len(patterns) <= 16
-        assert list(patterns[-1]) == ["g"]  # the gate comes last
+    # Every engine rule is one positive pattern on the gate of its stratum (compile.py): no
+    # ``$not`` pattern (durable's negation, a pattern named ``<name>$not``), no join of several
+    # patterns, and only positive tests inside the one expression. And the strata are those of
+    # the rule dependencies: a rule sits one past the deepest rule it reads, and an
+    # ``established`` of more than one rule reads an internal rule holding its item
+    # (docs/ruleset.md §6), which is one more.
+    from rongcuo.ruleset.model import (
+        AllOf,
+        AnyOf,
+        Cond,
+        Established,
+        KindRef,
+        Not,
+        RuleRef,
+        Ruleset,
+    )
+
+    positive = {"$and", "$or", "$lt", "$lte", "$gt", "$gte", "$neq", "$ex", "$nex"}
+
+    def operators(expr: Any) -> set[str]:
+        if isinstance(expr, dict):
+            return {k for k in expr if k.startswith("$")}.union(*map(operators, expr.values()))
+        if isinstance(expr, list):
+            return set().union(*map(operators, expr))
+        return set()
+
+    def dependency_strata(rs: Ruleset) -> dict[str, int]:
+        kinds = {r.kind for r in rs.rules.values()}
+        members = {k: tuple(r.id for r in rs.aggregated(k)) for k in kinds}
+        depth: dict[str, int] = {}
+
+        def level(cond: Cond) -> int:
+            if isinstance(cond, RuleRef):
+                return 1 + stratum(cond.rule)
+            if isinstance(cond, KindRef):
+                return max((1 + stratum(m) for m in members.get(cond.kind, ())), default=0)
+            if isinstance(cond, Established):
+                inner = level(cond.item)
+                return inner if isinstance(cond.item, RuleRef) else 1 + inner
+            if isinstance(cond, AllOf | AnyOf):
+                return max((level(c) for c in cond.items), default=0)
+            if isinstance(cond, Not):
+                return level(cond.item)
+            return 0  # facts, claims and presumed flags: on every gate
+
+        def stratum(rule_id: str) -> int:
+            if rule_id not in depth:
+                when = rs.rules[rule_id].when
+                assert when is not None
+                depth[rule_id] = level(when)
+            return depth[rule_id]
+
+        return {r.id: stratum(r.id) for r in rs.rules.values() if r.when is not None}
+
+    for rid in ("national", "wanzhou", "mianyang"):
+        rs = rongcuo.Engine(backend="reference").ruleset(rid, dt.date(2024, 1, 1))
+        compiled = compile_ruleset(rs)
+        assert "$not" not in repr(compiled.definition)
+        for rule in compiled.rules:
+            patterns = compiled.definition[rule.name]["all"]
+            assert [list(p) for p in patterns] == [["g"]], rule.name  # one pattern: the gate
+            assert operators(patterns[0]["g"]) <= positive, rule.name
+        want = dependency_strata(rs)
+        assert {k: v for k, v in compiled.stratum_of.items() if k in rs.rules} == want, rid
+        assert compiled.strata == max(want.values()) + 1, rid
 
 
 @requires_durable
