@@ -97,7 +97,7 @@ def test_wanzhou_s_examples_get_one_decision_on_both_backends_under_k_times_its_
         rongcuo.Engine([tmp_path], backend="durable") as durable,
         rongcuo.Engine([tmp_path], backend="reference") as reference,
     ):
-        for path in examples:  # the insufficient ones run what-if trials on durable
+        for path in examples:
             got = durable.evaluate(path, ruleset=rid).model_dump(exclude={"engine"})
             want = reference.evaluate(path, ruleset=rid).model_dump(exclude={"engine"})
             assert json.dumps(got, ensure_ascii=False) == json.dumps(want, ensure_ascii=False)
@@ -141,17 +141,14 @@ def test_durable_s_stack_is_64_tests_as_the_compiler_counts_them(
 
 
 def test_every_gate_of_the_bundled_rulesets_is_within_the_engine_s_limits() -> None:
-    from rongcuo.engine.durable.compile import _gate_peak, _rail_stack, _trial_peak
+    from rongcuo.engine.durable.compile import _gate_peak, _rail_stack
 
     for rid in ("national", "wanzhou", "mianyang"):
         rs = rongcuo.Engine(backend="reference").ruleset(rid, dt.date(2024, 6, 1))
         compiled = compile_ruleset(rs)
         assert compiled.width <= 254
         for k, gate in enumerate(compiled.gates):
-            rails = [r for r in compiled.rules if r.gate == k and not r.name.endswith("~")]
+            rails = [r for r in compiled.rules if r.gate == k]
+            assert rails
             assert {r.proves[0] for r in rails} <= set(gate.own)
             assert _gate_peak([_rail_stack(r) for r in rails]) <= STACK_BUDGET
-            per_rule: dict[str, list[Any]] = {}
-            for r in rails:
-                per_rule.setdefault(r.proves[0], []).append(_rail_stack(r))
-            assert _trial_peak(list(per_rule.values())) <= STACK_BUDGET

@@ -2,8 +2,9 @@
 
 * A record built by ``builder`` (no second validation) equals the validated model: fields,
   fields set, repr, JSON.
-* ``trial_values`` (a what-if of missing facts, re-evaluating only the rules the change can
-  reach) equals ``rule_values`` on the changed facts, for both engines, alone and in batches.
+* ``values_after`` (a what-if of missing facts, re-evaluating only the rules the change can
+  reach) equals ``rule_values`` on the changed facts, and durable's ``rule_values`` the
+  reference's on them.
 * A Decision equals itself validated again from its own data.
 """
 
@@ -112,70 +113,58 @@ def test_decision_equals_its_validated_copy(path: Any, backend: str) -> None:
     assert again.to_json() == d.to_json()
 
 
-@requires_durable
 @pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])
 def test_trials_equal_full_evaluations(rid: str) -> None:
-    from rongcuo.engine.durable.evaluator import DurableEvaluator
-
     rs = rongcuo.Engine(backend="reference").ruleset(rid, ON)
     program = Program.build(rs)
     reference = ReferenceEvaluator(program)
-    durable = DurableEvaluator(compile_ruleset(rs), f"trials_{rid}")
     domains = {f: domain(rs, d) for f, d in rs.facts.items()}
     situations = [r.id for r in rs.rules_of("situation")]
     outcome_rules = frozenset(r.id for step in program.steps for r in step)
     rnd = random.Random(20241121)
-    try:
-        for _ in range(120):
-            known = rnd.random()
-            facts = {f: rnd.choice(v) for f, v in domains.items() if v and rnd.random() < known}
-            claims = frozenset(s for s in situations if rnd.random() < 0.1)
-            unknown = [f for f, v in domains.items() if v and f not in facts]
-            changes: list[dict[str, Any]] = []
-            for f in rnd.sample(unknown, min(4, len(unknown))):
-                changes += [{f: v} for v in domains[f]]
-            if len(unknown) >= 2:
-                f, g = rnd.sample(unknown, 2)
-                changes += [{f: a, g: b} for a in domains[f][:3] for b in domains[g][:3]]
-            if facts:  # a change of a fact the case states
-                f = rnd.choice(sorted(facts))
-                changes.append({f: rnd.choice(domains[f])})
-            want = [reference.rule_values({**facts, **c}, claims) for c in changes]
-            for evaluator in (reference, durable):
-                base = evaluator.rule_values(facts, claims)
-                assert evaluator.trial_values(facts, claims, base, changes) == want
-                alone = [evaluator.trial_values(facts, claims, base, [c])[0] for c in changes]
-                assert alone == want
-                needed = evaluator.trial_values(facts, claims, base, changes, outcome_rules)
-                for got, full in zip(needed, want, strict=True):
-                    assert {r: got.get(r) for r in outcome_rules} == {
-                        r: full.get(r) for r in outcome_rules
-                    }
-    finally:
-        durable.close()
+    changed_some = 0
+    for _ in range(120):
+        known = rnd.random()
+        facts = {f: rnd.choice(v) for f, v in domains.items() if v and rnd.random() < known}
+        claims = frozenset(s for s in situations if rnd.random() < 0.1)
+        unknown = [f for f, v in domains.items() if v and f not in facts]
+        changes: list[dict[str, Any]] = []
+        for f in rnd.sample(unknown, min(4, len(unknown))):
+            changes += [{f: v} for v in domains[f]]
+        if len(unknown) >= 2:
+            f, g = rnd.sample(unknown, 2)
+            changes += [{f: a, g: b} for a in domains[f][:3] for b in domains[g][:3]]
+        if facts:  # a change of a fact the case states, and its removal
+            f = rnd.choice(sorted(facts))
+            changes += [{f: rnd.choice(domains[f])}, {f: None}]
+        base = reference.rule_values(facts, claims)
+        for change in changes:
+            after = {**facts, **change}
+            want = reference.rule_values({k: v for k, v in after.items() if v is not None}, claims)
+            changed_some += want != base
+            assert reference.values_after(facts, claims, base, change) == want
+            needed = reference.values_after(facts, claims, base, change, outcome_rules)
+            assert {r: needed.get(r) for r in outcome_rules} == {
+                r: want.get(r) for r in outcome_rules
+            }
+    assert changed_some > 100  # the changes tried do change rule values
 
 
 @requires_durable
-def test_trials_leave_the_durable_session_empty() -> None:
-    from rongcuo.engine.durable.evaluator import DurableEvaluator, _dre
+def test_evaluations_leave_the_durable_session_empty() -> None:
+    from rongcuo.engine.durable.evaluator import DurableEvaluator
 
     rs = rongcuo.Engine(backend="reference").ruleset("wanzhou", ON)
-    durable = DurableEvaluator(compile_ruleset(rs), "trials_empty")
+    durable = DurableEvaluator(compile_ruleset(rs), "session_empty")
+    facts = {"motive": "public", "loss_yuan": 0}
     try:
-        facts = {"motive": "public", "loss_yuan": 0}
-        base = durable.rule_values(facts, frozenset())
-        assert durable._trials is None  # the trial copies are registered on first use
-        durable.trial_values(
-            facts, frozenset(), base, [{"intent": "negligence"}, {"emergency": True}]
-        )
-
-        for engine in (durable._base, durable._trials):
-            assert engine is not None
-            assert _dre.get_facts(engine.handle, engine.sid) == "[]"
+        for change in ({}, {"intent": "negligence"}, {"emergency": True}):
+            durable.rule_values({**facts, **change}, frozenset())
+            assert durable.stored_facts() == []
     finally:
         durable.close()
     with pytest.raises(rongcuo.EngineError, match="closed"):
-        durable.trial_values(facts, frozenset(), base, [{"intent": "negligence"}])
+        durable.rule_values(facts, frozenset())
 
 
 @pytest.mark.parametrize("rid", ["national", "wanzhou", "mianyang"])

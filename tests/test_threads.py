@@ -1,8 +1,7 @@
 """One Engine shared by several threads gives every thread the decision it would get alone.
 
-durable_rules' C core has no locks and one evaluator keeps a session, batch counters and a
-tally of rule values between cases (it registers its rules again after ``ADAPT_AFTER`` cases):
-unguarded, threads interleaving on it got other cases' rule values and engine errors. Each
+durable_rules' C core has no locks and one evaluator keeps a session and counters between
+cases: unguarded, threads interleaving on it got other cases' rule values and engine errors. Each
 thread here evaluates example cases of every outcome, in its own order, on one Engine, and every
 decision must be byte for byte the one a single thread gets.
 """
@@ -23,7 +22,7 @@ from rongcuo.case.file import Case
 from .conftest import BACKENDS, EXAMPLES, ROOT, expected_outcome, ruleset_of
 
 THREADS = 6
-EVALUATIONS = 90  # per thread: 540 in all, past the 256 cases after which durable re-registers
+EVALUATIONS = 90  # per thread: 540 in all
 
 
 def _sample() -> list[Path]:

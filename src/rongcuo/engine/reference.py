@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
@@ -350,7 +350,8 @@ def eval_cond(
 
 
 class Evaluator(Protocol):
-    """What the decision stage needs from a rule engine."""
+    """What the decision stage needs from a rule engine: each case's rule values. (The what-if
+    trials of missing facts always run on the reference evaluator, ``values_after``.)"""
 
     name: str
     version: str
@@ -360,19 +361,6 @@ class Evaluator(Protocol):
 
         A rule absent from the result is unknown.
         """
-
-    def trial_values(
-        self,
-        facts: Facts,
-        claims: frozenset[str],
-        base: Mapping[str, bool],
-        changes: Sequence[Mapping[str, FactValue]],
-        needed: frozenset[str] | None = None,
-    ) -> list[dict[str, bool]]:
-        """``rule_values({**facts, **change}, claims)`` for each change, given
-        ``base = rule_values(facts, claims)`` (which lets an evaluator redo only the rules a
-        change can reach). With ``needed``, only the values of those rules are asked for:
-        a rule they do not read (directly or not) may keep its base value."""
 
 
 class ReferenceEvaluator:
@@ -391,18 +379,6 @@ class ReferenceEvaluator:
             assert rule.when is not None
             values[rule.id] = eval_cond(rule.when, facts, claims, values, members)
         return {k: v for k, v in values.items() if v is not None}
-
-    def trial_values(
-        self,
-        facts: Facts,
-        claims: frozenset[str],
-        base: Mapping[str, bool],
-        changes: Sequence[Mapping[str, FactValue]],
-        needed: frozenset[str] | None = None,
-    ) -> list[dict[str, bool]]:
-        """Each change re-evaluates only the rules it can reach (in order); every other rule
-        reads exactly what it read in the base case, so it keeps its base value."""
-        return [self.values_after(facts, claims, base, change, needed) for change in changes]
 
     def values_after(
         self,

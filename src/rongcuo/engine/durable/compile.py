@@ -12,9 +12,9 @@ comparison — exactly the language's "unknown". The engine therefore never eval
 pattern, and its stale negation cannot bite.
 
 Every rail that fires costs an engine action, the largest part of an evaluation, so the value
-left to elimination should be the one a rule usually has: ``compile_ruleset(defaults=...)``
-takes it per rule (false when not given: most rules are false in most cases), and the evaluator
-picks it from the values it has seen (``evaluator``). The third value needs the unknown rail
+left to elimination is false (most rules are false in most cases); ``compile_ruleset(defaults=
+...)`` can choose another per rule. (Choosing it from the values seen saved 2 % of a decided
+case, measured: the evaluator no longer does.) The third value needs the unknown rail
 unless it is unknown itself; a rule whose unknown rail is too large for the engine
 (``MAX_UNKNOWN_TESTS``) gets the true and false rails, and is unknown when neither fires.
 ``Compiled.unless_proved`` tells each rule's third value.
@@ -52,12 +52,6 @@ the ranks are worked out by Python's own comparisons, which the reference evalua
 engine sees only small integers, whatever the magnitude or form of the number (1e-300, 1e+16,
 -0.0 equal to 0). Dates go as day numbers, which are small integers already.
 
-Trial copies
-------------
-Each engine rule has a copy (``R#T~``, ``R#F~``, ``R#U~``) that matches a gate naming it (``x_R: 1``)
-instead of one carrying ``a: 1``. A what-if trial of a missing fact asserts gates that select
-just the rules the change can reach and state the base values of the others they read (an
-unknown one left off, as in the case), so it evaluates only those rules.
 """
 
 from __future__ import annotations
@@ -68,7 +62,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rongcuo.engine.reference import downstream_rules, fact_dependencies, rule_dependencies
+from rongcuo.engine.reference import fact_dependencies, rule_dependencies
 from rongcuo.ruleset.model import (
     AllOf,
     AnyOf,
@@ -390,7 +384,6 @@ def _members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
 MAX_FACT_PROPERTIES = 254
 EVERY_RULE = "a"  # on a gate, every rule of its stratum is evaluated
 _GATE_KEYS = ("id", "sid", "t", "k", EVERY_RULE)
-TRIAL_SUFFIX = "~"  # the copy of an engine rule that a trial's gate selects
 #: The largest unknown rail compiled (by ``_size``); a wider one is replaced by the false rail.
 #: durable_rules refuses a rule whose expression sequence reaches 32 entries (error 113):
 #: measured on the bundled rulesets, every rail up to 53 registers and the first refused is 64.
@@ -412,11 +405,6 @@ RAIL_PEAK = 24
 #: its own first (an attribute no gate carries is absent), so it pushes one test, not all of
 #: them, under its gate.
 _PREFIX_FROM = 4
-
-
-def select_attr(rule_id: str) -> str:
-    """The attribute of a trial's gate that selects a rule for evaluation."""
-    return "x_" + rule_id
 
 
 def unknown_attr(rule_id: str) -> str:
@@ -463,16 +451,15 @@ class Gate:
 
     @property
     def width(self) -> int:
-        """Properties of this gate at most: a trial's gate may select each of its rules and
-        have each one's unknown rail evaluated; a set goes as one attribute per value it holds
-        beside the fact's own."""
+        """Properties of this gate at most: it may have each of its rules' unknown rail
+        evaluated; a set goes as one attribute per value it holds beside the fact's own."""
         return (
             len(_GATE_KEYS)
             + len(self.facts)
             + self.members
             + len(self.claims)
             + len(self.reads)
-            + 2 * len(self.own)
+            + len(self.own)
         )
 
 
@@ -484,7 +471,6 @@ class Compiled:
     rules: tuple[EngineRule, ...]
     gates: tuple[Gate, ...]  # in the order asserted: by stratum, one or more a stratum
     consumed: frozenset[str]  # rules some engine rule reads (only these go on later gates)
-    downstream: dict[str, frozenset[str]]  # fact id -> rules whose value can depend on it
     stratum_of: dict[str, int]  # rule id -> stratum
     #: a rule's value when neither of its rails fires; a rule left out has the true and false
     #: rails, and is unknown then
@@ -526,7 +512,7 @@ def compile_ruleset(
     conds = lift_established({r.id: r.when for r in rs.rules.values() if r.when is not None})
     reads = {rid: sorted(rule_dependencies(c, members) & conds.keys()) for rid, c in conds.items()}
     strata = _strata(reads)
-    rails: list[EngineRule] = []  # without their trial copies, on no gate yet
+    rails: list[EngineRule] = []  # on no gate yet
     unless_proved: dict[str, bool] = {}
     for rid, cond in conds.items():
         reads_facts = tuple(fact_dependencies(cond))
@@ -578,37 +564,17 @@ def compile_ruleset(
                     members=sum(len(rs.facts[f].values) for f in facts if rs.facts[f].multiple),
                 )
             )
-    rules = [
-        replace(r, name=copy, gate=gate_of[r.proves[0]])
-        for r in rails
-        for copy in (r.name, r.name + TRIAL_SUFFIX)
-    ]
+    rules = [replace(r, gate=gate_of[r.proves[0]]) for r in rails]
     return Compiled(
         definition={r.name: _definition(r) for r in rules},
         rules=tuple(rules),
         gates=tuple(gates),
         consumed=frozenset(d for ds in reads.values() for d in ds),
-        downstream=_with_internal(downstream_rules(rs, members), conds),
         stratum_of=strata,
         unless_proved=unless_proved,
         number_points=points,
         internal=frozenset(k for k in conds if INTERNAL_MARK in k),
     )
-
-
-def _with_internal(
-    downstream: dict[str, frozenset[str]], conds: Mapping[str, Cond]
-) -> dict[str, frozenset[str]]:
-    """``downstream`` with each internal rule beside the rule it was lifted from: whatever can
-    change that rule is redone with its internal rules (reading the same, they are upstream)."""
-    internal = [k for k in conds if INTERNAL_MARK in k]
-    if not internal:
-        return downstream
-    out = {}
-    for fid, rules in downstream.items():
-        extra = {k for k in internal if k.split(INTERNAL_MARK)[0] in rules}
-        out[fid] = rules | extra if extra else rules
-    return out
 
 
 #: Marks the id of a rule the compiler adds (never a ruleset's: an id cannot hold it).
@@ -788,8 +754,8 @@ def _halves(expr: Expr) -> list[Expr]:
 
 
 def _rail_stack(r: EngineRule) -> tuple[list[tuple[str, str, str]], int]:
-    """What an engine rule pushes under the test its gate selects it by (``a`` or its ``x_``),
-    and the most it keeps on the stack."""
+    """What an engine rule pushes under the test its gate selects it by (``a``), and the most
+    it keeps on the stack."""
     if r.test is None:
         return [], 0
     if r.proves[1] is None:
@@ -806,8 +772,7 @@ def _pack(
     rails: list[EngineRule],
 ) -> list[list[str]]:
     """The rules of one stratum, in order, in as few gates as durable takes: each gate within
-    ``MAX_FACT_PROPERTIES`` properties and ``STACK_BUDGET`` tests on the stack, whether it
-    selects every rule (``a``) or, for a trial, each by name (``x_<rule>``)."""
+    ``MAX_FACT_PROPERTIES`` properties and ``STACK_BUDGET`` tests on the stack."""
     stacks: dict[str, list[tuple[list[tuple[str, str, str]], int]]] = {rid: [] for rid in mine}
     for r in rails:
         if r.proves[0] in stacks:
@@ -824,9 +789,8 @@ def _pack(
         taking = [*current, rid]
         width = len(_GATE_KEYS) + len(more_facts) + len(more_claims) + len(more_read)
         if current and (
-            width + 2 * len(taking) > MAX_FACT_PROPERTIES
+            width + len(taking) > MAX_FACT_PROPERTIES
             or _gate_peak([s for r in taking for s in stacks[r]]) > STACK_BUDGET
-            or _trial_peak([stacks[r] for r in taking]) > STACK_BUDGET
         ):
             out.append(current)
             taking = [rid]
@@ -848,19 +812,14 @@ def _gate_peak(stacks: list[tuple[list[tuple[str, str, str]], int]]) -> int:
     )
 
 
-def _trial_peak(per_rule: list[list[tuple[list[tuple[str, str, str]], int]]]) -> int:
-    """The same for a trial gate selecting every one of these rules by name."""
-    return len(per_rule) - 1 + max((_gate_peak(s) for s in per_rule), default=0)
-
-
 def _definition(r: EngineRule) -> dict[str, Any]:
     tests: list[Expr] = [{"t": GATE_TYPE}, {"k": r.gate}]
-    tests.append({select_attr(r.proves[0]) if r.name.endswith(TRIAL_SUFFIX) else EVERY_RULE: 1})
+    tests.append({EVERY_RULE: 1})
     if r.test is not None:
         if r.proves[1] is None:
             tests.append({unknown_attr(r.proves[0]): 1})
         if r.prefixed:
-            tests.append({"$nex": {prefix_attr(r.name.removesuffix(TRIAL_SUFFIX)): 1}})
+            tests.append({"$nex": {prefix_attr(r.name): 1}})
         tests.append(r.test)
     # ``cap``: every match of the rule that one assert makes (for each gate of a batch, and for
     # each branch of an ``$or`` that holds) comes in one action, not one action a match.
