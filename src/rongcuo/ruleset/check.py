@@ -9,7 +9,7 @@ RC115 value outside the fact's bounds · RC116 unordered outcomes (warning) · R
 citation (warning) · RC119 claimed id is not a situation · RC121 missing outcome declarations or
 outcome rules · RC123 rule is too wide for the engine · RC140 a presumed value does not fit its
 fact · RC141 a presumption's condition reads more than facts · RC143 ``stated: true`` on a fact
-that is never presumed (warning)
+that is never presumed (warning) · RC166 the decision order can fall through (warning)
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from rongcuo.engine.durable.compile import MAX_RULE_REFS, aggregate_members, rul
 from rongcuo.engine.reference import compare, representative_values
 from rongcuo.errors import Diagnostic, Location, did_you_mean
 from rongcuo.ruleset.check_clearing import check_clearing, clearing_citations
+from rongcuo.ruleset.check_order import check_order
 from rongcuo.ruleset.model import (
     AllOf,
     AnyOf,
@@ -54,7 +55,10 @@ def check_ruleset(rs: Ruleset) -> list[Diagnostic]:
     """Every semantic problem of ``rs``."""
     c = _Checker(rs)
     c.run()
-    return c.diags + check_parameters(rs) + check_clearing(rs)
+    diags = c.diags + check_parameters(rs) + check_clearing(rs)
+    if not any(d.severity == "error" for d in diags):  # the order is searched once it checks
+        diags += check_order(rs)
+    return diags
 
 
 class _Checker:
