@@ -7,7 +7,11 @@ Outcome rules carry a ``step``. Steps are walked in increasing order:
 * a step with a rule that holds decides (two rules of one step with different outcomes: the
   ruleset cannot order them, so the case is referred);
 * a step whose rules are all ruled out passes on;
-* a step with an unknown rule leaves its outcome *possible* and the walk goes on.
+* a step with an unknown rule leaves its outcome *possible* and the walk goes on;
+* past the last step, nothing decided: the case is referred (``refer``). Where some steps were
+  left open, that fall-through is possible only if the order is incomplete (some combination of
+  what its rules read rules out every step: ``ruleset/check_order.py``, RC166); a complete order
+  leaves only the open steps' outcomes possible.
 
 If only one outcome is possible at the end, that is the decision, even with facts missing. If
 several are, the decision is ``insufficient_facts`` (and ``_missing.py`` tries every missing fact
@@ -77,11 +81,12 @@ def _walk(
             conflicting = len({r.outcome for r in held}) > 1
             decided = "refer" if conflicting else held[0].outcome  # type: ignore[assignment]
             break
-    if decided is None and not possible:
+    if decided is None and (not possible or not program.complete):
         decided = "refer"  # no rule of the order applies: only the committee can decide
-    # When no step held but some were unknown, the open outcomes are those steps' outcomes: a
+    # When no step held but some were unknown, the open outcomes are those steps' outcomes. A
     # complete decision order (one whose last steps cover every case, as the bundled ones do)
-    # cannot fall through once its unknown steps are settled.
+    # cannot fall through once its unknown steps are settled; an incomplete one can (RC166),
+    # so there the fall-through, refer, stays possible beside them.
     if decided is not None:
         possible.append(decided)
     return tuple(dict.fromkeys(possible)), held, conflicting, walked

@@ -192,10 +192,17 @@ class Program:
     _affected: dict[tuple[frozenset[str], frozenset[str] | None], tuple[Rule, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: some step holds in every case that settles the order (RC166 when not): the walk keeps
+    #: ``refer`` possible while steps are open only when it is false
+    complete: bool = True
 
     @classmethod
     def build(cls, ruleset: Ruleset) -> Program:
-        """Order the rules; the checker has already rejected cycles."""
+        """Order the rules, and work out once whether the decision order is complete; the
+        checker has already rejected cycles."""
+        # imported here: the check imports this module's semantics (compare, samples)
+        from rongcuo.ruleset.check_order import order_complete
+
         members: dict[str, tuple[str, ...]] = {
             kind: tuple(r.id for r in ruleset.aggregated(kind))
             for kind in {r.kind for r in ruleset.rules.values()}
@@ -223,7 +230,8 @@ class Program:
         for rule in ruleset.rules_of("outcome"):
             by_step.setdefault(rule.step, []).append(rule)
         steps = tuple(tuple(by_step[s]) for s in sorted(by_step))
-        return cls(ruleset, tuple(order), members, steps)
+        complete = order_complete(ruleset) if steps else True
+        return cls(ruleset, tuple(order), members, steps, complete=complete)
 
     @cached_property
     def downstream(self) -> Mapping[str, frozenset[str]]:
