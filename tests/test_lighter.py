@@ -194,7 +194,7 @@ def test_a_decision_under_one_version_and_a_case_without_conduct_until_serialise
 
 def test_a_decision_under_two_versions_reads_back_from_its_json(versioned: rongcuo.Engine) -> None:
     d = versioned.evaluate(CASES / "as-of-lighter.yaml", ruleset="wanzhou", as_of=AS_OF)
-    again = Decision.model_validate_json(d.to_json())
+    again = Decision.from_json(d.to_json())
     assert again == d
     assert again.to_json() == d.to_json()
     assert json.loads(d.to_json())["versions"]["applied"] == "as_of"

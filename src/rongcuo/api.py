@@ -32,6 +32,7 @@ from rongcuo.memo.render import Format, Renderer, TemplateInfo
 from rongcuo.records.model import DecisionRecord, RecordStore, make_record
 from rongcuo.ruleset.library import Library
 from rongcuo.ruleset.model import CLEARING_KINDS, Ruleset
+from rongcuo.schemas import case_schema
 
 try:
     __version__ = version("rongcuo")
@@ -149,6 +150,20 @@ class Engine:
         """The effective ruleset ``ruleset_id`` in force on ``on``, checked."""
         with self._lock:
             return self.library.resolve(ruleset_id, on)
+
+    def case_schema(self, ruleset_id: str, on: dt.date | None = None) -> dict[str, Any]:
+        """The JSON Schema of a case file for the version of ``ruleset_id`` in force on ``on``
+        (default: its newest version): the facts it declares with their types, allowed values
+        and Chinese labels, and its situations (see :func:`rongcuo.schemas.case_schema`)."""
+        with self._lock:
+            if on is None:
+                files = self.library.versions(ruleset_id).files
+                on = max((f.effective_from for f in files), default=None)
+                if on is None:
+                    raise RulesetNotFound(
+                        f"规则集 {ruleset_id!r} 没有版本 / {ruleset_id!r} has no version"
+                    )
+            return case_schema(self.library.resolve(ruleset_id, on))
 
     def check(self, ruleset_id: str) -> list[Diagnostic]:
         """Every problem in every version of a ruleset, sorted (warnings included)."""

@@ -43,6 +43,7 @@ from rongcuo.api import Backend, Engine, default_backend, resolve_backend
 from rongcuo.batch.input import Cases, Item, open_input
 from rongcuo.batch.output import ResultLog, check_run, run_file_of
 from rongcuo.case.file import Case, CaseSource, parse_case
+from rongcuo.decision.contract import to_json_bytes
 from rongcuo.decision.model import Decision
 from rongcuo.errors import (
     CaseError,
@@ -169,8 +170,7 @@ class CaseRunner:
             head = {"key": item.key, "case_id": decision.case.id, "outcome": decision.outcome}
             line = json.dumps(head, ensure_ascii=False, separators=_COMPACT).encode()
             if self.job.format == "full":
-                # the bytes model_dump_json() would decode, without the round trip through str
-                body = decision.__pydantic_serializer__.to_json(decision)
+                body = to_json_bytes(decision)  # the contract's JSON (v1), without a newline
                 line = b"".join((line[:-1], b',"decision":', body, b"}"))
             return Result(item.key, decision.outcome, line + b"\n")
         record = {"key": item.key, "error": [d.to_dict() for d in diags]}

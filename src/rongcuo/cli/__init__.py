@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
-from pydantic import BaseModel
 from tqdm import tqdm
 
 from rongcuo.api import Backend, BackendUnavailable, Engine, __version__, resolve_backend
 from rongcuo.authoring.scenario import step_table
 from rongcuo.authoring.testrun import render_report, run_scenarios, scenario_files
 from rongcuo.batch.input import case_files, is_calendar_supplement
-from rongcuo.case.file import Case, load_case
+from rongcuo.case.file import load_case
 from rongcuo.decision.explain import render_explain, render_summary
 from rongcuo.decision.model import Decision
 from rongcuo.errors import (
@@ -49,12 +48,12 @@ from rongcuo.memo.context import (
     DOCUMENTS,
     Document,
     DocumentNotApplicable,
-    MemoContext,
 )
 from rongcuo.memo.render import BUNDLED, FORMATS, Format, bundled_templates
 from rongcuo.records.model import OUTCOME_LABELS, Review, make_record, render_record, require
 from rongcuo.records.replay import replay as replay_record
 from rongcuo.records.store import SQLiteStore
+from rongcuo.schemas import KINDS, SchemaKind, json_schema, schema_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -1004,9 +1003,33 @@ def diff_command(
 
 
 @main.command()
-@click.argument("what", type=click.Choice(["case", "decision", "memo"]))
-def schema(what: str) -> None:
-    """Print the JSON Schema of a case file, a Decision, or the data a memo template receives."""
-    models: dict[str, type[BaseModel]] = {"case": Case, "decision": Decision, "memo": MemoContext}
-    model = models[what]
-    click.echo(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
+@click.argument("what", type=click.Choice(KINDS))
+@click.option(
+    "--ruleset",
+    "ruleset",
+    help="case only: the schema of a case for this ruleset (id or folder): its facts with "
+    "their types, allowed values and Chinese labels, and its situations.",
+)
+@click.option(
+    "--as-of",
+    callback=_date,
+    help="With --ruleset: the version in force on this day (default: the newest version).",
+)
+def schema(what: SchemaKind, ruleset: str | None, as_of: dt.date | None) -> None:
+    """Print the JSON Schema of a case file, a Decision (contract v1), a decision record, or the
+    data a memo template receives (the files under schemas/ hold the same)."""
+
+    def action() -> int:
+        if ruleset is None:
+            click.echo(schema_text(json_schema(what)), nl=False)
+            return 0
+        if what != "case":
+            raise click.BadParameter(
+                "only the case schema depends on a ruleset", param_hint="--ruleset"
+            )
+        rid, paths = _split_ruleset(ruleset)
+        with Engine(paths, backend="reference") as engine:
+            click.echo(schema_text(engine.case_schema(rid, as_of)), nl=False)
+        return 0
+
+    _run(action)

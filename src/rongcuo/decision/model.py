@@ -8,10 +8,12 @@ the stable contract: ``decision.to_json()`` is byte-identical for the same rules
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: The version of the Decision contract (``rongcuo.decision.contract``, docs/api.md).
+SCHEMA_VERSION = "1.0"
 TruthName = Literal["true", "false", "unknown"]
 OutcomeId = Literal[
     "tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer", "cleared"
@@ -441,8 +443,27 @@ class Decision(_Model):
         "本结论为建议，须经党委（党组）集体研究决定。This is a proposal for the deciding body."
     )
 
+    #: The version of the Decision contract that ``to_json`` writes (docs/api.md).
+    schema_version: ClassVar[str] = SCHEMA_VERSION
+
     def to_json(self) -> str:
-        """Canonical JSON: the same inputs give the same bytes."""
+        """The Decision contract's JSON (v1, ``rongcuo.decision.contract``): each rule, clause,
+        document and fact once, referred to by id; the same inputs give the same bytes."""
+        from rongcuo.decision.contract import to_json
+
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Decision:
+        """The Decision a contract JSON text (``to_json``'s) is; a text without
+        ``schema_version`` is read as the expanded form records made before v1 hold."""
+        from rongcuo.decision.contract import from_json
+
+        return from_json(text)
+
+    def expanded_json(self) -> str:
+        """The expanded JSON of this model (every finding with its rule's label and clause), as
+        ``to_json`` wrote it before contract v1; kept to replay records made then."""
         return self.model_dump_json(indent=2) + "\n"
 
     def situations_matched(self) -> list[RuleResult]:

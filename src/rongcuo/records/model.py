@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rongcuo.case.file import Case
-from rongcuo.decision.model import Decision, OutcomeId
+from rongcuo.decision.model import SCHEMA_VERSION, Decision, OutcomeId
 from rongcuo.errors import Diagnostic, DocPath, InputError, Location
 
 #: Chinese labels of the six outcomes as the national ruleset declares them; used for a final
@@ -63,6 +63,11 @@ class DecisionRecord(_Frozen):
     ``Decision.to_json()`` gave, kept as text so a replay can compare it byte for byte.
     """
 
+    schema_version: str = Field(
+        default=SCHEMA_VERSION,
+        description="the Decision contract version of ``decision``; 0 for a record made before "
+        "contract v1, whose decision is the expanded form (docs/api.md)",
+    )
     id: str = Field(pattern=r"^rc-[0-9a-f]{20}$")
     case_id: str
     case_hash: str
@@ -89,7 +94,13 @@ class DecisionRecord(_Frozen):
 
     def proposal(self) -> Decision:
         """The machine's proposal, parsed back into a :class:`Decision`."""
-        return Decision.model_validate_json(self.decision)
+        return Decision.from_json(self.decision)
+
+    def decision_text(self, decision: Decision) -> str:
+        """``decision`` written as this record writes its own: the contract JSON, or for a
+        record made before contract v1 the expanded form, so that a replay compares like with
+        like."""
+        return decision.expanded_json() if self.schema_version == "0" else decision.to_json()
 
 
 class Review(_Frozen):
@@ -105,6 +116,16 @@ class Review(_Frozen):
     decided_on: dt.date
     reason: str = ""
     reviewer: str = ""
+
+
+def contract_version(decision_json: str) -> str:
+    """The Decision contract version a stored decision text is written in: its
+    ``schema_version``, or ``"0"`` for the expanded form written before contract v1."""
+    head = decision_json[:64]
+    marker = '{"schema_version":"'
+    if head.startswith(marker):
+        return head[len(marker) :].split('"', 1)[0]
+    return "0"
 
 
 def record_id(case_hash: str, ruleset_hash: str, as_of: str) -> str:

@@ -101,15 +101,15 @@ def replay(record: DecisionRecord, engine: Engine) -> ReplayResult:
     """
     as_of = dt.date.fromisoformat(record.as_of)
     now = engine.evaluate(record.case, ruleset=record.ruleset_id, as_of=as_of)
-    after = now.to_json()
+    after = record.decision_text(now)
     before = record.proposal()
     if after == record.decision:
         diff, omitted, fields = "", 0, []
     else:
         lines = list(
             difflib.unified_diff(
-                record.decision.splitlines(),
-                after.splitlines(),
+                _lines(record.decision),
+                _lines(after),
                 f"{record.id} (recorded {record.recorded_at})",
                 f"{record.id} (replayed)",
                 n=2,
@@ -137,6 +137,11 @@ def replay(record: DecisionRecord, engine: Engine) -> ReplayResult:
         diff_lines_omitted=omitted,
         decision=after,
     )
+
+
+def _lines(decision_json: str) -> list[str]:
+    """A stored decision's JSON one value a line (the contract writes one line), to diff."""
+    return json.dumps(json.loads(decision_json), ensure_ascii=False, indent=2).splitlines()
 
 
 def _fields_changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

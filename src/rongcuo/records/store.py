@@ -25,7 +25,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rongcuo.records.model import DecisionRecord, Review, check_review, record_error
+from rongcuo.records.model import (
+    DecisionRecord,
+    Review,
+    check_review,
+    contract_version,
+    record_error,
+)
 
 SCHEMA_VERSION = 1
 _SQLITE_READONLY = 8  # SQLite's primary result code for a write to a read-only file or folder
@@ -408,4 +414,5 @@ def _record(row: tuple[Any, ...]) -> DecisionRecord:
     data = dict(zip(names, row, strict=True))
     data["case"] = json.loads(data.pop("case_json"))
     data["decision"] = data.pop("decision_json")
+    data["schema_version"] = contract_version(data["decision"])
     return DecisionRecord.model_validate(data)
