@@ -226,3 +226,35 @@ def test_a_complete_order_keeps_the_open_steps_outcomes_only(
     values = ReferenceEvaluator(program).rule_values({"b": False}, frozenset())
     assert walk_outcomes(program, values).possible == ("tolerate",)
     assert evaluate(tmp_path, {"b": False}).outcome == "tolerate"
+
+
+def test_a_complementary_pair_settles_an_order_of_many_independent_steps(
+    tmp_path: Path, write_ruleset: WriteRuleset
+) -> None:
+    # 18 steps with three ways each to be ruled out, then z true / z false: searched as one,
+    # 3**18 combinations reach the last pair; searched apart, the pair alone is complete
+    facts = "".join(
+        f"  - {{id: f{i}, type: bool, label: 甲{i}}}\n  - {{id: g{i}, type: number, label: 乙{i}}}\n"
+        for i in range(18)
+    )
+    facts += "  - {id: z, type: bool, label: 丙}\n"
+    many = "".join(
+        step(
+            f"s{i}",
+            i + 1,
+            "tolerate",
+            f"{{all: [{{fact: f{i}, eq: true}}, {{fact: g{i}, gt: 3}}]}}",
+        )
+        for i in range(18)
+    )
+    pair = step("za", 50, "mitigate", "{fact: z, eq: true}") + step(
+        "zb", 51, "not_tolerate", "{fact: z, eq: false}"
+    )
+    write_ruleset("solo", "1", solo(many + pair, facts=facts))
+    assert rongcuo.check("solo", paths=[tmp_path / "rulesets"]) == []
+    assert order_completeness(effective(tmp_path)).complete
+    # without the pair's second step, each group falls through: one combination names them all
+    write_ruleset("solo", "1", solo(many + pair.split("  - {id: zb")[0], facts=facts))
+    (d,) = rc166(rongcuo.check("solo", paths=[tmp_path / "rulesets"]))
+    assert d.message_en.startswith("the decision order is incomplete: when f0 is false, f1 is")
+    assert "z is false" in d.message_en

@@ -18,6 +18,11 @@ and a search picks one conjunction per step, keeping only combinations that can 
   being unknown), found by sampling the values the comparisons tell apart, as RC109 does; a
   fact whose presumption mark is true is known.
 
+Steps that read nothing in common (no atom, no fact, no kind) are searched apart: the order
+falls through when each such group can, and is complete as soon as one group cannot (a final
+pair of complementary steps settles it however many steps come before). Within a group the
+negations with fewest conjunctions go first, and partial combinations already seen are skipped.
+
 Every combination that survives is a case in which no step holds: a falling-through case. The
 atoms are taken as independent (a rule that another rule implies is not followed into its
 condition), so the search may find a combination no case can produce, never miss one that a
@@ -118,16 +123,68 @@ def order_completeness(rs: Ruleset) -> OrderCompleteness:
         if neg is None:
             return OrderCompleteness(False, None)
         negations.append(neg)
-    search = _Search(rs, negations)
-    try:
-        search.run()
-    except _TooLarge:
+    remaining = SEARCH_LIMIT
+    parts: list[Gap] = []
+    for group in _independent(rs, negations):
+        # the negations with fewest conjunctions first: they cut the search soonest
+        search = _Search(rs, sorted(group, key=len), remaining)
+        try:
+            search.run()
+        except _TooLarge:
+            if not search.gaps:
+                return OrderCompleteness(False, None)
+        remaining = search.budget
         if not search.gaps:
-            return OrderCompleteness(False, None)
-    if not search.gaps:
-        return OrderCompleteness(True, None)
-    gap = min(search.gaps, key=lambda g: (len(g.atoms) + len(g.facts), g.words()[1]))
+            return OrderCompleteness(True, None)  # this part alone always holds a step
+        parts.append(min(search.gaps, key=_simplest))
+    gap = Gap(
+        tuple(sorted((a for g in parts for a in g.atoms), key=_atom_order)),
+        tuple(sorted(f for g in parts for f in g.facts)),
+    )
     return OrderCompleteness(True, gap)
+
+
+def _simplest(gap: Gap) -> tuple[int, list[str]]:
+    return (len(gap.atoms) + len(gap.facts), gap.words()[1])
+
+
+def _atom_order(item: tuple[Atom, bool]) -> tuple[str, str]:
+    return (item[0][0], repr(item[0][1]))
+
+
+def _independent(rs: Ruleset, negations: list[list[list[Lit]]]) -> list[list[list[list[Lit]]]]:
+    """The negations in groups that read nothing in common (no atom, no fact, no kind: a
+    rule's literals go with the other literals on its kind), smallest groups first. The order
+    falls through when each group can; it is complete when one group cannot."""
+    parent = list(range(len(negations)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[str, object], int] = {}
+    for i, neg in enumerate(negations):
+        for conj in neg:
+            for lit in conj:
+                node = lit.node
+                key: tuple[str, object]
+                if isinstance(node, Compare | Known | Presumed):
+                    key = ("fact", node.fact)
+                elif isinstance(node, KindRef):
+                    key = ("kind", node.kind)
+                elif isinstance(node, RuleRef) and node.rule in rs.rules:
+                    key = ("kind", rs.rules[node.rule].kind)
+                else:
+                    key = (type(node).__name__, atom_key(node))
+                j = owner.setdefault(key, i)
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(negations)):
+        groups.setdefault(root(i), []).append(i)
+    ordered = sorted(groups.values(), key=lambda g: (len(g), g[0]))
+    return [[negations[i] for i in g] for g in ordered]
 
 
 def order_complete(rs: Ruleset) -> bool:
@@ -214,12 +271,12 @@ _State = tuple[frozenset[tuple[Atom, bool]], frozenset[tuple[str, frozenset[Lit]
 
 
 class _Search:
-    def __init__(self, rs: Ruleset, negations: list[list[list[Lit]]]) -> None:
+    def __init__(self, rs: Ruleset, negations: list[list[list[Lit]]], budget: int) -> None:
         self.rs = rs
         self.negations = negations
         self.members: dict[str, frozenset[str]] = {}
         self.gaps: list[Gap] = []
-        self.budget = SEARCH_LIMIT
+        self.budget = budget
         self.seen: set[tuple[int, _State]] = set()
 
     def run(self) -> None:
@@ -321,8 +378,7 @@ class _Search:
             value = self.witness(fact, facts[fact], atoms)
             assert value is not _NONE  # extend kept only facts that can be met
             values.append((fact, value))  # type: ignore[arg-type]
-        ordered = sorted(atoms.items(), key=lambda item: (item[0][0], repr(item[0][1])))
-        return Gap(tuple(ordered), tuple(values))
+        return Gap(tuple(sorted(atoms.items(), key=_atom_order)), tuple(values))
 
 
 _NONE = object()  # no value of a fact meets its literals
