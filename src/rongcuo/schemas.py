@@ -17,8 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from rongcuo.case.file import UNKNOWN_WORDS, Case
-from rongcuo.decision.wire import DecisionV1
 from rongcuo.decision.model import SCHEMA_VERSION
+from rongcuo.decision.wire import DecisionV1
 from rongcuo.memo.context import MemoContext
 from rongcuo.records.model import DecisionRecord
 from rongcuo.ruleset.model import FactDecl, Ruleset

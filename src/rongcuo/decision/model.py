@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from rongcuo.ruleset.model import Citation, Document
 
 M = TypeVar("M", bound=_Model)
-_UNSET: Any = object()
 
 
 def builder(cls: type[M]) -> Callable[..., M]:
@@ -45,36 +44,29 @@ def builder(cls: type[M]) -> Callable[..., M]:
     validation, are not counted as set. Only for the models of this module (no validators,
     no aliases, no private attributes: ``tests`` hold the builders equal to validation).
     """
-    lines = []
-    required = []
-    params = []
-    env: dict[str, Any] = {"_new": cls.__new__, "_cls": cls, "_set": object.__setattr__}
-    for name, f in cls.model_fields.items():
-        if f.is_required():
-            params.append(name)
-            required.append(repr(name))
-        else:
-            params.append(f"{name}=_UNSET")
-            env[f"_d_{name}"] = f.get_default(call_default_factory=True)
-            lines.append(f"    if {name} is _UNSET:\n        {name} = _d_{name}")
-            lines.append(f"    else:\n        fields.add({name!r})")
-    env["_UNSET"] = _UNSET
-    values = ", ".join(f"{n!r}: {n}" for n in cls.model_fields)
-    source = "\n".join(
-        [
-            f"def build(*, {', '.join(params)}):",
-            f"    fields = {{{', '.join(required)}}}" if required else "    fields = set()",
-            *lines,
-            "    obj = _new(_cls)",
-            f"    _set(obj, '__dict__', {{{values}}})",
-            "    _set(obj, '__pydantic_fields_set__', fields)",
-            "    _set(obj, '__pydantic_extra__', None)",
-            "    _set(obj, '__pydantic_private__', None)",
-            "    return obj",
-        ]
-    )
-    exec(compile(source, f"<builder of {cls.__name__}>", "exec"), env)
-    build: Callable[..., M] = env["build"]
+    names = tuple(cls.model_fields)
+    required = frozenset(n for n, f in cls.model_fields.items() if f.is_required())
+    defaults = {
+        n: f.get_default(call_default_factory=True)
+        for n, f in cls.model_fields.items()
+        if not f.is_required()
+    }
+    known = frozenset(names)
+    new, put = cls.__new__, object.__setattr__
+
+    def build(**given: Any) -> M:
+        if not required <= given.keys() or not given.keys() <= known:
+            missing = sorted(required - given.keys())
+            unknown = sorted(given.keys() - known)
+            raise TypeError(f"{cls.__name__}: missing {missing}, unknown {unknown}")
+        values = {n: given[n] if n in given else defaults[n] for n in names}
+        obj = new(cls)
+        put(obj, "__dict__", values)
+        put(obj, "__pydantic_fields_set__", set(given))
+        put(obj, "__pydantic_extra__", None)
+        put(obj, "__pydantic_private__", None)
+        return obj
+
     build.__doc__ = f"Build a {cls.__name__} without validating it again (see ``builder``)."
     return build
 

@@ -66,8 +66,8 @@ Atom = tuple[str, object]
 @dataclass(frozen=True)
 class Gap:
     """A combination in which no step of the decision order holds: atoms with their values,
-    and for each fact the literals read about it with a value meeting them all (``None``:
-    the fact is unknown)."""
+    and for each fact it compares a value meeting every literal on it (``None``: the fact is
+    unknown)."""
 
     atoms: tuple[tuple[Atom, bool], ...]
     facts: tuple[tuple[str, FactValue | None], ...]
