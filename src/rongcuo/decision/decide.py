@@ -67,7 +67,7 @@ _new_value_effect = builder(ValueEffect)
 _MAX_SHARED = 4096  # FactUse records kept for reuse by one Decider
 
 
-def _picker(keys: tuple[str, ...]) -> Callable[[dict[str, int]], object]:
+def _picker(keys: tuple[str, ...]) -> Callable[[dict[str, object]], object]:
     """A function taking the entries of ``keys`` from a dict, as one hashable value."""
     if not keys:
         return lambda d: ()
@@ -243,8 +243,8 @@ class Decider:
         if section is not None and self._struck is not None:
             missing = [self._open_allegations(m, section) for m in missing]
         rs = self.rs
-        uses = self._fact_uses(reading)
-        rules = self._rule_records(values, uses)
+        uses, use_keys = self._fact_uses(reading)
+        rules = self._rule_records(values, uses, use_keys)
         kinds = self._kind_ids
         return _new_decision(
             outcome=result.outcome,
@@ -306,22 +306,25 @@ class Decider:
     def _citation(self, rule: Rule) -> CitationRef | None:
         return citation_ref(rule.cite, self.rs.documents)
 
-    def _fact_uses(self, reading: Reading) -> dict[str, FactUse]:
-        """Each declared fact's FactUse in this case.
+    def _fact_uses(self, reading: Reading) -> tuple[dict[str, FactUse], dict[str, object]]:
+        """Each declared fact's FactUse in this case, and the key it is shared under.
 
         One FactUse a (fact, value, presumed or not), shared: nothing can change it. Floats are
         told apart by their text (0.0 and -0.0 are equal but print differently); values of
-        other types (datetime, with its time zones) are never shared.
+        other types (datetime, with its time zones) are never shared: their key is a new
+        object, equal to nothing else.
         """
         shared = self._uses
         facts = reading.facts
         out = {}
+        keys: dict[str, object] = {}
         for fid, decl in self._decls:
             value = facts.get(fid)
             kind = type(value)
             presumed = fid in reading.presumed
             key = (fid, kind, repr(value) if kind is float else value, presumed)
             use = shared.get(key) if kind in _SHAREABLE else None
+            keys[fid] = key if kind in _SHAREABLE else object()
             if use is None:
                 use = _new_fact_use(
                     id=fid,
@@ -335,27 +338,25 @@ class Decider:
                         shared.clear()
                     shared[key] = use
             out[fid] = use
-        return out
+        return out, keys
 
     def _rule_records(
-        self, values: dict[str, bool], uses: dict[str, FactUse]
+        self, values: dict[str, bool], uses: dict[str, FactUse], use_keys: dict[str, object]
     ) -> dict[str, tuple[RuleResult, TraceStep]]:
         """Each rule's RuleResult and TraceStep for one case, in trace order.
 
         Both are immutable and depend only on the rule, its value and the FactUse records it
-        reads, so a pair already made for the same three is used again. The key holds the
-        FactUses' ``id()``; the cached records hold those FactUses, so no other object can
-        take one of those ids while the key is in the cache.
+        reads, so a pair already made for the same three is used again: the key holds the
+        rule, its value and the keys of those FactUses (``_fact_uses``), values all.
         """
         cache = self._records
         if len(cache) >= _MAX_SHARED:
             cache.clear()
         out = {}
         get = values.get
-        ids = {fid: id(use) for fid, use in uses.items()}
         for seq, rid, kind, label, cite, deps, reads, pick in self._trace_rows:
             value = get(rid)
-            key = (rid, value, pick(ids))
+            key = (rid, value, pick(use_keys))
             pair = cache.get(key)
             if pair is None:
                 read = tuple([uses[f] for f in deps])
