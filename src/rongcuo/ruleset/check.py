@@ -19,7 +19,6 @@ from collections.abc import Iterator, Mapping
 
 from rongcuo.decision.lighter import check_ranks
 from rongcuo.engine.durable.compile import MAX_RULE_REFS, aggregate_members, rule_ref_width
-from rongcuo.engine.reference import compare, representative_values
 from rongcuo.errors import Diagnostic, Location, did_you_mean
 from rongcuo.ruleset.check_clearing import check_clearing, clearing_citations
 from rongcuo.ruleset.check_order import check_order
@@ -42,7 +41,7 @@ from rongcuo.ruleset.model import (
     Ruleset,
     walk,
 )
-from rongcuo.ruleset.normal_form import Lit, atom_key, dnf
+from rongcuo.ruleset.normal_form import Lit, atom_key, dnf, lit_holds, sample_values
 from rongcuo.ruleset.params import check_parameters
 
 REQUIRED_OUTCOMES = ("tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer")
@@ -440,7 +439,7 @@ class _Checker:
         for fact_id, lits in by_fact.items():
             decl = self.rs.facts[fact_id]
             if not any(
-                all(_lit_holds(lit, value) for lit in lits) for value in _samples(decl, lits)
+                all(lit_holds(lit, value) for lit in lits) for value in sample_values(decl, lits)
             ):
                 return False
         return True
@@ -571,39 +570,3 @@ def _fits(fact: FactDecl, value: FactValue) -> tuple[str, str] | None:
     if fact.type == "date":
         return None if isinstance(value, dt.date) else ("日期", "a date")
     return None if isinstance(value, str) else ("文字", "text")
-
-
-# --- satisfiability by sampling -------------------------------------------------------------
-
-
-def _samples(decl: FactDecl, lits: list[Lit]) -> list[FactValue | None]:
-    """Unknown, and known values of a fact reaching every region its comparisons carve out."""
-    consts: list[FactValue] = []
-    for lit in lits:
-        if isinstance(lit.node, Compare):
-            v = lit.node.value
-            consts.extend(v if isinstance(v, tuple) else (v,))
-    if decl.multiple:
-        # a set: only contains tests read it, so the set of the keys the positive ones ask
-        # for, and the set of every key the negative ones do not exclude, decide a conjunction
-        wanted = {
-            str(lit.node.value) for lit in lits if isinstance(lit.node, Compare) and lit.positive
-        }
-        barred = {
-            str(lit.node.value)
-            for lit in lits
-            if isinstance(lit.node, Compare) and not lit.positive
-        }
-        tailored: list[FactValue] = [frozenset(wanted), frozenset(decl.keys - barred)]
-        return [None, *tailored, *representative_values(decl, consts)]
-    return [None, *representative_values(decl, consts)]
-
-
-def _lit_holds(lit: Lit, value: FactValue | None) -> bool:
-    node = lit.node
-    if isinstance(node, Known):
-        return ((value is not None) == node.known) == lit.positive
-    assert isinstance(node, Compare)
-    if value is None:
-        return False  # a comparison on an unknown fact is never established either way
-    return compare(value, node.op, node.value) == lit.positive

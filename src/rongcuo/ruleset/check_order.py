@@ -39,11 +39,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from rongcuo.engine.reference import compare, representative_values
 from rongcuo.errors import Diagnostic, Location
 from rongcuo.ruleset.model import (
     Compare,
-    FactDecl,
     FactValue,
     KindRef,
     Known,
@@ -52,7 +50,7 @@ from rongcuo.ruleset.model import (
     RuleRef,
     Ruleset,
 )
-from rongcuo.ruleset.normal_form import Lit, atom_key, dnf
+from rongcuo.ruleset.normal_form import Lit, atom_key, dnf, lit_holds, sample_values
 
 #: Conjunctions tried before the search gives up and leaves the order undecided.
 SEARCH_LIMIT = 50_000
@@ -365,10 +363,10 @@ class _Search:
         """A value of ``fact`` meeting every literal on it (``None``: unknown), or ``_NONE``."""
         ordered = sorted(lits, key=repr)
         known = atoms.get(("Presumed", fact)) is True  # a presumed value is a value
-        for value in _samples(self.rs.facts.get(fact), ordered):
+        for value in sample_values(self.rs.facts.get(fact), ordered):
             if value is None and known:
                 continue
-            if all(_lit_holds(lit, value) for lit in ordered):
+            if all(lit_holds(lit, value) for lit in ordered):
                 return value
         return _NONE
 
@@ -382,46 +380,6 @@ class _Search:
 
 
 _NONE = object()  # no value of a fact meets its literals
-
-
-def _samples(decl: FactDecl | None, lits: list[Lit]) -> list[FactValue | None]:
-    """Unknown, and known values of a fact reaching every region its comparisons carve out
-    (the regions RC109 samples too)."""
-    consts: list[FactValue] = []
-    for lit in lits:
-        if isinstance(lit.node, Compare):
-            v = lit.node.value
-            consts.extend(v if isinstance(v, tuple) else (v,))
-    if decl is None:  # not in this part of the ruleset: its constants stand for its values
-        return [None, *dict.fromkeys(consts)]
-    if decl.multiple:
-        # a set, read by contains tests only: the keys the positive ones ask for, and every key
-        # the negative ones do not exclude, decide whether a conjunction can hold
-        wanted = {
-            str(lit.node.value) for lit in lits if isinstance(lit.node, Compare) and lit.positive
-        }
-        barred = {
-            str(lit.node.value)
-            for lit in lits
-            if isinstance(lit.node, Compare) and not lit.positive
-        }
-        return [
-            None,
-            frozenset(wanted),
-            frozenset(decl.keys - barred),
-            *representative_values(decl, consts),
-        ]
-    return [None, *representative_values(decl, consts)]
-
-
-def _lit_holds(lit: Lit, value: FactValue | None) -> bool:
-    node = lit.node
-    if isinstance(node, Known):
-        return ((value is not None) == node.known) == lit.positive
-    assert isinstance(node, Compare)
-    if value is None:
-        return False  # a comparison on an unknown fact is established neither way
-    return compare(value, node.op, node.value) == lit.positive
 
 
 def _sort_name(kind: str, key: object) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from rongcuo.engine.reference import compare, representative_values
 from rongcuo.ruleset.model import (
     AllOf,
     AnyOf,
@@ -15,6 +16,8 @@ from rongcuo.ruleset.model import (
     Compare,
     Cond,
     Established,
+    FactDecl,
+    FactValue,
     KindRef,
     Known,
     Not,
@@ -72,3 +75,47 @@ def dnf(cond: Cond, positive: bool) -> list[list[Lit]] | None:
             return None
         return [[lit for conj in combo for lit in conj] for combo in itertools.product(*lists)]
     return [[Lit(cond, positive)]]
+
+
+def sample_values(decl: FactDecl | None, lits: list[Lit]) -> list[FactValue | None]:
+    """Unknown, and known values of a fact reaching every region the comparisons ``lits``
+    carve out: a conjunction of them on one fact can hold if and only if one of these values
+    meets it (``lit_holds``). ``decl`` ``None``: a fact not declared here, whose constants
+    stand for its values."""
+    consts: list[FactValue] = []
+    for lit in lits:
+        if isinstance(lit.node, Compare):
+            v = lit.node.value
+            consts.extend(v if isinstance(v, tuple) else (v,))
+    if decl is None:  # not in this part of the ruleset: its constants stand for its values
+        return [None, *dict.fromkeys(consts)]
+    if decl.multiple:
+        # a set, read by contains tests only: the keys the positive ones ask for, and every key
+        # the negative ones do not exclude, decide whether a conjunction can hold
+        wanted = {
+            str(lit.node.value) for lit in lits if isinstance(lit.node, Compare) and lit.positive
+        }
+        barred = {
+            str(lit.node.value)
+            for lit in lits
+            if isinstance(lit.node, Compare) and not lit.positive
+        }
+        return [
+            None,
+            frozenset(wanted),
+            frozenset(decl.keys - barred),
+            *representative_values(decl, consts),
+        ]
+    return [None, *representative_values(decl, consts)]
+
+
+def lit_holds(lit: Lit, value: FactValue | None) -> bool:
+    """Whether a comparison or known-test literal holds of a fact with ``value`` (``None``:
+    unknown)."""
+    node = lit.node
+    if isinstance(node, Known):
+        return ((value is not None) == node.known) == lit.positive
+    assert isinstance(node, Compare)
+    if value is None:
+        return False  # a comparison on an unknown fact is established neither way
+    return compare(value, node.op, node.value) == lit.positive
