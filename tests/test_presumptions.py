@@ -96,7 +96,7 @@ def dt_of(d: rongcuo.Decision) -> Any:
 
 
 def fact_ids(cond: Any) -> set[str]:
-    from rongcuo.engine.reference import fact_dependencies
+    from rongcuo.ruleset.graph import fact_dependencies
 
     return set(fact_dependencies(cond))
 

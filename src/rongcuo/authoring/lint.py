@@ -48,8 +48,8 @@ from collections.abc import Callable, Sequence
 from rongcuo.authoring.lint_cubes import Cube
 from rongcuo.authoring.lint_search import GapSearch, Goal, Space
 from rongcuo.authoring.lint_text import describe_range, describe_sets, show_value, yaml_flow
-from rongcuo.engine.reference import fact_dependencies
 from rongcuo.errors import Diagnostic, Location, sort_diagnostics
+from rongcuo.ruleset.graph import fact_dependencies
 from rongcuo.ruleset.model import Rule, RuleRef, Ruleset, walk
 
 MAX_GAPS = 5  # gap patterns reported
@@ -415,8 +415,7 @@ class _Linter:
     def unread_facts(self) -> None:
         read: set[str] = set()
         for rule in self.rs.rules.values():
-            if rule.when is not None:
-                read.update(fact_dependencies(rule.when))
+            read.update(self.rs.graph.facts.get(rule.id, ()))
         # a fact other facts are presumed from (national's work_area) decides through them
         for decl in self.rs.facts.values():
             for presumption in decl.presume:

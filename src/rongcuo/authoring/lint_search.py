@@ -54,14 +54,7 @@ from rongcuo.authoring.lint_cubes import (
     solutions,
 )
 from rongcuo.decision.walk import walk_outcomes
-from rongcuo.engine.reference import (
-    Program,
-    ReferenceEvaluator,
-    compare,
-    fact_dependencies,
-    representative_values,
-    rule_dependencies,
-)
+from rongcuo.engine.reference import Program, ReferenceEvaluator, compare, representative_values
 from rongcuo.ruleset.model import (
     AllOf,
     AnyOf,
@@ -218,7 +211,7 @@ class Space:
         variables they read (declaration order)."""
         key = frozenset(rids)
         if key not in self._closures:
-            members = self.program.kind_members
+            graph = self.rs.graph
             needed: set[str] = set()
             stack = list(key)
             while stack:
@@ -226,20 +219,18 @@ class Space:
                 if rid in needed:
                     continue
                 needed.add(rid)
-                when = self.rs.rules[rid].when
-                if when is not None:
-                    stack.extend(rule_dependencies(when, members))
+                stack.extend(graph.reads.get(rid, ()))
             order = tuple(r for r in self.program.order if r.id in needed)
             reads: set[str] = set()
             for rule in order:
                 assert rule.when is not None
-                reads.update(fact_dependencies(rule.when))
+                reads.update(graph.facts[rule.id])
                 reads.update(
                     CLAIM + flag_key(n)
                     for n in walk(rule.when)
                     if isinstance(n, Claimed | Presumed)
                 )
-            program = Program(self.rs, order, members, self.program.steps)
+            program = Program(self.rs, order, graph.members, self.program.steps)
             self._closures[key] = (
                 ReferenceEvaluator(program),
                 sorted(reads, key=self.rank.__getitem__),

@@ -17,9 +17,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-from rongcuo.engine.reference import eval_cond, fact_dependencies
+from rongcuo.engine.reference import eval_cond
 from rongcuo.errors import CaseError, Diagnostic, DocPath, Location, did_you_mean
 from rongcuo.ruleset.document import Positions, load_document
+from rongcuo.ruleset.graph import fact_dependencies
 from rongcuo.ruleset.model import ALLEGATION_FACTS, Constraint, FactValue, Ruleset
 from rongcuo.ruleset.reader import (
     DATE_HINT,

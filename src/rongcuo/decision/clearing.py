@@ -31,15 +31,7 @@ from rongcuo.decision.model import (
     citation_ref,
 )
 from rongcuo.decision.presume import Presumer
-from rongcuo.engine.reference import (
-    Evaluator,
-    Facts,
-    Program,
-    Truth,
-    fact_dependencies,
-    kleene_all,
-    kleene_any,
-)
+from rongcuo.engine.reference import Evaluator, Facts, Program, Truth, kleene_all, kleene_any
 from rongcuo.ruleset.model import Citation, FactDecl, FactValue, Named, Rule, Ruleset, json_value
 
 # Records built from data this module made itself (see ``_decision.builder``): validating each
@@ -120,7 +112,7 @@ class ClearingDecider:
             seen: dict[str, None] = {}
             for r in self._by_kind.get("clearing", ()):
                 if values.get(r.id) is None and r.when is not None:
-                    for fid in fact_dependencies(r.when):
+                    for fid in self.part.graph.facts[r.id]:
                         if fid not in facts:
                             seen.setdefault(fid, None)
             pending = [
@@ -131,7 +123,7 @@ class ClearingDecider:
                 f"{decls[f].label}：{decls[f].display(facts[f])}"
                 for r in self._by_kind.get("clearing", ())
                 if r.when is not None and values.get(r.id) is False
-                for f in fact_dependencies(r.when)
+                for f in self.part.graph.facts[r.id]
                 if f in facts
             ]
             label = "不予澄清" + (f"（{'；'.join(dict.fromkeys(shown))}）" if shown else "")
@@ -222,7 +214,7 @@ class ClearingDecider:
     def _result(
         self, rule: Rule, values: Mapping[str, bool], facts: Facts, presumed: frozenset[str]
     ) -> RuleResult:
-        reads = fact_dependencies(rule.when) if rule.when is not None else []
+        reads = self.part.graph.facts.get(rule.id, ())
         decls = self.part.facts
         return _new_rule_result(
             id=rule.id,

@@ -43,11 +43,9 @@ from rongcuo.engine.reference import (
     Program,
     ReferenceEvaluator,
     Truth,
-    fact_dependencies,
-    rule_dependencies,
     truth_name,
-    upstream_rules,
 )
+from rongcuo.ruleset.graph import upstream_rules
 from rongcuo.ruleset.model import FactDecl, Rule, Ruleset, json_value
 
 # Records are built from data this module made itself: no need to validate them again.
@@ -111,26 +109,20 @@ class Decider:
         self.evaluator = evaluator
         self.rongcuo_version = rongcuo_version
         rs = self.rs
-        members = program.kind_members
+        graph = rs.graph
         self._labels = {o: d.label for o, d in rs.outcomes.items()}
         self._cites = {r.id: self._citation(r) for r in rs.rules.values()}
         self._fact_ids: dict[str, tuple[str, ...]] = {
-            r.id: tuple(fact_dependencies(r.when)) if r.when else () for r in rs.rules.values()
+            r.id: graph.facts.get(r.id, ()) for r in rs.rules.values()
         }
-        self._rule_deps = {
-            r.id: rule_dependencies(r.when, members) if r.when else set() for r in rs.rules.values()
-        }
+        self._rule_deps = {r.id: set(graph.reads.get(r.id, ())) for r in rs.rules.values()}
         self._reads = {rid: tuple(sorted(deps)) for rid, deps in self._rule_deps.items()}
         # What each rule reads outside ``established``: the presumptions a decision lists are
         # those of the facts these reach. What the facts establish rests on no presumption
         # (one never establishes an adverse finding, §6.3): step 0 reads exclusions and
         # situations only so, and a cleared cadre's memo does not list every adverse finding
         # nobody made as a presumption it rests on.
-        self._plain_reads = {
-            r.id: frozenset(rule_dependencies(r.when, members, established=False))
-            for r in rs.rules.values()
-            if r.when is not None
-        }
+        self._plain_reads = graph.plain_reads
         self._notes = {r.id: r.note for r in rs.rules.values()}
         self._kinds: dict[str, tuple[Rule, ...]] = {}
         for r in rs.rules.values():

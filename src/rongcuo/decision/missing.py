@@ -23,8 +23,8 @@ from rongcuo.engine.reference import (
     compare,
     eval_cond,
     representative_values,
-    upstream_rules,
 )
+from rongcuo.ruleset.graph import upstream_rules
 from rongcuo.ruleset.model import (
     Compare,
     FactDecl,

@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from rongcuo.engine.reference import eval_cond, fact_dependencies
+from rongcuo.engine.reference import eval_cond
+from rongcuo.ruleset.graph import fact_dependencies
 from rongcuo.ruleset.model import FactValue, Known, Presumed, Ruleset, presumed_flag, walk
 
 
@@ -59,7 +60,7 @@ class Presumer:
         )
         #: per situation, the facts its own condition reads (claiming it makes them findings)
         self.own_facts = {
-            r.id: frozenset(fact_dependencies(r.when))
+            r.id: frozenset(rs.graph.facts[r.id])
             for r in rs.rules_of("situation")
             if r.when is not None
         }

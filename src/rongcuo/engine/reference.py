@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
+from rongcuo.ruleset.graph import upstream_rules
 from rongcuo.ruleset.model import (
     AllOf,
     AnyOf,
@@ -35,7 +36,6 @@ from rongcuo.ruleset.model import (
     RuleRef,
     Ruleset,
     presumed_flag,
-    walk,
 )
 
 Truth = bool | None
@@ -203,40 +203,19 @@ class Program:
         # imported here: the check imports this module's semantics (compare, samples)
         from rongcuo.ruleset.check_order import order_complete
 
-        members: dict[str, tuple[str, ...]] = {
-            kind: tuple(r.id for r in ruleset.aggregated(kind))
-            for kind in {r.kind for r in ruleset.rules.values()}
-        }
-        deps = {
-            r.id: rule_dependencies(r.when, members) if r.when is not None else set()
-            for r in ruleset.rules.values()
-            if not r.referral
-        }
-        order: list[Rule] = []
-        done: set[str] = set()
-
-        def visit(rid: str) -> None:
-            if rid in done:
-                return
-            done.add(rid)
-            for dep in sorted(deps.get(rid, ())):
-                if dep in deps:
-                    visit(dep)
-            order.append(ruleset.rules[rid])
-
-        for rid in deps:
-            visit(rid)
+        graph = ruleset.graph
+        order = [ruleset.rules[rid] for rid in graph.order]
         by_step: dict[int, list[Rule]] = {}
         for rule in ruleset.rules_of("outcome"):
             by_step.setdefault(rule.step, []).append(rule)
         steps = tuple(tuple(by_step[s]) for s in sorted(by_step))
         complete = order_complete(ruleset) if steps else True
-        return cls(ruleset, tuple(order), members, steps, complete=complete)
+        return cls(ruleset, tuple(order), graph.members, steps, complete=complete)
 
     @cached_property
     def downstream(self) -> Mapping[str, frozenset[str]]:
         """For each fact, the rules whose value can depend on it."""
-        return downstream_rules(self.ruleset, self.kind_members)
+        return self.ruleset.graph.downstream
 
     def affected(
         self, changed: frozenset[str], needed: frozenset[str] | None = None
@@ -257,69 +236,8 @@ class Program:
     @cached_property
     def reads(self) -> Mapping[str, frozenset[str]]:
         """For each evaluable rule, the rules it reads."""
-        return {
-            r.id: frozenset(rule_dependencies(r.when, self.kind_members))
-            for r in self.order
-            if r.when is not None
-        }
-
-
-def upstream_rules(rule_ids: Iterable[str], reads: Mapping[str, Iterable[str]]) -> frozenset[str]:
-    """``rule_ids`` and every rule they read, directly or through the rules they read."""
-    found = set(rule_ids)
-    todo = list(found)
-    while todo:
-        for dep in reads.get(todo.pop(), ()):
-            if dep not in found:
-                found.add(dep)
-                todo.append(dep)
-    return frozenset(found)
-
-
-def downstream_rules(
-    ruleset: Ruleset, members: Mapping[str, tuple[str, ...]]
-) -> dict[str, frozenset[str]]:
-    """For each fact of ``ruleset``, the rules that read it directly or through the rules they
-    read: the only rules whose value a change of that fact can change."""
-    conds = {r.id: r.when for r in ruleset.rules.values() if r.when is not None}
-    readers: dict[str, set[str]] = {}
-    direct: dict[str, set[str]] = {}
-    for rid, cond in conds.items():
-        for dep in rule_dependencies(cond, members):
-            readers.setdefault(dep, set()).add(rid)
-        for fid in fact_dependencies(cond):
-            direct.setdefault(fid, set()).add(rid)
-        for node in walk(cond):
-            if isinstance(node, Presumed):
-                direct.setdefault(presumed_flag(node.fact), set()).add(rid)
-    # the rules reading it directly, and every rule that reads those: the same closure as
-    # upstream_rules, taken along "is read by" instead of "reads". Presumed flags are keyed
-    # like facts (``~fact``): a trial that changes one changes what reads it.
-    keys = [*ruleset.facts, *(k for k in direct if k not in ruleset.facts)]
-    return {fid: upstream_rules(direct.get(fid, ()), readers) for fid in keys}
-
-
-def rule_dependencies(
-    cond: Cond, members: Mapping[str, tuple[str, ...]], established: bool = True
-) -> set[str]:
-    """Ids of the rules a condition reads, directly or through ``any_rule`` / ``all_rules``
-    (with ``established=False``, other than inside an ``established``)."""
-    out: set[str] = set()
-    for node in walk(cond, established):
-        if isinstance(node, RuleRef):
-            out.add(node.rule)
-        elif isinstance(node, KindRef):
-            out.update(members.get(node.kind, ()))
-    return out
-
-
-def fact_dependencies(cond: Cond) -> list[str]:
-    """Fact ids a condition reads directly, in order of first appearance."""
-    seen: dict[str, None] = {}
-    for node in walk(cond):
-        if isinstance(node, Compare | Known):
-            seen.setdefault(node.fact, None)
-    return list(seen)
+        reads = self.ruleset.graph.reads
+        return {r.id: reads[r.id] for r in self.order if r.when is not None}
 
 
 def eval_cond(

@@ -15,10 +15,9 @@ that is never presumed (warning) · RC166 the decision order can fall through (w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
 
 from rongcuo.decision.lighter import check_ranks
-from rongcuo.engine.durable.compile import MAX_RULE_REFS, aggregate_members, rule_ref_width
+from rongcuo.engine.durable.compile import MAX_RULE_REFS, rule_ref_width
 from rongcuo.errors import Diagnostic, Location, did_you_mean
 from rongcuo.ruleset.check_clearing import check_clearing, clearing_citations
 from rongcuo.ruleset.check_order import check_order
@@ -32,7 +31,6 @@ from rongcuo.ruleset.model import (
     Established,
     FactDecl,
     FactValue,
-    KindRef,
     Known,
     Not,
     Presumed,
@@ -65,7 +63,6 @@ class _Checker:
         self.rs = rs
         self.diags: list[Diagnostic] = []
         # worked out once: every rule's width needs it (once a rule, check was quadratic)
-        self.members = aggregate_members(rs)
 
     def error(self, code: str, loc: Location, zh: str, en: str, hint: str = "") -> None:
         self.diags.append(Diagnostic(code, loc, zh, en, hint))
@@ -446,7 +443,7 @@ class _Checker:
 
     def width(self, rule: Rule) -> None:
         assert rule.when is not None
-        widest = rule_ref_width(rule.when, self.rs, self.members)
+        widest = rule_ref_width(rule.when, self.rs)
         if widest > MAX_RULE_REFS * MAX_RULE_REFS:
             self.error(
                 "RC123",
@@ -460,12 +457,7 @@ class _Checker:
 
     def cycles(self) -> None:
         rs = self.rs
-        kinds = {r.kind for r in rs.rules.values()}
-        members: dict[str, list[str]] = {k: [r.id for r in rs.aggregated(k)] for k in kinds}
-        edges: dict[str, list[tuple[str, bool]]] = {}
-        for rule in rs.rules.values():
-            if rule.when is not None:
-                edges[rule.id] = sorted(set(_edges(rule.when, members, False)))
+        edges = rs.graph.signed
         state: dict[str, int] = {}
         stack: list[tuple[str, bool]] = []
         reported: set[frozenset[str]] = set()
@@ -541,23 +533,6 @@ class _Checker:
                     "cannot order; if both hold the case is referred (refer)",
                     "给它们不同的 step give them different steps",
                 )
-
-
-def _edges(
-    cond: Cond, members: Mapping[str, list[str]], negated: bool
-) -> Iterator[tuple[str, bool]]:
-    if isinstance(cond, AllOf | AnyOf):
-        for item in cond.items:
-            yield from _edges(item, members, negated)
-    elif isinstance(cond, Not):
-        yield from _edges(cond.item, members, not negated)
-    elif isinstance(cond, Established):
-        yield from _edges(cond.item, members, negated)
-    elif isinstance(cond, RuleRef):
-        yield cond.rule, negated
-    elif isinstance(cond, KindRef):
-        for rid in members.get(cond.kind, []):
-            yield rid, negated
 
 
 def _fits(fact: FactDecl, value: FactValue) -> tuple[str, str] | None:

@@ -61,6 +61,7 @@ from rongcuo.ruleset.declarations import (
     Rule,
     TimeLimit,
 )
+from rongcuo.ruleset.graph import RuleGraph
 from rongcuo.ruleset.vocabulary import (
     AGGREGATE_KINDS,
     ALLEGATION_FACTS,
@@ -211,6 +212,11 @@ class Ruleset:
     def aggregated(self, kind: RuleKind) -> list[Rule]:
         """Rules that ``any_rule`` / ``all_rules`` of ``kind`` range over."""
         return [r for r in self.rules.values() if r.kind == kind and not r.referral]
+
+    @cached_property
+    def graph(self) -> RuleGraph:
+        """What each rule reads and the order to evaluate them in, worked out once."""
+        return RuleGraph.build(self)
 
     def part(self, clearing: bool) -> Ruleset:
         """The part of the ruleset one evaluation runs: the decision order's rules and the

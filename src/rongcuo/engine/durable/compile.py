@@ -62,7 +62,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rongcuo.engine.reference import fact_dependencies, rule_dependencies
+from rongcuo.ruleset.graph import fact_dependencies, rule_dependencies
 from rongcuo.ruleset.model import (
     AllOf,
     AnyOf,
@@ -222,7 +222,7 @@ def _leaf(attr: str, op: str, value: FactValue) -> Expr:
     return {attr: v} if t_op is None else {t_op: {attr: v}}
 
 
-def positive(cond: Cond, rail: bool, members: dict[str, tuple[str, ...]]) -> _Node:
+def positive(cond: Cond, rail: bool, members: Mapping[str, tuple[str, ...]]) -> _Node:
     """The condition (``rail=True``) or its negation (``rail=False``) with negation pushed to
     the leaves, every leaf a positive engine test."""
     if isinstance(cond, Not):
@@ -276,7 +276,7 @@ def positive(cond: Cond, rail: bool, members: dict[str, tuple[str, ...]]) -> _No
     raise TypeError(f"not a condition: {cond!r}")  # pragma: no cover
 
 
-def unknown(cond: Cond, members: dict[str, tuple[str, ...]]) -> _Node:
+def unknown(cond: Cond, members: Mapping[str, tuple[str, ...]]) -> _Node:
     """When the condition is neither established nor ruled out, as positive engine tests.
 
     Kleene's unknown: a comparison whose fact is absent; a rule value not on the gate; ``not``
@@ -323,15 +323,10 @@ def _simplify(node: _Node) -> _Node:
     return node
 
 
-def rule_ref_width(
-    cond: Cond, rs: Ruleset, members: dict[str, tuple[str, ...]] | None = None
-) -> int:
+def rule_ref_width(cond: Cond, rs: Ruleset) -> int:
     """The most rule values one disjunct of ``cond`` reads (the checker bounds it): the widest
-    disjunct of the condition's disjunctive normal form, worked out on the rule values alone.
-    ``members``: what :func:`aggregate_members` gives for ``rs``, passed by a caller that asks
-    for every rule (working it out again for each rule made ``check`` quadratic in the number of
-    rules)."""
-    members = _members(rs) if members is None else members
+    disjunct of the condition's disjunctive normal form, worked out on the rule values alone."""
+    members = rs.graph.members
     return max(
         (
             len(atoms)
@@ -359,22 +354,6 @@ def _atom_sets(node: _Node) -> set[frozenset[Atom]]:
     for item in node.items:
         out = {a | b for a in out for b in _atom_sets(item)}
     return out
-
-
-def aggregate_members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
-    """kind -> the ids ``any_rule`` / ``all_rules`` of that kind range over, for
-    :func:`rule_ref_width`."""
-    return _members(rs)
-
-
-def _members(rs: Ruleset) -> dict[str, tuple[str, ...]]:
-    """kind -> the ids ``any_rule`` / ``all_rules`` of that kind range over (``aggregated``)."""
-    found: dict[str, list[str]] = {}
-    for r in rs.rules.values():
-        ids = found.setdefault(r.kind, [])
-        if not r.referral:
-            ids.append(r.id)
-    return {k: tuple(v) for k, v in found.items()}
 
 
 # --- engine rules ---------------------------------------------------------------------------
@@ -506,7 +485,7 @@ def compile_ruleset(
     rails instead, whatever its default; 0 gives every rule that can be unknown those two.
     """
     limit = MAX_UNKNOWN_TESTS if max_unknown_tests is None else max_unknown_tests
-    members = _members(rs)
+    members = rs.graph.members
     points = number_points(rs)
     attr_points = {fact_attr(f): p for f, p in points.items()}
     conds = lift_established({r.id: r.when for r in rs.rules.values() if r.when is not None})
