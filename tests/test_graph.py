@@ -75,7 +75,8 @@ def test_a_rule_read_through_not_is_signed_negated() -> None:
             self.facts: dict[str, object] = {}
 
     a = _Rule("a", None)
-    reads = AllOf((RuleRef("a", None), Not(RuleRef("c", None), None)), None)  # type: ignore[arg-type]
+    not_c = Not(RuleRef("c", None), None)  # type: ignore[arg-type]
+    reads = AllOf((RuleRef("a", None), not_c), None)  # type: ignore[arg-type]
     b = _Rule("b", reads)
     c = _Rule("c", RuleRef("a", None))  # type: ignore[arg-type]
     graph = RuleGraph.build(_Rs(a, b, c))  # type: ignore[arg-type]
