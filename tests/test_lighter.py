@@ -462,7 +462,7 @@ def cli(*args: str) -> tuple[int, str]:
 
 def test_the_cli_assesses_on_today_unless_as_of_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
     # today is read by the CLI alone; fixed here so that the test never depends on the day
-    monkeypatch.setattr("rongcuo.cli._today", lambda: AS_OF)
+    monkeypatch.setattr("rongcuo.cli.shared.today", lambda: AS_OF)
     case, folder = str(CASES / "as-of-lighter.yaml"), str(VERSIONS / "wanzhou")
     code, out = cli(
         "evaluate", case, "--ruleset", folder, "--format", "json", "--backend", "reference"

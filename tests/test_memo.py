@@ -448,7 +448,7 @@ def test_cli_memo_prints_markdown_and_writes_files(
 ) -> None:
     # without --as-of the memo is dated today, read once by the CLI: fixed here, so that the
     # test does not depend on the day it runs
-    monkeypatch.setattr("rongcuo.cli._today", lambda: dt.date(2025, 9, 26))
+    monkeypatch.setattr("rongcuo.cli.shared.today", lambda: dt.date(2025, 9, 26))
     case = str(SAMPLES["tolerate"][0])
     runner = CliRunner()
     shown = runner.invoke(
