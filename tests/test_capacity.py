@@ -21,7 +21,8 @@ import pytest
 import yaml
 
 import rongcuo
-from rongcuo.engine.durable.compile import STACK_BUDGET, _peak, compile_ruleset
+from rongcuo.engine.durable.compile import compile_ruleset
+from rongcuo.engine.durable.limits import STACK_BUDGET, peak
 from rongcuo.engine.reference import Program, ReferenceEvaluator
 
 from .conftest import EXAMPLES, ROOT, requires_durable, ruleset_of
@@ -122,7 +123,7 @@ def test_durable_s_stack_is_64_tests_as_the_compiler_counts_them(
     from rongcuo.engine.durable.evaluator import _dre, _QuietHost
 
     test = {"$or": [{f"x{i}": 1} for i in range(width)]}
-    assert _peak(test) == width
+    assert peak(test) == width
     host = _QuietHost()
     name = f"stack_{width}"
     rule = {"all": [{"g": {"$and": [{"t": "g"}, test]}}], "run": "r"}
@@ -141,7 +142,7 @@ def test_durable_s_stack_is_64_tests_as_the_compiler_counts_them(
 
 
 def test_every_gate_of_the_bundled_rulesets_is_within_the_engine_s_limits() -> None:
-    from rongcuo.engine.durable.compile import _gate_peak, _rail_stack
+    from rongcuo.engine.durable.limits import gate_peak, rail_stack
 
     for rid in ("national", "wanzhou", "mianyang"):
         rs = rongcuo.Engine(backend="reference").ruleset(rid, dt.date(2024, 6, 1))
@@ -151,4 +152,4 @@ def test_every_gate_of_the_bundled_rulesets_is_within_the_engine_s_limits() -> N
             rails = [r for r in compiled.rules if r.gate == k]
             assert rails
             assert {r.proves[0] for r in rails} <= set(gate.own)
-            assert _gate_peak([_rail_stack(r) for r in rails]) <= STACK_BUDGET
+            assert gate_peak([rail_stack(r) for r in rails]) <= STACK_BUDGET

@@ -20,7 +20,7 @@ import rongcuo
 from rongcuo.api import durable_installed
 from rongcuo.authoring.diff import diff
 from rongcuo.cli import main
-from rongcuo.engine.durable.compile import INTERNAL_MARK
+from rongcuo.engine.durable.rails import INTERNAL_MARK
 
 from .conftest import (
     BACKENDS,

@@ -116,7 +116,7 @@ def test_usage_errors_exit_2() -> None:
 
 def test_schema_commands_print_json_schema() -> None:
     code, out, _ = run("schema", "case")
-    assert code == 0 and json.loads(out)["title"] == "Case"
+    assert code == 0 and json.loads(out)["title"] == "rongcuo 案件文件 case file"
     code, out, _ = run("schema", "decision")
     assert code == 0 and "outcome" in json.loads(out)["properties"]
 

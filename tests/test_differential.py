@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import rongcuo
 from rongcuo.decision.walk import walk_outcomes
-from rongcuo.engine.durable import compile as _compile
+from rongcuo.engine.durable import rails as _rails
 from rongcuo.engine.durable.compile import compile_ruleset
 from rongcuo.engine.reference import Program, ReferenceEvaluator, compare, set_samples
 from rongcuo.ruleset.model import (
@@ -383,7 +383,7 @@ def test_generated_cases_reach_the_new_condition_forms(pair: Pair) -> None:
     ids=["wrong-dual-of-lt", "eq-is-its-own-dual", "in-is-its-own-dual"],
 )
 def test_a_broken_compiler_is_caught(monkeypatch: pytest.MonkeyPatch, op: str, wrong: str) -> None:
-    monkeypatch.setitem(_compile._DUAL, op, wrong)
+    monkeypatch.setitem(_rails.DUAL, op, wrong)
     mutant = Pair("wanzhou")
     try:
         rnd = random.Random(7)

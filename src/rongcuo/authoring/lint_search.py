@@ -22,7 +22,8 @@ truth values?" (for RC501: A true and B false). It is answered, in this order:
 2. otherwise symbolically: each rule's condition, with the rules it reads inlined, is put in
    disjunctive normal form (``ruleset.normal_form.dnf``) and each conjunction becomes a *cube*
    (for each fact, the set of its values allowed); a depth-first search looks for a cube
-   compatible with every rule. This is exact too; any combination it finds is confirmed with the reference evaluator;
+   compatible with every rule. This is exact too; any combination it finds is confirmed with
+   the reference evaluator;
 3. if the normal form is too large or the search exceeds ``SEARCH_BUDGET``: seeded random
    sampling (``SAMPLES`` combinations, fixed seed) with the reference evaluator. A finding that
    rests on sampling says so in its message.

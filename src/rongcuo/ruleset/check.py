@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rongcuo.decision.lighter import check_ranks
-from rongcuo.engine.durable.compile import MAX_RULE_REFS, rule_ref_width
+from rongcuo.engine.durable.rails import MAX_RULE_REFS, rule_ref_width
 from rongcuo.errors import Diagnostic, Location, did_you_mean
 from rongcuo.ruleset.check_clearing import check_clearing, clearing_citations
 from rongcuo.ruleset.check_order import check_order

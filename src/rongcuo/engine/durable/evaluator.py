@@ -23,19 +23,19 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from rongcuo.engine.durable.compile import (
-    EVERY_RULE,
     GATE_TYPE,
-    MAX_FACT_PROPERTIES,
     Compiled,
-    NumberPoints,
-    claim_attr,
     compile_ruleset,
+    unknown_attr,
+)
+from rongcuo.engine.durable.limits import EVERY_RULE, MAX_FACT_PROPERTIES
+from rongcuo.engine.durable.numbers import NumberPoints, number_rank
+from rongcuo.engine.durable.rails import (
+    claim_attr,
     encode_value,
     fact_attr,
     member_attr,
-    number_rank,
     rule_attr,
-    unknown_attr,
 )
 from rongcuo.engine.reference import Facts
 from rongcuo.errors import EngineError
@@ -133,8 +133,8 @@ class DurableEvaluator:
 
     Safe to share between threads: durable's C core has no locks (two threads in one session
     corrupt its memory), and the evaluator keeps a session and counters between cases, so one
-    lock serialises every evaluation and ``close``. The C core never releases the GIL, so threads could not
-    run in it side by side anyway: measured, 4 threads × 400 decisions took 1.8–2.6 s on one
+    lock serialises every evaluation and ``close``. The C core never releases the GIL, so
+    threads could not run in it side by side anyway: measured, 4 threads × 400 decisions took 1.8–2.6 s on one
     shared Engine (its lock) and 2.9–6.5 s on an Engine each, 2.2 s in one thread.
     """
 
