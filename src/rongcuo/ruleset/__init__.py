@@ -1,8 +1,12 @@
 """Stage 1, the ruleset: YAML files with positions in, one checked, effective ``Ruleset`` out.
 
 ``document`` and ``jsondoc`` read bytes into plain data with the position of every value;
-``reader`` and ``load`` check the shape of one version file into the immutable model of
-``model``; ``library`` finds rulesets on disk, picks the version in force and merges ``extends``
-chains (``params`` puts parameter values in); ``check`` and ``check_clearing`` report every
-semantic problem of the merged ruleset as located diagnostics, raising none.
+``reader`` and ``load`` check the shape of one version file (a condition in ``load_conditions``,
+a fact in ``load_facts``, a rule in ``load_rules``) into the immutable model of ``model``
+(its words in ``vocabulary``, conditions in ``conditions``, declarations in ``declarations``);
+``library`` finds rulesets on disk and picks the version in force, ``merge`` merges ``extends``
+chains (``params`` puts parameter values in); ``graph`` works out once what each rule reads;
+``check``, ``check_order`` and ``check_clearing`` report every semantic problem of the merged
+ruleset as located diagnostics, raising none (``normal_form`` puts conditions in disjunctive
+normal form for them and for lint).
 """
