@@ -99,38 +99,8 @@ class ClearingDecider:
         def holding(kind: str) -> list[Rule]:
             return [r for r in self._by_kind.get(kind, ()) if values.get(r.id) is True]
 
-        def any_of(kind: str) -> Truth:
-            return kleene_any(values.get(r.id) for r in self._by_kind.get(kind, ()))
-
-        struck = any_of("strike")
-        # the name is cleared when every clearing rule holds (the allegation, or its untrue
-        # part, was not substantiated; the cadre consents): pending while one is unknown
-        clear = kleene_all(values.get(r.id) for r in self._by_kind.get("clearing", ()))
-        status = "clear" if clear is True else "pending" if clear is None else "not_cleared"
-        pending: list[FactRef] = []
-        if status == "pending":
-            seen: dict[str, None] = {}
-            for r in self._by_kind.get("clearing", ()):
-                if values.get(r.id) is None and r.when is not None:
-                    for fid in self.part.graph.facts[r.id]:
-                        if fid not in facts:
-                            seen.setdefault(fid, None)
-            pending = [
-                _new_fact_ref(id=f, label=decls[f].label, question=decls[f].question) for f in seen
-            ]
-        if status == "not_cleared":
-            shown = [
-                f"{decls[f].label}：{decls[f].display(facts[f])}"
-                for r in self._by_kind.get("clearing", ())
-                if r.when is not None and values.get(r.id) is False
-                for f in self.part.graph.facts[r.id]
-                if f in facts
-            ]
-            label = "不予澄清" + (f"（{'；'.join(dict.fromkeys(shown))}）" if shown else "")
-        elif status == "pending":
-            label = "待查明" + "、".join(p.label for p in pending) + "后澄清"
-        else:
-            label = "予以澄清正名"
+        struck = kleene_any(values.get(r.id) for r in self._by_kind.get("strike", ()))
+        status, label, pending = self._clearing(values, facts)
         # in the order the clearing block declares them (check holds every id declared, RC161)
         held = {r.method for r in holding("clearing_method")} if status != "not_cleared" else ()
         methods = [self._named(self._methods, m) for m in self._methods if m in held]
@@ -138,30 +108,15 @@ class ClearingDecider:
         handlings = [self._named(self._handlings, h) for h in handled]
         item = bound.allegation
         finding = facts.get("allegation_finding")
-        kind_value = facts.get("allegation_kind")
-        kind = (
-            self._named(self._kinds, str(kind_value), decls.get("allegation_kind"))
-            if finding == "fabricated" and kind_value is not None
-            else None
-        )
         spread = facts.get("allegation_spread")
         block = self.block
-        deadline = None
-        if block is not None and block.deadline is not None and status != "not_cleared":
-            deadline = _new_clearing_deadline(
-                working_days=block.deadline.working_days,
-                starts=block.deadline.starts,
-                starts_on=item.concluded_on.isoformat() if item.concluded_on else None,
-                param=block.deadline.working_days_param,
-                citation=self._cite(block.deadline_cite),
-            )
         return _new_allegation_clearing(
             id=item.id,
             summary=item.summary,
             finding=str(finding) if finding is not None else "unknown",
             finding_label=_display(decls.get("allegation_finding"), finding, "尚未查清"),
             struck=_TRUTH[struck],
-            kind=kind,
+            kind=self._fabricated_kind(facts),
             spread=str(spread) if spread is not None else None,
             spread_label=_display(decls.get("allegation_spread"), spread, "未知"),
             clearing=status,
@@ -170,7 +125,7 @@ class ClearingDecider:
             methods=methods,
             by=block.by if block else "",
             by_citation=self._cite(block.by_cite) if block else None,
-            deadline=deadline,
+            deadline=self._deadline(bound, status),
             reporter=_new_reporter_outcome(
                 signed=_bool(facts.get("reporter_signed")),
                 informed=_bool(facts.get("reporter_informed")),
@@ -190,6 +145,62 @@ class ClearingDecider:
                 self._result(r, values, facts, frozenset(reading.presumed))
                 for r in self.program.order
             ],
+        )
+
+    def _clearing(self, values: Mapping[str, bool], facts: Facts) -> tuple[str, str, list[FactRef]]:
+        """Whether the name is cleared (``clear``, ``pending``, ``not_cleared``), its wording,
+        and the facts it waits for while pending."""
+        decls = self.part.facts
+        clearing_rules = self._by_kind.get("clearing", ())
+        # the name is cleared when every clearing rule holds (the allegation, or its untrue
+        # part, was not substantiated; the cadre consents): pending while one is unknown
+        clear = kleene_all(values.get(r.id) for r in clearing_rules)
+        status = "clear" if clear is True else "pending" if clear is None else "not_cleared"
+        pending: list[FactRef] = []
+        if status == "pending":
+            seen: dict[str, None] = {}
+            for r in clearing_rules:
+                if values.get(r.id) is None and r.when is not None:
+                    for fid in self.part.graph.facts[r.id]:
+                        if fid not in facts:
+                            seen.setdefault(fid, None)
+            pending = [
+                _new_fact_ref(id=f, label=decls[f].label, question=decls[f].question) for f in seen
+            ]
+        if status == "not_cleared":
+            shown = [
+                f"{decls[f].label}：{decls[f].display(facts[f])}"
+                for r in clearing_rules
+                if r.when is not None and values.get(r.id) is False
+                for f in self.part.graph.facts[r.id]
+                if f in facts
+            ]
+            label = "不予澄清" + (f"（{'；'.join(dict.fromkeys(shown))}）" if shown else "")
+        elif status == "pending":
+            label = "待查明" + "、".join(p.label for p in pending) + "后澄清"
+        else:
+            label = "予以澄清正名"
+        return status, label, pending
+
+    def _fabricated_kind(self, facts: Facts) -> NamedRef | None:
+        """The kind of a fabricated allegation, as the block names it; ``None`` otherwise."""
+        kind_value = facts.get("allegation_kind")
+        if facts.get("allegation_finding") != "fabricated" or kind_value is None:
+            return None
+        return self._named(self._kinds, str(kind_value), self.part.facts.get("allegation_kind"))
+
+    def _deadline(self, bound: BoundAllegation, status: str) -> ClearingDeadline | None:
+        """The clearing deadline the block sets, unless the name is not cleared."""
+        block = self.block
+        if block is None or block.deadline is None or status == "not_cleared":
+            return None
+        item = bound.allegation
+        return _new_clearing_deadline(
+            working_days=block.deadline.working_days,
+            starts=block.deadline.starts,
+            starts_on=item.concluded_on.isoformat() if item.concluded_on else None,
+            param=block.deadline.working_days_param,
+            citation=self._cite(block.deadline_cite),
         )
 
     def _cite(self, cite: Citation | None) -> CitationRef | None:
