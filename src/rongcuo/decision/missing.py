@@ -156,21 +156,7 @@ class MissingFacts:
         Also the outcomes the missing facts can lead to, when every combination of their
         values was tried (``None`` when there are too many: the walk's open outcomes stand).
         """
-        facts = case.reading.facts
-        readers: dict[str, list[str]] = {}
-        pending = [r.id for r, v in result.steps if v is None]
-        seen: set[str] = set()
-        while pending:
-            rid = pending.pop()
-            if rid in seen:
-                continue
-            seen.add(rid)
-            for fid in self._fact_ids[rid]:
-                if fid not in facts:
-                    # a fact presumed from others still unknown: ask for those (§6.2, §6.5)
-                    for asked in case.reading.pending.get(fid) or (fid,):
-                        readers.setdefault(asked, []).append(rid)
-            pending.extend(d for d in self._rule_deps[rid] if values.get(d) is None)
+        readers = self._readers(result, values, case)
         if not readers:
             return [], None
         ordered = sorted(readers, key=self._fact_index.__getitem__)
@@ -203,6 +189,40 @@ class MissingFacts:
         jointly = self._matter_with_another(
             [fid for fid in ordered if not alone[fid]], ordered, trials, case, allowed
         )
+        out = self._in_asking_order(ordered, readers, effects, alone, jointly, case)
+        return out, possible
+
+    def _readers(
+        self, result: Walk, values: dict[str, bool], case: CaseFacts
+    ) -> dict[str, list[str]]:
+        """Each unknown fact behind an undecided rule of the walk, with the rules reading it."""
+        facts = case.reading.facts
+        readers: dict[str, list[str]] = {}
+        pending = [r.id for r, v in result.steps if v is None]
+        seen: set[str] = set()
+        while pending:
+            rid = pending.pop()
+            if rid in seen:
+                continue
+            seen.add(rid)
+            for fid in self._fact_ids[rid]:
+                if fid not in facts:
+                    # a fact presumed from others still unknown: ask for those (§6.2, §6.5)
+                    for asked in case.reading.pending.get(fid) or (fid,):
+                        readers.setdefault(asked, []).append(rid)
+            pending.extend(d for d in self._rule_deps[rid] if values.get(d) is None)
+        return readers
+
+    def _in_asking_order(
+        self,
+        ordered: list[str],
+        readers: dict[str, list[str]],
+        effects: dict[str, list[ValueEffect]],
+        alone: dict[str, bool],
+        jointly: dict[str, bool | None],
+        case: CaseFacts,
+    ) -> list[MissingFact]:
+        """The MissingFact records of the facts that matter, in the order to ask them."""
         rows = []
         for fid in ordered:
             decided = {e.outcome for e in effects[fid]} - {"insufficient_facts"}
@@ -229,7 +249,7 @@ class MissingFacts:
                     effects=effects[fid],
                 )
             )
-        return out, possible
+        return out
 
     def _reachable(
         self,
