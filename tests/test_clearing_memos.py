@@ -26,7 +26,7 @@ from rongcuo.memo.context import DocumentNotApplicable
 from rongcuo.memo.render import BUNDLED
 
 from .conftest import ROOT
-from .pdf_support import needs_pdf
+from .pdf_support import PDF_MARKS
 
 # /tmp/i14/c1.yaml: a fabricated, signed report spread online; the cadre consents.
 FABRICATED = """\
@@ -96,7 +96,7 @@ TITLES = {
 }
 IDS = {"fabricated": ["A1"], "mistaken": ["B1", "B2"], "unstated": ["C1"]}
 AS_OF = dt.date(2025, 10, 9)
-FORMATS = ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)]
+FORMATS = ["md", "html", "docx", pytest.param("pdf", marks=PDF_MARKS)]
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +238,7 @@ def test_the_referral_letter_names_the_kind_its_definition_and_clause(
     assert "实名举报" in text
 
 
-@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)])
+@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=PDF_MARKS)])
 def test_each_reporter_notice_speaks_of_its_own_allegation_only(
     engine: rongcuo.Engine, cases: dict[str, Path], fmt: str
 ) -> None:
@@ -329,7 +329,7 @@ def test_a_folder_skips_and_counts_the_cases_a_document_does_not_apply_to(
 # --- the other decision memos mention the clearing ------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)])
+@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=PDF_MARKS)])
 def test_a_tolerance_memo_with_a_struck_allegation_mentions_the_clearing(
     engine: rongcuo.Engine, tmp_path: Path, fmt: str
 ) -> None:

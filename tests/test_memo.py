@@ -22,7 +22,7 @@ from rongcuo.memo.calendar import OfficialCalendar
 from rongcuo.memo.render import BUNDLED
 
 from .conftest import EXAMPLES, ROOT, expected_outcome, ruleset_of
-from .pdf_support import PDF_MISSING, PDF_REQUIRED, needs_pdf
+from .pdf_support import PDF_MARKS, PDF_MISSING, PDF_REQUIRED, needs_pdf
 
 TITLES = {
     "tolerate": "容错免责认定意见（建议）",
@@ -288,7 +288,7 @@ def test_slots_and_provenance(engine: rongcuo.Engine) -> None:
         assert part in footer, part
 
 
-@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)])
+@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=PDF_MARKS)])
 def test_same_inputs_give_the_same_bytes(fmt: rongcuo.Format) -> None:
     path = SAMPLES["mitigate"][0]
     outputs = set()
@@ -543,7 +543,7 @@ def facts_section(memo: rongcuo.Memo) -> str:
     return text[start : text.index("二、", start)]
 
 
-@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)])
+@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=PDF_MARKS)])
 def test_the_facts_section_says_in_one_paragraph_what_was_presumed(
     engine: rongcuo.Engine, fmt: rongcuo.Format
 ) -> None:
@@ -622,7 +622,7 @@ def test_a_memo_with_nothing_presumed_has_no_such_paragraph(
     assert "推定的事实：" not in memo.data.decode()
 
 
-@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)])
+@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=PDF_MARKS)])
 def test_missing_facts_come_in_asking_order_with_how_much_each_matters(
     engine: rongcuo.Engine, fmt: rongcuo.Format
 ) -> None:

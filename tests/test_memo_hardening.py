@@ -31,7 +31,7 @@ from rongcuo.cli import main
 from rongcuo.memo.context import cn_numeral
 from rongcuo.memo.render import BUNDLED
 
-from .pdf_support import needs_pdf, needs_weasyprint
+from .pdf_support import PDF_MARKS, needs_pdf, needs_weasyprint
 from .test_memo import docx_text, pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +103,7 @@ def test_cn_numeral_counts_without_a_fixed_list(n: int, text: str) -> None:
     assert cn_numeral(n) == text
 
 
-@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=needs_pdf)])
+@pytest.mark.parametrize("fmt", ["md", "html", "docx", pytest.param("pdf", marks=PDF_MARKS)])
 def test_a_fresh_case_with_35_missing_facts_gets_its_notice(
     engine: rongcuo.Engine, tmp_path: Path, fmt: rongcuo.Format
 ) -> None:
