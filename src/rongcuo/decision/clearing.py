@@ -22,6 +22,7 @@ from rongcuo.decision.model import (
     ClearingSection,
     FactRef,
     FactUse,
+    MissingFact,
     NamedRef,
     PresumedValue,
     ReporterOutcome,
@@ -254,6 +255,16 @@ def all_struck(items: list[AllegationClearing]) -> Truth:
     if not items:
         return False
     return kleene_all({"true": True, "false": False}.get(i.struck) for i in items)
+
+
+def open_allegations(missing: MissingFact, section: ClearingSection, struck: str) -> MissingFact:
+    """A missing fact as the decision asks for it: the computed fact ``struck`` (the decision
+    order's view of the allegations) as the allegations whose finding is still open."""
+    if missing.id != struck:
+        return missing
+    open_ids = [a.id for a in section.allegations if a.struck == "unknown"]
+    question = (missing.question or missing.label) + f"（尚未查清：{'、'.join(open_ids)}）"
+    return missing.model_copy(update={"question": question})
 
 
 def _summary(items: list[AllegationClearing]) -> str:
