@@ -10,22 +10,29 @@ citation (warning) · RC119 claimed id is not a situation · RC121 missing outco
 outcome rules · RC123 rule is too wide for the engine · RC140 a presumed value does not fit its
 fact · RC141 a presumption's condition reads more than facts · RC143 ``stated: true`` on a fact
 that is never presumed (warning) · RC166 the decision order can fall through (warning)
+
+The checks of one rule are ``check_rules``'s; this module checks the facts, outcomes,
+presumptions, procedure and the rules together (cycles, the order of outcome rules), and adds
+the parameters', the clearing block's and the decision order's checks.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from rongcuo.decision.lighter import check_ranks
-from rongcuo.engine.durable.rails import MAX_RULE_REFS, rule_ref_width
 from rongcuo.errors import Diagnostic, Location, did_you_mean
 from rongcuo.ruleset.check_clearing import check_clearing, clearing_citations
 from rongcuo.ruleset.check_order import check_order
+from rongcuo.ruleset.check_rules import (
+    check_cited,
+    check_comparison,
+    check_declared,
+    check_rule,
+    fits,
+)
 from rongcuo.ruleset.model import (
     AllOf,
     AnyOf,
     Citation,
-    Claimed,
     Compare,
     Cond,
     Established,
@@ -35,11 +42,9 @@ from rongcuo.ruleset.model import (
     Not,
     Presumed,
     Rule,
-    RuleRef,
     Ruleset,
     walk,
 )
-from rongcuo.ruleset.normal_form import Lit, atom_key, dnf, lit_holds, sample_values
 from rongcuo.ruleset.params import check_parameters
 
 REQUIRED_OUTCOMES = ("tolerate", "mitigate", "not_tolerate", "insufficient_facts", "refer")
@@ -102,7 +107,7 @@ class _Checker:
                     "在 outcomes 中声明它（通常继承自 national）declare it (usually inherited)",
                 )
         for rule in rs.rules.values():
-            self.rule(rule)
+            self.diags += check_rule(rs, rule)
         for cite in clearing_citations(rs):
             self.cited_document(cite)
         self.presumptions()
@@ -143,16 +148,9 @@ class _Checker:
 
     def declared(self, node: Compare | Known | Presumed) -> bool:
         """RC102 unless the fact ``node`` reads is declared."""
-        if node.fact in self.rs.facts:
-            return True
-        self.error(
-            "RC102",
-            node.src,
-            f"事实 {node.fact!r} 未声明",
-            f"fact {node.fact!r} is not declared",
-            did_you_mean(node.fact, self.rs.facts),
-        )
-        return False
+        found = check_declared(self.rs, node)
+        self.diags += found
+        return not found
 
     def fact_condition(self, cond: Cond, zh: str, en: str) -> None:
         """A condition on facts alone (a presumption's, a constraint's): declared facts and
@@ -161,7 +159,7 @@ class _Checker:
         for node in walk(cond):
             if isinstance(node, Compare | Known):
                 if self.declared(node) and isinstance(node, Compare):
-                    self.comparison(node, rs.facts[node.fact])
+                    self.diags += check_comparison(node, rs.facts[node.fact])
             elif not isinstance(node, AllOf | AnyOf | Not | Established):
                 self.error(
                     "RC141",
@@ -175,7 +173,7 @@ class _Checker:
         """RC140 unless ``value`` is a value of ``fact``."""
         mismatch = fact.multiple != isinstance(value, frozenset)
         if not mismatch and not isinstance(value, frozenset):
-            mismatch = _fits(fact, value) is not None
+            mismatch = fits(fact, value) is not None
         if mismatch:
             kind = f"{fact.type}，多选" if fact.multiple else fact.type
             kind_en = f"{fact.type}, multiple" if fact.multiple else fact.type
@@ -239,219 +237,7 @@ class _Checker:
 
     def cited_document(self, cite: Citation) -> None:
         """RC110 when a citation names a document the ruleset does not declare."""
-        if cite.doc not in self.rs.documents:
-            self.error(
-                "RC110",
-                cite.src,
-                f"引用的文件 {cite.doc!r} 未在 documents 中声明",
-                f"cited document {cite.doc!r} is not declared in documents",
-                did_you_mean(cite.doc, self.rs.documents),
-            )
-
-    # --- one rule --------------------------------------------------------------------
-
-    def rule(self, rule: Rule) -> None:
-        rs = self.rs
-        if rule.cite is None:
-            self.warn(
-                "RC117",
-                rule.src,
-                f"规则 {rule.id} 没有引用条款（cite）",
-                f"rule {rule.id} cites no clause (cite)",
-                "加上 add cite: {doc: …, clause: …, text: …}",
-            )
-        else:
-            self.cited_document(rule.cite)
-        refs = (
-            (rule.look, rs.looks, "look", "六看"),
-            (rule.distinction, rs.distinctions, "distinction", "三个区分开来"),
-            (rule.outcome, rs.outcomes, "outcome", "结论"),
-        )
-        for value, table, key, zh in refs:
-            if value and value not in table:
-                self.error(
-                    "RC111",
-                    rule.src,
-                    f"规则 {rule.id} 的 {key} {value!r} 不是已声明的{zh}",
-                    f"rule {rule.id}: {key} {value!r} is not declared",
-                    did_you_mean(value, table),
-                )
-        if rule.pairs_with:
-            paired = rs.rules.get(rule.pairs_with)
-            if paired is None or paired.kind != "exclusion":
-                self.error(
-                    "RC103",
-                    rule.src,
-                    f"pairs_with 应指向一条不予容错情形（exclusion）规则，{rule.pairs_with!r} 不是",
-                    f"pairs_with must name an exclusion rule; {rule.pairs_with!r} is not one",
-                    did_you_mean(rule.pairs_with, [r.id for r in rs.rules_of("exclusion")]),
-                )
-        if rule.when is None:
-            return
-        ok = True
-        for node in walk(rule.when):
-            ok = self.node(rule, node) and ok
-        if ok:
-            self.satisfiable(rule)
-            self.width(rule)
-
-    def node(self, rule: Rule, node: Cond) -> bool:
-        rs = self.rs
-        if isinstance(node, Compare | Known | Presumed):
-            if not self.declared(node):
-                return False
-            if isinstance(node, Compare):
-                return self.comparison(node, rs.facts[node.fact])
-            return True
-        if isinstance(node, RuleRef):
-            target = rs.rules.get(node.rule)
-            if target is None:
-                self.error(
-                    "RC103",
-                    node.src,
-                    f"规则 {node.rule!r} 不存在（或已被 disable）",
-                    f"rule {node.rule!r} does not exist (or was disabled)",
-                    did_you_mean(node.rule, rs.rules),
-                )
-                return False
-            if target.referral:
-                self.error(
-                    "RC103",
-                    node.src,
-                    f"{node.rule!r} 只能由党委（党组）认定，条件不能引用它；请用 claimed",
-                    f"{node.rule!r} is decided by the committee only and cannot be read by a "
-                    "condition; use `claimed`",
-                    f"改为 write {{claimed: {node.rule}}}",
-                )
-                return False
-            if target.kind == "outcome" and rule.kind != "outcome":
-                self.error(
-                    "RC103",
-                    node.src,
-                    f"只有结论规则可以引用结论规则 {node.rule!r}",
-                    f"only outcome rules may read the outcome rule {node.rule!r}",
-                )
-                return False
-            return True
-        if isinstance(node, Claimed):
-            target = rs.rules.get(node.situation)
-            if target is None or target.kind != "situation":
-                self.error(
-                    "RC119",
-                    node.src,
-                    f"claimed 应是一项容错情形的 id，{node.situation!r} 不是",
-                    f"claimed must be a situation id; {node.situation!r} is not",
-                    did_you_mean(node.situation, [r.id for r in rs.rules_of("situation")]),
-                )
-                return False
-        return True
-
-    def comparison(self, node: Compare, fact: FactDecl) -> bool:
-        values = node.value if isinstance(node.value, tuple) else (node.value,)
-        if (node.op == "contains") != fact.multiple:
-            if fact.multiple:
-                zh = f"事实 {fact.id} 可有多个取值，只能用 contains 判断是否含有某值，不能用 {node.op}"
-                en = f"fact {fact.id} holds a set of values: test it with contains, not {node.op}"
-                hint = f"例如 e.g. {{fact: {fact.id}, contains: {fact.values[0][0]}}}"
-            else:
-                zh = f"contains 只用于可有多个取值（multiple: true）的枚举事实，{fact.id} 不是"
-                en = f"contains applies to enum facts declared multiple: true; {fact.id} is not"
-                hint = "改用 eq / in use eq / in"
-            self.error("RC104", node.src, zh, en, hint)
-            return False
-        if node.op in ("lt", "le", "gt", "ge") and fact.type not in ("number", "date"):
-            self.error(
-                "RC104",
-                node.src,
-                f"{node.op} 只能比较数字或日期，事实 {fact.id} 的类型是 {fact.type}",
-                f"{node.op} compares numbers or dates; fact {fact.id} is {fact.type}",
-                "改用 eq / ne / in use eq / ne / in",
-            )
-            return False
-        ok = True
-        for value in values:
-            expected = _fits(fact, value)
-            if expected:
-                self.error(
-                    "RC104",
-                    node.src,
-                    f"事实 {fact.id}（{fact.type}）不能与 {value!r} 比较：应为{expected[0]}",
-                    f"fact {fact.id} ({fact.type}) cannot be compared with {value!r}: "
-                    f"expected {expected[1]}",
-                    "布尔事实写 true / false，不加引号 write booleans as true / false, unquoted"
-                    if fact.type == "bool"
-                    else "",
-                )
-                ok = False
-                continue
-            if fact.type == "enum" and value not in dict(fact.values):
-                self.error(
-                    "RC105",
-                    node.src,
-                    f"{value!r} 不是事实 {fact.id} 声明的取值",
-                    f"{value!r} is not a declared value of fact {fact.id}",
-                    did_you_mean(str(value), dict(fact.values)),
-                )
-                ok = False
-            if fact.type == "number" and isinstance(value, int | float):
-                low, high = fact.minimum, fact.maximum
-                if (low is not None and value < low) or (high is not None and value > high):
-                    self.error(
-                        "RC115",
-                        node.src,
-                        f"{value} 超出事实 {fact.id} 的取值范围 [{low}, {high}]",
-                        f"{value} is outside the bounds of fact {fact.id}: [{low}, {high}]",
-                    )
-                    ok = False
-        return ok
-
-    # --- can it ever hold? -----------------------------------------------------------
-
-    def satisfiable(self, rule: Rule) -> None:
-        assert rule.when is not None
-        conjunctions = dnf(rule.when, True)
-        if conjunctions is None:
-            return  # too large to decide cheaply: assume it can hold
-        for conj in conjunctions:
-            if self._conj_ok(conj):
-                return
-        self.error(
-            "RC109",
-            rule.src,
-            f"规则 {rule.id} 的条件自相矛盾，任何案件都不可能满足",
-            f"the condition of rule {rule.id} contradicts itself: no case can ever satisfy it",
-            "检查同一事实上互相排斥的比较 look for comparisons on one fact that exclude each other",
-        )
-
-    def _conj_ok(self, conj: list[Lit]) -> bool:
-        by_fact: dict[str, list[Lit]] = {}
-        atoms: dict[object, bool] = {}
-        for lit in conj:
-            if isinstance(lit.node, Compare | Known):
-                by_fact.setdefault(lit.node.fact, []).append(lit)
-            else:
-                key = (type(lit.node).__name__, atom_key(lit.node))
-                if atoms.setdefault(key, lit.positive) != lit.positive:
-                    return False
-        for fact_id, lits in by_fact.items():
-            decl = self.rs.facts[fact_id]
-            if not any(
-                all(lit_holds(lit, value) for lit in lits) for value in sample_values(decl, lits)
-            ):
-                return False
-        return True
-
-    def width(self, rule: Rule) -> None:
-        assert rule.when is not None
-        widest = rule_ref_width(rule.when, self.rs)
-        if widest > MAX_RULE_REFS * MAX_RULE_REFS:
-            self.error(
-                "RC123",
-                rule.src,
-                f"规则 {rule.id} 同时引用了 {widest} 条规则，超出引擎的上限",
-                f"rule {rule.id} reads {widest} rules at once, beyond the engine's limit",
-                "拆分为几条中间规则 split it into intermediate rules",
-            )
+        self.diags += check_cited(self.rs, cite)
 
     # --- the whole ruleset -------------------------------------------------------------
 
@@ -533,15 +319,3 @@ class _Checker:
                     "cannot order; if both hold the case is referred (refer)",
                     "给它们不同的 step give them different steps",
                 )
-
-
-def _fits(fact: FactDecl, value: FactValue) -> tuple[str, str] | None:
-    """``None`` when ``value`` can be compared with ``fact``, else what was expected."""
-    if fact.type == "bool":
-        return None if isinstance(value, bool) else ("true 或 false", "true or false")
-    if fact.type == "number":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if ok else ("数字", "a number")
-    if fact.type == "date":
-        return None if isinstance(value, dt.date) else ("日期", "a date")
-    return None if isinstance(value, str) else ("文字", "text")
