@@ -46,7 +46,7 @@ from rongcuo.decision.model import (
     citation_ref,
 )
 from rongcuo.decision.presume import Presumer, Reading
-from rongcuo.decision.presumed import presumed_facts, presumed_summary
+from rongcuo.decision.presumed_facts import presumed_facts, presumed_summary
 from rongcuo.decision.reasons import reason
 from rongcuo.decision.walk import walk_outcomes
 from rongcuo.engine.reference import (

@@ -6,7 +6,7 @@ a fact in ``load_facts``, a rule in ``load_rules``) into the immutable model of 
 (its words in ``vocabulary``, conditions in ``conditions``, declarations in ``declarations``);
 ``library`` finds rulesets on disk and picks the version in force, ``merge`` merges ``extends``
 chains (``params`` puts parameter values in); ``graph`` works out once what each rule reads;
-``check``, ``check_order`` and ``check_clearing`` report every semantic problem of the merged
-ruleset as located diagnostics, raising none (``normal_form`` puts conditions in disjunctive
-normal form for them and for lint).
+``check`` (one rule at a time in ``check_rules``), ``check_order`` and ``check_clearing`` report
+every semantic problem of the merged ruleset as located diagnostics, raising none
+(``normal_form`` puts conditions in disjunctive normal form for them and for lint).
 """
