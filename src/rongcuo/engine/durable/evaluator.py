@@ -150,6 +150,7 @@ class DurableEvaluator:
         self._name = name
         self._cases = itertools.count(1)
         self._scalars: dict[tuple[type, object], str] = {}  # texts and dates already written
+        self._written: dict[tuple[str, type, object], str] = {}  # fact entries already written
         if compiled.width > MAX_FACT_PROPERTIES:
             widest = max(compiled.gates, key=lambda g: g.width)
             raise EngineError(
@@ -276,19 +277,33 @@ class DurableEvaluator:
         return "".join(stated)
 
     def _fragments(self, facts: Facts) -> dict[str, str]:
-        """``', "f_x": <value>'`` for each fact some rule reads."""
-        keys = self._fact_keys
-        points = self.compiled.number_points
-        scalars = self._scalars
-        if len(scalars) >= _SCALAR_CACHE:  # texts take any value: stay bounded
-            scalars.clear()
-        return {
-            f: _set_json(keys[f], f, v)
-            if isinstance(v, frozenset)
-            else f", {keys[f]}: {_json_scalar(v, points.get(f, ()), scalars)}"
-            for f, v in facts.items()
-            if f in keys
-        }
+        """``', "f_x": <value>'`` for each fact some rule reads.
+
+        Each (fact, value) is written once and kept (``_written``, bounded): a value's text
+        depends on nothing else. The key holds the value's type, so that ``True`` and ``1``
+        stay apart; equal numbers (0 and -0.0) have the same rank, so one text serves both."""
+        written = self._written
+        if len(written) >= _SCALAR_CACHE:  # texts and numbers take any value: stay bounded
+            written.clear()
+            self._scalars.clear()
+        out = {}
+        for f, v in facts.items():
+            key = (f, type(v), v)
+            found = written.get(key)
+            if found is None:
+                if f not in self._fact_keys:
+                    continue
+                found = written[key] = self._fragment(f, v)
+            out[f] = found
+        return out
+
+    def _fragment(self, fact_id: str, value: FactValue) -> str:
+        """One fact's entry on a gate."""
+        key = self._fact_keys[fact_id]
+        if isinstance(value, frozenset):
+            return _set_json(key, fact_id, value)
+        points = self.compiled.number_points.get(fact_id, ())
+        return f", {key}: {_json_scalar(value, points, self._scalars)}"
 
     # --- the engine -------------------------------------------------------------------------
 
