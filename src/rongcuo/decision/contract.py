@@ -51,6 +51,7 @@ class _Tables:
         self.documents: dict[str, dict[str, str]] = {}
         self.facts: dict[str, dict[str, Any]] = {}
         self.outcomes: dict[str, str] = {}
+        self._uses: dict[int, list[str]] = {}
 
     def rule(self, rid: str, kind: str, label: str, note: str, cite: CitationRef | None) -> str:
         if rid not in self.rules:
@@ -77,40 +78,49 @@ class _Tables:
         return out
 
     def ids(self, found: tuple[RuleResult, ...] | list[RuleResult]) -> list[str]:
-        """The ids of ``found``; each rule not yet in the tables goes in, with its facts."""
+        """The ids of ``found``; each rule not yet in the tables goes in, with its facts, and
+        each gets its note (a trace step has none)."""
         out = []
+        rules = self.rules
         for r in found:
-            if r.id not in self.rules:
+            entry = rules.get(r.id)
+            if entry is None:
                 self.uses(r.facts)
                 self.rule(r.id, r.kind, r.label, r.note, r.citation)
+            elif r.note:
+                entry["note"] = r.note
             out.append(r.id)
         return out
 
     def uses(self, found: tuple[FactUse, ...]) -> list[str]:
-        """The ids of ``found``; each fact not yet in the tables goes in."""
+        """The ids of ``found``; each fact not yet in the tables goes in. (One tuple of uses
+        serves a rule's result and its trace step: its ids are worked out once a call.)"""
+        known = self._uses.get(id(found))
+        if known is not None:
+            return known
         facts = self.facts
+        ids = []
         for f in found:
-            if f.id not in facts:
-                facts[f.id] = {
+            fid = f.id
+            if fid not in facts:
+                facts[fid] = {
                     "label": f.label,
                     "value": f.value,
                     "display": f.display,
                     "presumed": f.presumed,
                 }
-        return [f.id for f in found]
+            ids.append(fid)
+        # the decision holds ``found`` while this call lasts: its id stays its own
+        self._uses[id(found)] = ids
+        return ids
 
 
 def to_wire(d: Decision) -> dict[str, Any]:
     """The wire form of ``d`` as JSON-ready data, its keys in :class:`DecisionV1`'s order."""
     t = _Tables()
-    # The findings first (they carry each rule's note), then the trace adds the other rules.
-    findings: dict[str, Any] = {
-        group: t.ids(getattr(d, group))
-        for group in ("situations", "exclusions", "preconditions", "grounds")
-    }
-    looks = [_look(look, t) for look in d.looks]
-    distinctions = [_distinction(x, t) for x in d.distinctions]
     rules = t.rules
+    # The trace first (every rule the order evaluated, in order), then the findings, which add
+    # each rule's note.
     trace = []
     for s in d.trace:
         if s.rule not in rules:
@@ -120,9 +130,15 @@ def to_wire(d: Decision) -> dict[str, Any]:
                 "rule": s.rule,
                 "value": _TRUTH[s.value],
                 "facts": t.uses(s.facts),
-                "reads": list(s.reads_rules),
+                "reads": s.reads_rules,
             }
         )
+    findings: dict[str, Any] = {
+        group: t.ids(getattr(d, group))
+        for group in ("situations", "exclusions", "preconditions", "grounds")
+    }
+    looks = [_look(look, t) for look in d.looks]
+    distinctions = [_distinction(x, t) for x in d.distinctions]
     walk = []
     for w in d.walk:
         if w.rule not in rules:  # every rule of the order is in the trace: not met so far
