@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rongcuo.decision.missing import missing_weight
 from rongcuo.decision.model import CitationRef, Decision, FactUse, RuleResult, TraceStep
-from rongcuo.memo.context import missing_weight
 
 _MARK = {"true": "成立", "false": "不成立", "unknown": "不明"}
 

@@ -484,3 +484,15 @@ class _Trials:
             return False
         key = self.key(trial)
         return key in self.settled or self.open[key].isdisjoint(reach)
+
+
+def missing_weight(m: MissingFact) -> str:
+    """How much a missing fact matters, in the words memos and the text view print beside it."""
+    if m.settles:
+        return "查明即可作出认定"
+    if m.changes_outcome:
+        return "影响认定结论"
+    if m.jointly:
+        return "需与其他事实一并查明"
+    # not examined together with the others (too many missing): alone it changes nothing
+    return "单独查明不改变认定结论，宜一并查明"

@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime as dt
 
 from rongcuo.case.file import Case
-from rongcuo.decision.model import Decision, MissingFact
+from rongcuo.decision.missing import missing_weight
+from rongcuo.decision.model import Decision
 from rongcuo.errors import Diagnostic, InputError, Location
 from rongcuo.memo.calendar import OfficialCalendar
 from rongcuo.memo.clearing import clearing_memo, clearing_paragraph
@@ -297,18 +298,6 @@ def _provenance(
         template_hash=template_hash,
         calendar=f"{calendar.source}，覆盖 {calendar.first_year}–{calendar.last_year} 年",
     )
-
-
-def missing_weight(m: MissingFact) -> str:
-    """How much a missing fact matters, in the words memos and the text view print beside it."""
-    if m.settles:
-        return "查明即可作出认定"
-    if m.changes_outcome:
-        return "影响认定结论"
-    if m.jointly:
-        return "需与其他事实一并查明"
-    # not examined together with the others (too many missing): alone it changes nothing
-    return "单独查明不改变认定结论，宜一并查明"
 
 
 # --- the documents a decision yields (catalogue §10) ----------------------------------------
