@@ -19,6 +19,7 @@ from rongcuo.cli.cases import evaluate, explain, schema
 from rongcuo.cli.memos import memo, templates
 from rongcuo.cli.records import record, replay
 from rongcuo.cli.rulesets import check, diff_command, lint, test_command
+from rongcuo.cli.service import serve
 
 __all__ = ["main"]
 
@@ -42,5 +43,6 @@ for _command in (
     templates,
     diff_command,
     schema,
+    serve,
 ):
     main.add_command(_command)

@@ -1,0 +1,8 @@
+"""The decision service: ``rongcuo serve``, a JSON API over HTTP for systems that are not Python.
+
+Takes requests (a case as JSON, a ruleset id, a record id); gives the library's answers: the
+Decision byte for byte as ``Engine.evaluate`` gives it, memos, records, and located errors as
+JSON. ``app`` builds the ASGI application (FastAPI) from a :class:`~rongcuo.service.app.Config`;
+``errors`` turns every failure into a JSON error; the ``serve`` command of ``rongcuo.cli`` runs it
+on uvicorn. Needs ``pip install 'rongcuo[service]'``. See docs/service.md.
+"""
