@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 import rongcuo
 from rongcuo.api import durable_installed
@@ -75,3 +78,9 @@ def write_ruleset(tmp_path: Path) -> WriteRuleset:
         return path
 
     return write
+
+
+def case_json(path: Path) -> Any:
+    """A YAML case file as a client would send it in JSON (dates as ISO text)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return json.loads(json.dumps(data, default=str))

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -23,7 +22,7 @@ from rongcuo import SQLiteStore
 from rongcuo.cli import main
 from rongcuo.schemas import DIALECT, KINDS, schema_text
 
-from .conftest import EXAMPLES, ROOT, RULESET_OF
+from .conftest import EXAMPLES, ROOT, RULESET_OF, case_json
 
 sys.path.insert(0, str(ROOT / "tools"))
 from make_schemas import BUNDLED_RULESETS, schema_files
@@ -39,11 +38,6 @@ def _ruleset(path: Path) -> str:
 def _validator(name: str) -> Draft202012Validator:
     schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
     return Draft202012Validator(schema, format_checker=FormatChecker())
-
-
-def _case_data(path: Path) -> Any:
-    """A case file as JSON would carry it (dates as ISO text)."""
-    return json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
 
 
 def test_the_committed_schemas_are_what_the_code_generates() -> None:
@@ -67,7 +61,7 @@ def test_each_schema_names_its_dialect_and_id_and_is_valid(name: str) -> None:
 
 @pytest.mark.parametrize("path", [*EXAMPLES, *CLEARING], ids=lambda p: p.name)
 def test_example_cases_and_their_decisions_validate(path: Path) -> None:
-    data = _case_data(path)
+    data = case_json(path)
     rid = _ruleset(path)
     assert not list(_validator("case.schema.json").iter_errors(data))
     assert not list(_validator(f"case.{rid}.schema.json").iter_errors(data))
@@ -103,7 +97,7 @@ WZ01 = ROOT / "examples" / "wz-01-pilot-tolerate.yaml"
 def test_what_the_engine_refuses_the_ruleset_schema_refuses(
     change: dict[str, Any], code: str, tmp_path: Path
 ) -> None:
-    data = _case_data(WZ01)
+    data = case_json(WZ01)
     for key, value in change.items():
         data[key] = {**data[key], **value} if isinstance(value, dict) else value
     assert not list(_validator("case.schema.json").iter_errors(data)) or code == "RC203"
@@ -116,7 +110,7 @@ def test_what_the_engine_refuses_the_ruleset_schema_refuses(
 
 
 def test_unknown_is_allowed_for_every_fact_of_a_ruleset() -> None:
-    data = _case_data(WZ01)
+    data = case_json(WZ01)
     schema = json.loads((SCHEMAS / "case.wanzhou.schema.json").read_text(encoding="utf-8"))
     facts = schema["properties"]["facts"]["properties"]
     assert facts["motive"]["title"] == "动机"

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 import rongcuo
 
@@ -19,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from rongcuo.service.app import Config, create_app
 
-from .conftest import EXAMPLES, ruleset_of
+from .conftest import EXAMPLES, case_json, ruleset_of
 
 AS_OF = "2025-01-06"
 
@@ -27,10 +24,6 @@ AS_OF = "2025-01-06"
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     return TestClient(create_app(Config(backend="reference", max_body=200_000)))
-
-
-def _case(path: Path) -> Any:
-    return json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
 
 
 def test_health_and_the_version_header(client: TestClient) -> None:
@@ -64,7 +57,7 @@ def test_evaluate_gives_the_library_s_decision_byte_for_byte(
     client: TestClient, path: Path
 ) -> None:
     rid = ruleset_of(path)
-    r = client.post(f"/v1/rulesets/{rid}/evaluate?as_of={AS_OF}", json=_case(path))
+    r = client.post(f"/v1/rulesets/{rid}/evaluate?as_of={AS_OF}", json=case_json(path))
     if r.status_code == 422:  # an example whose conduct is after AS_OF: the same error as the CLI
         assert r.json()["errors"][0]["code"] == "RC209"
         return
@@ -106,9 +99,19 @@ def test_bad_requests_get_located_json_errors(
 
 
 def test_a_wrong_fact_is_located_in_the_case(client: TestClient) -> None:
-    case = _case(EXAMPLES[0])
+    case = case_json(EXAMPLES[0])
     case["facts"]["motive"] = "greed"
     r = client.post(f"/v1/rulesets/{ruleset_of(EXAMPLES[0])}/evaluate", json=case)
     assert r.status_code == 422
     assert r.json()["errors"][0]["code"] == "RC204"
     assert r.json()["errors"][0]["path"] == ["facts", "motive"]
+
+
+@pytest.mark.parametrize("route", ["/v1/rulesets/nowhere", "/v1/rulesets/nowhere/schema/case"])
+def test_an_unknown_ruleset_is_404_without_the_server_s_folders(
+    client: TestClient, route: str
+) -> None:
+    r = client.get(route)
+    assert r.status_code == 404
+    assert r.json()["errors"][0]["code"] == "RC301"
+    assert "src/rongcuo" not in r.text and "/work" not in r.text

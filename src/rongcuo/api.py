@@ -156,14 +156,18 @@ class Engine:
         (default: its newest version): the facts it declares with their types, allowed values
         and Chinese labels, and its situations (see :func:`rongcuo.schemas.case_schema`)."""
         with self._lock:
-            if on is None:
-                files = self.library.versions(ruleset_id).files
-                on = max((f.effective_from for f in files), default=None)
-                if on is None:
-                    raise RulesetNotFound(
-                        f"规则集 {ruleset_id!r} 没有版本 / {ruleset_id!r} has no version"
-                    )
-            return case_schema(self.library.resolve(ruleset_id, on))
+            day = self.newest_day(ruleset_id) if on is None else on
+            return case_schema(self.library.resolve(ruleset_id, day))
+
+    def newest_day(self, ruleset_id: str) -> dt.date:
+        """The first day of the newest version of ``ruleset_id`` (RulesetNotFound when it has
+        none)."""
+        with self._lock:
+            files = self.library.versions(ruleset_id).files
+        day = max((f.effective_from for f in files), default=None)
+        if day is None:
+            raise RulesetNotFound(f"规则集 {ruleset_id!r} 没有版本 / {ruleset_id!r} has no version")
+        return day
 
     def check(self, ruleset_id: str) -> list[Diagnostic]:
         """Every problem in every version of a ruleset, sorted (warnings included)."""

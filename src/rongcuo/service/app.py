@@ -87,9 +87,15 @@ def create_app(config: Config) -> FastAPI:
         return response
 
     def known(ruleset_id: str, request: Request) -> JSONResponse | None:
-        """``None`` when ``ruleset_id`` names a ruleset here, else the 404 to answer."""
-        if _ID.match(ruleset_id) and ruleset_id in engine.library.ids():
-            return None
+        """``None`` when ``ruleset_id`` names a ruleset folder here, else the 404 to answer
+        (in words of its own: the library's names the folders searched, which a client must
+        not see)."""
+        if _ID.match(ruleset_id):
+            try:
+                engine.library.folder(ruleset_id)
+                return None
+            except RulesetNotFound:
+                pass
         diag = request_error(
             "RC301",
             f"没有规则集 {ruleset_id!r}",
@@ -134,8 +140,12 @@ def create_app(config: Config) -> FastAPI:
     def ruleset(ruleset_id: str, request: Request) -> Any:
         if (missing := known(ruleset_id, request)) is not None:
             return missing
-        schema = engine.case_schema(ruleset_id)
-        rs = engine.ruleset(ruleset_id, _newest(engine, ruleset_id))
+        try:
+            day = engine.newest_day(ruleset_id)
+            schema = engine.case_schema(ruleset_id, day)
+            rs = engine.ruleset(ruleset_id, day)
+        except (InputError, RulesetNotFound) as exc:
+            return _unservable(exc, request.state.request_id)
         return {
             "id": rs.id,
             "title": rs.title,
@@ -159,7 +169,10 @@ def create_app(config: Config) -> FastAPI:
     def case_schema(ruleset_id: str, request: Request) -> Any:
         if (missing := known(ruleset_id, request)) is not None:
             return missing
-        return engine.case_schema(ruleset_id)
+        try:
+            return engine.case_schema(ruleset_id)
+        except (InputError, RulesetNotFound) as exc:
+            return _unservable(exc, request.state.request_id)
 
     @app.post("/v1/rulesets/{ruleset_id}/evaluate", response_model=None)
     async def evaluate(ruleset_id: str, request: Request, as_of: str | None = None) -> Any:
@@ -205,8 +218,11 @@ def create_app(config: Config) -> FastAPI:
     return app
 
 
-def _newest(engine: Engine, ruleset_id: str) -> dt.date:
-    return max(f.effective_from for f in engine.library.versions(ruleset_id).files)
+def _unservable(exc: InputError | RulesetNotFound, request_id: str) -> JSONResponse:
+    """A ruleset folder that holds no usable version: its check errors (422), or none (404)."""
+    if isinstance(exc, InputError):
+        return error_response(422, exc.diagnostics, request_id)
+    return error_response(404, [request_error("RC301", str(exc), str(exc))], request_id)
 
 
 #: The environment variable that hands a :class:`Config` to each worker process (JSON).
