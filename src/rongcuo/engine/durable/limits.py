@@ -6,16 +6,15 @@ much, and packs a stratum's rules onto as few gates as the stack and the fact wi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rongcuo.engine.durable.rails import claims_read
+from rongcuo.engine.durable.rails import Expr, claims_read
 from rongcuo.ruleset.graph import fact_dependencies
 from rongcuo.ruleset.model import Cond
 
 if TYPE_CHECKING:
     from rongcuo.engine.durable.compile import EngineRule
 
-Expr = dict[str, Any]
 
 #: Properties one engine fact may carry. durable_rules 2.0.28 silently misbehaves past this
 #: (measured: 255 properties segfault, 306 give a garbage action offset), so we refuse earlier.

@@ -20,10 +20,8 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from typing import Any
 
+from rongcuo.engine.durable.rails import Expr
 from rongcuo.ruleset.model import Compare, Ruleset, walk
-
-Expr = dict[str, Any]
-
 
 NumberPoints = tuple[int | float, ...]
 
