@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
+from rongcuo.cli import shared
 from rongcuo.cli.shared import backend_option
 
 
@@ -21,25 +22,97 @@ from rongcuo.cli.shared import backend_option
     type=click.Path(file_okay=False, exists=True),
     help="A folder of rulesets served beside the bundled ones (repeatable).",
 )
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False),
+    help="The record store (SQLite) for ?record=true and /v1/records; made if missing.",
+)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A file holding the bearer token that writes need (reads stay open).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="An origin whose pages may call the API from a browser (repeatable; CORS is off "
+    "without it).",
+)
+@click.option(
+    "--max-body",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(1_000, 100_000_000),
+    help="The largest request body, in bytes.",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a client has to send its request body.",
+)
+@click.option(
+    "--calendar",
+    "calendars",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Calendar supplement (YAML) for memo deadlines past chinese-calendar's years "
+    "(repeatable).",
+)
 @backend_option
-def serve(host: str, port: int, rulesets: Sequence[str], workers: int, backend: str) -> None:
+def serve(
+    host: str,
+    port: int,
+    rulesets: Sequence[str],
+    store: str | None,
+    workers: int,
+    token_file: str | None,
+    cors_origins: Sequence[str],
+    max_body: int,
+    body_timeout: float,
+    calendars: Sequence[str],
+    backend: str,
+) -> None:
     """Serve the JSON API (docs/service.md) on HOST:PORT."""
     try:
         import uvicorn
 
         from rongcuo.service.app import CONFIG_ENV
+        from rongcuo.service.core import Config, Service
     except ImportError as exc:
         raise click.ClickException(
             f"the service needs its extra: pip install 'rongcuo[service]' ({exc})"
         ) from None
-    config = {"rulesets": [os.path.abspath(p) for p in rulesets], "backend": backend}
-    os.environ[CONFIG_ENV] = json.dumps(config)
-    uvicorn.run(
-        "rongcuo.service.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
+
+    def absolute(p: str) -> Path:
+        return Path(os.path.abspath(p))
+
+    config = Config(
+        rulesets=tuple(absolute(p) for p in rulesets),
+        backend=backend,
+        max_body=max_body,
+        body_timeout=body_timeout,
+        store=None if store is None else absolute(store),
+        token_file=None if token_file is None else absolute(token_file),
+        cors_origins=tuple(cors_origins),
+        calendars=tuple(absolute(p) for p in calendars),
     )
+
+    def start() -> int:
+        Service(config).close()  # a bad token file, store or calendar stops here, located
+        os.environ[CONFIG_ENV] = config.to_json()
+        uvicorn.run(
+            "rongcuo.service.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            timeout_graceful_shutdown=10,
+        )
+        return 0
+
+    shared.run(start)

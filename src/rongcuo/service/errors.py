@@ -9,7 +9,7 @@ the traceback goes to the log, never to the client.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -31,10 +31,17 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def error_response(status: int, diagnostics: Iterable[Diagnostic], request_id: str) -> JSONResponse:
-    """A JSON error response naming each diagnostic and the request."""
+def error_response(
+    status: int,
+    diagnostics: Iterable[Diagnostic],
+    request_id: str,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """A JSON error response naming each diagnostic and the request (``headers`` added)."""
     body = {"errors": [diagnostic_json(d) for d in diagnostics], "request_id": request_id}
-    return JSONResponse(body, status_code=status, headers={"X-Request-Id": request_id})
+    return JSONResponse(
+        body, status_code=status, headers={**(headers or {}), "X-Request-Id": request_id}
+    )
 
 
 def request_error(

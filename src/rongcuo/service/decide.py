@@ -1,0 +1,168 @@
+"""The service's deciding routes: takes a case as JSON, gives its decision or one of its memos.
+
+``POST /v1/rulesets/{id}/evaluate`` answers ``{"decision_id", "decision"}``, ``decision`` byte for
+byte ``Engine.evaluate(…).to_json()`` and ``decision_id`` the record id (so it exists whether or
+not the decision is stored; ``?record=true`` stores it when the service has a store, a write
+that needs the token). ``POST /v1/rulesets/{id}/memo`` answers the memo's bytes with their
+content type and a Chinese file name (RFC 6266 ``filename*``). The work runs in the thread
+pool, so that a long memo does not hold up other requests; the engine lets evaluations take
+turns (durable_rules is not thread-safe).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from typing import Any, get_args
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from rongcuo.memo.contract import DOCUMENT_TITLES, Document
+from rongcuo.memo.render import Format
+from rongcuo.records.model import make_record, record_id, ruleset_key
+from rongcuo.service.core import Service, as_of_day, choice, library_call, refused
+
+#: The content type of each memo format.
+CONTENT_TYPES: dict[str, str] = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+_UNSAFE = re.compile(r"[^\w.\-（）()]+")
+_ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9.\-]+")
+_PDF = threading.Lock()  # WeasyPrint and fontconfig are not known to be safe across threads
+
+
+def now() -> str:
+    """The time a record is made, as the service's clock says (UTC, seconds)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def router(svc: Service) -> APIRouter:
+    """The deciding routes of ``svc``."""
+    api = APIRouter(prefix="/v1/rulesets", tags=["decisions"])
+
+    @api.post("/{ruleset_id}/evaluate", response_class=Response)
+    async def evaluate(
+        ruleset_id: str,
+        request: Request,
+        as_of: str | None = None,
+        backend: str | None = None,
+        record: str = "false",
+    ) -> Response:
+        """Decide a case (the body, as JSON) under the ruleset; ``as_of`` is the day of the
+        assessment (default: the day of the conduct)."""
+        svc.known(ruleset_id)
+        day = as_of_day(as_of)
+        engine = svc.engine_for(backend)
+        keep = choice("record", record, ("true", "false")) == "true"
+        if keep:
+            svc.authorize(request)
+            with svc.store():
+                pass  # 404 RC907 now, before the work, when there is no store
+        data = await svc.json_object(request, ("案件", "case"))
+
+        def work() -> tuple[str, Any, bool | None]:
+            model, source = engine.load_case(data)
+            decision = engine.evaluate(model, ruleset=ruleset_id, as_of=day, source=source)
+            stored = None
+            if keep:
+                made = make_record(decision, model, recorded_at=now())
+                with svc.store() as store:
+                    store.check_writable()
+                    stored = store.put(made)
+            rid = record_id(model.content_hash(), ruleset_key(decision), decision.as_of)
+            return rid, decision, stored
+
+        rid, decision, stored = await run_in_threadpool(library_call, work)
+        text = decision.to_json().rstrip("\n")
+        headers = {"X-Ruleset-Hash": decision.ruleset.content_hash, "X-Decision-Id": rid}
+        if stored is not None:
+            headers["Location"] = f"/v1/records/{rid}"
+            headers["X-Record"] = "stored" if stored else "exists"
+        return Response(
+            f'{{"decision_id":"{rid}","decision":{text}}}',
+            status_code=201 if stored else 200,
+            media_type="application/json",
+            headers=headers,
+        )
+
+    @api.post("/{ruleset_id}/memo", response_class=Response)
+    async def memo(
+        ruleset_id: str,
+        request: Request,
+        format: str = "md",
+        document: str = "decision",
+        as_of: str | None = None,
+        backend: str | None = None,
+        doc_number: str = "",
+        issuer: str = "",
+    ) -> Response:
+        """One of the case's memos (``document``: the decision's own, or a clearing notice,
+        referral letter or reporter notice) in ``format`` (md, html, docx, pdf)."""
+        svc.known(ruleset_id)
+        fmt = choice("format", format, get_args(Format))
+        doc = choice("document", document, get_args(Document))
+        day = as_of_day(as_of)
+        engine = svc.engine_for(backend)
+        for name, value in (("doc_number", doc_number), ("issuer", issuer)):
+            if len(value) > 200:
+                raise refused(
+                    400,
+                    "RC905",
+                    f"{name} 过长（至多 200 字）",
+                    f"{name} is too long (200 characters at most)",
+                    path=(name,),
+                )
+        data = await svc.json_object(request, ("案件", "case"))
+
+        def work() -> Any:
+            options: dict[str, Any] = {
+                "ruleset": ruleset_id,
+                "as_of": day,
+                "format": fmt,
+                "document": doc,
+                "doc_number": doc_number,
+                "issuer": issuer,
+                "calendar": svc.calendar,
+            }
+            if fmt == "pdf":
+                with _PDF:
+                    return engine.memo(data, **options)
+            return engine.memo(data, **options)
+
+        made = await run_in_threadpool(library_call, work)
+        d = made.decision
+        rid = record_id(d.case.content_hash, ruleset_key(d), d.as_of)
+        name = file_name(d.case.id, made.context.document_title, doc, fmt)
+        return Response(
+            made.data,
+            media_type=CONTENT_TYPES[fmt],
+            headers={
+                "Content-Disposition": content_disposition(name, f"{d.case.id}-{doc}.{fmt}"),
+                "X-Ruleset-Hash": d.ruleset.content_hash,
+                "X-Decision-Id": rid,
+            },
+        )
+
+    return api
+
+
+def file_name(case_id: str, title: str, document: str, fmt: str) -> str:
+    """The memo's file name: the case id and the document's Chinese title, e.g.
+    ``WZ-2024-01-容错免责认定意见.docx``; nothing in it can name a folder."""
+    label = title + DOCUMENT_TITLES["decision"] if document == "decision" else title
+    stem = _UNSAFE.sub("_", f"{case_id}-{label}").strip("._") or "memo"
+    return f"{stem[:120]}.{fmt}"
+
+
+def content_disposition(name: str, fallback: str) -> str:
+    """``attachment`` with an ASCII ``filename`` for old clients and the UTF-8 ``filename*``
+    (RFC 6266, RFC 5987) that carries the Chinese name."""
+    plain = _ASCII_UNSAFE.sub("_", fallback).strip("._") or "memo"
+    return f"attachment; filename=\"{plain[:120]}\"; filename*=UTF-8''{quote(name, safe='')}"
