@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import urllib.parse
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,9 +17,11 @@ pytest.importorskip(
 )
 from fastapi.testclient import TestClient
 
+from rongcuo.api import durable_installed
 from rongcuo.service.app import Config, create_app
 
-from .conftest import EXAMPLES, case_json, ruleset_of
+from .conftest import BACKENDS, EXAMPLES, ROOT, case_json, ruleset_of
+from .pdf_support import PDF_MARKS
 
 AS_OF = "2025-01-06"
 
@@ -115,3 +120,273 @@ def test_an_unknown_ruleset_is_404_without_the_server_s_folders(
     assert r.status_code == 404
     assert r.json()["errors"][0]["code"] == "RC301"
     assert "src/rongcuo" not in r.text and "/work" not in r.text
+
+
+# --- memos -------------------------------------------------------------------------------------
+
+WZ01 = next(p for p in EXAMPLES if p.name.startswith("wz-01"))
+CLEARED = ROOT / "examples" / "clearing" / "my-c17-online-rumour-untrue-cleared.yaml"
+
+
+def saved_name(disposition: str) -> str:
+    """The file name an RFC 6266 client saves under: ``filename*`` percent-decoded."""
+    star = disposition.split("filename*=UTF-8''", 1)[1].split(";", 1)[0]
+    return urllib.parse.unquote(star)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ctype"),
+    [
+        ("md", "text/markdown; charset=utf-8"),
+        ("html", "text/html; charset=utf-8"),
+        (
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        pytest.param("pdf", "application/pdf", marks=PDF_MARKS),
+    ],
+)
+def test_a_memo_is_the_library_s_bytes_under_a_chinese_file_name(
+    client: TestClient, fmt: str, ctype: str
+) -> None:
+    r = client.post(
+        f"/v1/rulesets/wanzhou/memo?format={fmt}&as_of=2024-03-25", json=case_json(WZ01)
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == ctype
+    with rongcuo.Engine(backend="reference") as engine:
+        day = dt.date(2024, 3, 25)
+        memo = engine.memo(WZ01, ruleset="wanzhou", as_of=day, format=fmt)  # type: ignore[arg-type]
+    if fmt in ("md", "html"):  # text is the same bytes; docx and pdf carry a build stamp
+        assert r.content == memo.data
+    else:
+        assert r.content[:4] == memo.data[:4] and len(r.content) > 1000
+    name = saved_name(r.headers["content-disposition"])
+    assert name == f"{memo.decision.case.id}-{memo.context.document_title}认定意见.{fmt}"
+    assert 'filename="' in r.headers["content-disposition"]
+    assert r.headers["X-Ruleset-Hash"] == memo.decision.ruleset.content_hash
+
+
+def test_a_docx_memo_opens_and_names_the_case(client: TestClient) -> None:
+    r = client.post("/v1/rulesets/wanzhou/memo?format=docx", json=case_json(WZ01))
+    assert r.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        assert case_json(WZ01)["id"] in z.read("word/document.xml").decode("utf-8")
+
+
+def test_the_clearing_notice_of_a_cleared_case(client: TestClient) -> None:
+    r = client.post("/v1/rulesets/mianyang/memo?document=clearing", json=case_json(CLEARED))
+    assert r.status_code == 200, r.text
+    assert "澄清正名通知书" in saved_name(r.headers["content-disposition"])
+    assert "澄清" in r.text
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code", "path"),
+    [
+        ("format=odt", 400, "RC905", ["format"]),
+        ("document=letter", 400, "RC905", ["document"]),
+        ("document=referral", 422, "RC418", None),
+        ("as_of=yesterday", 400, "RC903", ["as_of"]),
+        ("issuer=" + "x" * 201, 400, "RC905", ["issuer"]),
+        ("backend=fast", 400, "RC905", ["backend"]),
+    ],
+)
+def test_memo_parameters_are_checked(
+    client: TestClient, query: str, status: int, code: str, path: list[str] | None
+) -> None:
+    r = client.post(f"/v1/rulesets/wanzhou/memo?{query}", json=case_json(WZ01))
+    assert r.status_code == status, r.text
+    first = r.json()["errors"][0]
+    assert first["code"] == code
+    if path is not None:
+        assert first["path"] == path
+
+
+def test_a_file_name_cannot_name_a_folder() -> None:
+    from rongcuo.service.decide import content_disposition, file_name
+
+    name = file_name("../../etc/passwd", "容错免责", "decision", "md")
+    assert "/" not in name and not name.startswith(".")
+    assert name.endswith("容错免责认定意见.md")
+    header = content_disposition(name, '../x"y.md')
+    assert 'filename="x_y.md"' in header
+
+
+# --- records, review, replay, the token -------------------------------------------------------
+
+TOKEN = "s3cret-token-for-the-tests-only"
+
+
+@pytest.fixture
+def keeper(tmp_path: Path) -> TestClient:
+    """A service with a record store and a token."""
+    token = tmp_path / "token"
+    token.write_text(TOKEN + "\n", encoding="utf-8")
+    config = Config(backend="reference", store=tmp_path / "records.db", token_file=token)
+    return TestClient(create_app(config))
+
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def test_record_review_and_replay_through_the_api(keeper: TestClient) -> None:
+    url = "/v1/rulesets/wanzhou/evaluate?as_of=2024-03-25&record=true"
+    r = keeper.post(url, json=case_json(WZ01), headers=AUTH)
+    assert r.status_code == 201, r.text
+    rid = r.json()["decision_id"]
+    assert r.headers["Location"] == f"/v1/records/{rid}" and r.headers["X-Record"] == "stored"
+    again = keeper.post(url, json=case_json(WZ01), headers=AUTH)
+    assert again.status_code == 200 and again.headers["X-Record"] == "exists"
+    assert again.text == r.text  # the same evaluation: the same bytes, one record
+
+    got = keeper.get(f"/v1/records/{rid}").json()  # reads are open
+    assert got["record"]["id"] == rid and got["reviews"] == []
+
+    proposal = got["record"]["outcome"]
+    review = {
+        "final_outcome": "mitigate",
+        "deciding_body": "中共某区委",
+        "decided_on": "2024-04-01",
+    }
+    refused = keeper.post(f"/v1/records/{rid}/review", json=review, headers=AUTH)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "RC702"
+    assert "records.db" not in refused.text  # the store's path stays on the server
+    done = keeper.post(
+        f"/v1/records/{rid}/review", json={**review, "reason": "经集体研究"}, headers=AUTH
+    )
+    assert done.status_code == 201, done.text
+    assert done.json()["proposed_outcome"] == proposal
+    assert done.json()["same_as_proposal"] is (proposal == "mitigate")
+    reviews = keeper.get(f"/v1/records/{rid}").json()["reviews"]
+    assert [x["final_outcome"] for x in reviews] == ["mitigate"]
+    assert keeper.get(f"/v1/records/{rid}").json()["record"]["outcome"] == proposal
+
+    replayed = keeper.post(f"/v1/records/{rid}/replay")
+    assert replayed.status_code == 200
+    assert replayed.json()["identical"] is True and replayed.json()["fields_changed"] == []
+
+
+def test_the_stored_decision_is_the_served_one(keeper: TestClient) -> None:
+    url = "/v1/rulesets/wanzhou/evaluate?as_of=2024-03-25&record=true"
+    r = keeper.post(url, json=case_json(WZ01), headers=AUTH)
+    stored = keeper.get(f"/v1/records/{r.json()['decision_id']}").json()["record"]["decision"]
+    assert r.text == '{"decision_id":"' + r.json()["decision_id"] + '","decision":' + (
+        stored.rstrip("\n") + "}"
+    )
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}]
+)
+def test_writes_need_the_token_reads_do_not(keeper: TestClient, headers: dict[str, str]) -> None:
+    r = keeper.post(
+        "/v1/rulesets/wanzhou/evaluate?record=true", json=case_json(WZ01), headers=headers
+    )
+    assert r.status_code == 401
+    assert r.json()["errors"][0]["code"] == "RC906"
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    review = {"final_outcome": "tolerate", "deciding_body": "x", "decided_on": "2024-04-01"}
+    assert (
+        keeper.post(
+            "/v1/records/rc-00000000000000000000/review", json=review, headers=headers
+        ).status_code
+        == 401
+    )
+    assert keeper.post("/v1/rulesets/wanzhou/evaluate", json=case_json(WZ01)).status_code == 200
+    assert keeper.get("/v1/rulesets").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        (
+            {"final_outcome": "pardon", "deciding_body": "x", "decided_on": "2024-04-01"},
+            ["final_outcome"],
+        ),
+        (
+            {"final_outcome": "tolerate", "deciding_body": "", "decided_on": "2024-04-01"},
+            ["deciding_body"],
+        ),
+        ({"final_outcome": "tolerate", "deciding_body": "x", "decided_on": "soon"}, ["decided_on"]),
+        (
+            {
+                "final_outcome": "tolerate",
+                "deciding_body": "x",
+                "decided_on": "2024-04-01",
+                "by": 1,
+            },
+            ["by"],
+        ),
+    ],
+)
+def test_a_bad_review_is_located(
+    keeper: TestClient, body: dict[str, object], path: list[str]
+) -> None:
+    url = "/v1/rulesets/wanzhou/evaluate?as_of=2024-03-25&record=true"
+    rid = keeper.post(url, json=case_json(WZ01), headers=AUTH).json()["decision_id"]
+    r = keeper.post(f"/v1/records/{rid}/review", json=body, headers=AUTH)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["code"] == "RC908"
+    assert r.json()["errors"][0]["path"] == path
+
+
+@pytest.mark.parametrize("rid", ["rc-00000000000000000000", "rc-1", "../../etc", "x" * 300])
+def test_an_unknown_record_is_404(keeper: TestClient, rid: str) -> None:
+    for r in (keeper.get(f"/v1/records/{rid}"), keeper.post(f"/v1/records/{rid}/replay")):
+        assert r.status_code == 404, r.text
+        assert r.json()["errors"][0]["code"] in {"RC701", "RC301"}
+        assert "records.db" not in r.text and "/tmp" not in r.text
+
+
+def test_records_without_a_store_are_404_rc907(client: TestClient) -> None:
+    r = client.post("/v1/rulesets/wanzhou/evaluate?record=true", json=case_json(WZ01))
+    assert r.status_code == 404 and r.json()["errors"][0]["code"] == "RC907"
+    assert client.get("/v1/records/rc-00000000000000000000").json()["errors"][0]["code"] == "RC907"
+
+
+# --- CORS, backends, the command ---------------------------------------------------------------
+
+
+def test_cors_is_off_unless_asked_for(client: TestClient) -> None:
+    origin = {"Origin": "https://cases.example.gov.cn"}
+    assert "access-control-allow-origin" not in client.get("/v1/rulesets", headers=origin).headers
+    allowed = TestClient(create_app(Config(backend="reference", cors_origins=(origin["Origin"],))))
+    r = allowed.get("/v1/rulesets", headers=origin)
+    assert r.headers["access-control-allow-origin"] == origin["Origin"]
+    assert "X-Decision-Id" in r.headers["access-control-expose-headers"]
+    other = allowed.get("/v1/rulesets", headers={"Origin": "https://elsewhere.example"})
+    assert "access-control-allow-origin" not in other.headers
+    pre = allowed.options(
+        "/v1/rulesets/wanzhou/evaluate",
+        headers={**origin, "Access-Control-Request-Method": "POST"},
+    )
+    assert pre.status_code == 200 and "POST" in pre.headers["access-control-allow-methods"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_request_may_choose_the_backend(client: TestClient, backend: str) -> None:
+    r = client.post(f"/v1/rulesets/wanzhou/evaluate?backend={backend}", json=case_json(WZ01))
+    assert r.status_code == 200
+    assert r.json()["decision"]["engine"]["name"] == (
+        "durable_rules" if backend == "durable" else "reference"
+    )
+
+
+@pytest.mark.skipif(durable_installed(), reason="durable_rules is installed here")
+def test_durable_where_it_is_not_installed_is_400_rc302(client: TestClient) -> None:
+    r = client.post("/v1/rulesets/wanzhou/evaluate?backend=durable", json=case_json(WZ01))
+    assert r.status_code == 400 and r.json()["errors"][0]["code"] == "RC302"
+
+
+@pytest.mark.parametrize("content", ["", "short\n"])
+def test_serve_refuses_a_bad_token_file_before_it_starts(tmp_path: Path, content: str) -> None:
+    from click.testing import CliRunner
+
+    from rongcuo.cli import main
+
+    token = tmp_path / "token"
+    token.write_text(content, encoding="utf-8")
+    r = CliRunner().invoke(main, ["serve", "--token-file", str(token), "--backend", "reference"])
+    assert r.exit_code == 1, r.output
+    assert "RC909" in r.output and "16" in r.output
