@@ -138,7 +138,7 @@ console.log(`decision saved: ${decisionPath}`);
 res = await call(`${rulesetUrl}/memo?format=docx${asOf ? "&" + asOf : ""}`, post, "memo");
 await failOn(res, "memo");
 const name = fileName(res.headers.get("content-disposition") ?? "");
-if (!name || /[/\\]/.test(name) || name.startsWith(".")) {
+if (!name || /[/\\\x00-\x1f]/.test(name) || name.startsWith(".")) {
   die(2, `memo: refusing the file name ${JSON.stringify(name)}`);
 }
 const memoPath = join(opts.out, name);
