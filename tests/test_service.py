@@ -8,6 +8,7 @@ import urllib.parse
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 import rongcuo
@@ -390,3 +391,33 @@ def test_serve_refuses_a_bad_token_file_before_it_starts(tmp_path: Path, content
     r = CliRunner().invoke(main, ["serve", "--token-file", str(token), "--backend", "reference"])
     assert r.exit_code == 1, r.output
     assert "RC909" in r.output and "16" in r.output
+
+
+def test_openapi_describes_every_contract_path_and_its_bodies(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    paths = spec["paths"]
+    for path, method in [
+        ("/healthz", "get"),
+        ("/v1/rulesets", "get"),
+        ("/v1/rulesets/{ruleset_id}", "get"),
+        ("/v1/rulesets/{ruleset_id}/schema/case", "get"),
+        ("/v1/rulesets/{ruleset_id}/evaluate", "post"),
+        ("/v1/rulesets/{ruleset_id}/memo", "post"),
+        ("/v1/records/{record_id}", "get"),
+        ("/v1/records/{record_id}/review", "post"),
+        ("/v1/records/{record_id}/replay", "post"),
+    ]:
+        assert method in paths[path], path
+    evaluate = paths["/v1/rulesets/{ruleset_id}/evaluate"]["post"]
+    body = evaluate["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$id"] == "urn:rongcuo:schema:case:v1"
+    answer = evaluate["responses"]["200"]["content"]["application/json"]["schema"]
+    served = client.post("/v1/rulesets/wanzhou/evaluate", json=case_json(WZ01)).json()
+    jsonschema.validate(served, answer)  # the documented answer is the served one
+    jsonschema.validate(case_json(WZ01), body)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**served, "decision_id": "x"}, answer)
+    review = paths["/v1/records/{record_id}/review"]["post"]["requestBody"]
+    assert "record_id" not in review["content"]["application/json"]["schema"]["properties"]
+    assert "422" in evaluate["responses"] and "413" in evaluate["responses"]

@@ -24,7 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from rongcuo.memo.contract import DOCUMENT_TITLES, Document
 from rongcuo.memo.render import Format
 from rongcuo.records.model import make_record, record_id, ruleset_key
+from rongcuo.schemas import json_schema
 from rongcuo.service.core import Service, as_of_day, choice, library_call, refused
+from rongcuo.service.errors import error_responses
 
 #: The content type of each memo format.
 CONTENT_TYPES: dict[str, str] = {
@@ -38,6 +40,16 @@ _ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9.\-]+")
 _PDF = threading.Lock()  # WeasyPrint and fontconfig are not known to be safe across threads
 
 
+def case_body() -> dict[str, Any]:
+    """The OpenAPI request body of a route that takes a case (the case JSON Schema)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": json_schema("case")}},
+        }
+    }
+
+
 def now() -> str:
     """The time a record is made, as the service's clock says (UTC, seconds)."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
@@ -47,7 +59,30 @@ def router(svc: Service) -> APIRouter:
     """The deciding routes of ``svc``."""
     api = APIRouter(prefix="/v1/rulesets", tags=["decisions"])
 
-    @api.post("/{ruleset_id}/evaluate", response_class=Response)
+    @api.post(
+        "/{ruleset_id}/evaluate",
+        response_class=Response,
+        openapi_extra=case_body(),
+        responses={
+            200: {
+                "description": "the decision (contract v1, docs/api.md) and its record id",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["decision_id", "decision"],
+                            "properties": {
+                                "decision_id": {"type": "string", "pattern": "^rc-[0-9a-f]{20}$"},
+                                "decision": json_schema("decision"),
+                            },
+                        }
+                    }
+                },
+            },
+            201: {"description": "as 200, and the decision was stored (?record=true)"},
+            **error_responses(400, 401, 404, 408, 413, 422, 503),
+        },
+    )
     async def evaluate(
         ruleset_id: str,
         request: Request,
@@ -92,7 +127,21 @@ def router(svc: Service) -> APIRouter:
             headers=headers,
         )
 
-    @api.post("/{ruleset_id}/memo", response_class=Response)
+    @api.post(
+        "/{ruleset_id}/memo",
+        response_class=Response,
+        openapi_extra=case_body(),
+        responses={
+            200: {
+                "description": "the memo's bytes; Content-Disposition names the file in Chinese",
+                "content": {
+                    t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                    for t in CONTENT_TYPES.values()
+                },
+            },
+            **error_responses(400, 404, 408, 413, 422),
+        },
+    )
     async def memo(
         ruleset_id: str,
         request: Request,

@@ -49,3 +49,51 @@ def request_error(
 ) -> Diagnostic:
     """A diagnostic about the request itself (its body, a parameter, its path)."""
     return Diagnostic(code, Location(where, 0, 0, path), zh, en)
+
+
+#: The JSON Schema of every error body, as OpenAPI shows it.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["errors", "request_id"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "location", "path", "message_zh", "message_en"],
+                "properties": {
+                    "code": {"type": "string", "examples": ["RC204"]},
+                    "severity": {"enum": ["error", "warning"]},
+                    "location": {
+                        "type": "object",
+                        "properties": {
+                            "file": {"type": "string"},
+                            "line": {"type": "integer"},
+                            "column": {"type": "integer"},
+                        },
+                    },
+                    "path": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "message_zh": {"type": "string"},
+                    "message_en": {"type": "string"},
+                    "hint": {"type": "string"},
+                },
+            },
+        },
+        "request_id": {"type": "string"},
+    },
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the error statuses a route answers."""
+    said = {
+        400: "not JSON, or a bad parameter (RC902, RC903, RC905)",
+        401: "a write without the token (RC906)",
+        404: "unknown ruleset or record (RC301, RC701, RC907)",
+        408: "the body did not arrive in time (RC904)",
+        413: "the body is too large (RC901)",
+        422: "a case or review the library refuses, located",
+        503: "the record store is unavailable",
+    }
+    content = {"application/json": {"schema": ERROR_SCHEMA}}
+    return {s: {"description": said[s], "content": content} for s in statuses}

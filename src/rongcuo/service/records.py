@@ -18,6 +18,7 @@ from rongcuo.errors import Diagnostic, Location
 from rongcuo.records.model import Review, require
 from rongcuo.records.replay import replay
 from rongcuo.service.core import Refused, Service, library_call, refused
+from rongcuo.service.errors import error_responses
 
 _RECORD_ID = re.compile(r"^rc-[0-9a-f]{20}$")
 #: What a review's body may hold; ``record_id`` comes from the path.
@@ -40,7 +41,7 @@ def router(svc: Service) -> APIRouter:
             )
         return record_id
 
-    @api.get("/{record_id}")
+    @api.get("/{record_id}", responses=error_responses(404, 503))
     def record(record_id: str) -> dict[str, Any]:
         """A record: its inputs, the machine proposal, then the deciding body's reviews."""
         wanted = checked(record_id)
@@ -56,7 +57,17 @@ def router(svc: Service) -> APIRouter:
 
         return library_call(work)
 
-    @api.post("/{record_id}/review", status_code=201)
+    @api.post(
+        "/{record_id}/review",
+        status_code=201,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": review_schema()}},
+            }
+        },
+        responses=error_responses(400, 401, 404, 413, 422, 503),
+    )
     async def review(record_id: str, request: Request) -> dict[str, Any]:
         """Record the deciding body's final decision on the record (the proposal is unchanged):
         ``{"final_outcome", "deciding_body", "decided_on", "reason", "reviewer"}``; a final
@@ -81,7 +92,7 @@ def router(svc: Service) -> APIRouter:
 
         return await run_in_threadpool(library_call, work)
 
-    @api.post("/{record_id}/replay")
+    @api.post("/{record_id}/replay", responses=error_responses(400, 404, 422, 503))
     async def replay_record(record_id: str, backend: str | None = None) -> dict[str, Any]:
         """Decide the record again (with the service's rulesets, on the backend that made it
         unless ``backend`` says otherwise) and say whether the Decision is byte-identical."""
@@ -97,6 +108,15 @@ def router(svc: Service) -> APIRouter:
         return await run_in_threadpool(library_call, work)
 
     return api
+
+
+def review_schema() -> dict[str, Any]:
+    """The JSON Schema of a review's body: a :class:`Review` without its ``record_id``."""
+    schema = Review.model_json_schema()
+    schema["properties"].pop("record_id")
+    schema["required"] = [f for f in schema["required"] if f != "record_id"]
+    schema["additionalProperties"] = False
+    return schema
 
 
 def parse_review(record_id: str, data: dict[str, Any]) -> Review:
