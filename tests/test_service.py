@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import urllib.parse
 import zipfile
 from pathlib import Path
@@ -421,3 +422,23 @@ def test_openapi_describes_every_contract_path_and_its_bodies(client: TestClient
     review = paths["/v1/records/{record_id}/review"]["post"]["requestBody"]
     assert "record_id" not in review["content"]["application/json"]["schema"]["properties"]
     assert "422" in evaluate["responses"] and "413" in evaluate["responses"]
+
+
+def test_one_json_access_line_a_request(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="rongcuo.service"):
+        r = client.post("/v1/rulesets/wanzhou/evaluate", json=case_json(WZ01))
+        client.get("/v1/rulesets/nowhere")
+    lines = [
+        json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "rongcuo.service"
+    ]
+    assert [(x["route"], x["status"]) for x in lines] == [
+        ("/v1/rulesets/wanzhou/evaluate", 200),
+        ("/v1/rulesets/nowhere", 404),
+    ]
+    assert lines[0]["id"] == r.headers["X-Request-Id"]
+    assert (
+        lines[0]["ruleset_hash"] == r.headers["X-Ruleset-Hash"] and lines[1]["ruleset_hash"] == ""
+    )
+    assert all(isinstance(x["ms"], float | int) and x["method"] for x in lines)

@@ -111,6 +111,7 @@ def serve(
             port=port,
             workers=workers,
             log_level="info",
+            access_log=False,  # the service writes its own, one JSON line a request
             timeout_graceful_shutdown=10,
         )
         return 0
