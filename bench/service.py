@@ -266,7 +266,8 @@ def report(
     for (backend, workers), s in runs.items():
         lines.append(
             f"| {backend} | {workers} | {s['rps']:.0f} | {s['p50']:.1f} | {s['p90']:.1f} | "
-            f"{s['p99']:.1f} | {s['max']:.1f} | {s['errors']:.0f} | {s['client_cpu']:.0%} | {s['alone_p50']:.1f} |"
+            f"{s['p99']:.1f} | {s['max']:.1f} | {s['errors']:.0f} | {s['client_cpu']:.0%} | "
+            f"{s['alone_p50']:.1f} |"
         )
     lines += ["", "| backend | 2 workers ÷ 1 worker (requests/s) |", "|---|---:|"]
     for backend in local:
