@@ -10,11 +10,13 @@ threads, one ``http.client`` connection each), spread over the bundled examples 
 its share in turn (the order rotated), so all of them see the machine as it is at that moment.
 
 Prints per configuration: requests/s, latency p50, p90, p99 and max (ms), errors (a status other
-than 200, or a decision that is not byte for byte the library's), the client's own CPU share, the
-median latency of one client on its own (2 requests a case after the warm-up: no queue), and the
-ratio 2 workers ÷ 1 worker; then the in-process cost per case of ``Engine.evaluate`` and of the
-library work a request does (load the case from JSON, evaluate, its record id, ``to_json``),
-against the server's time per request at one worker (the HTTP overhead ratio). Exit status 1
+than 200, or a decision that is not byte for byte the library's), the server's CPU time a request
+and the cores it kept busy (its processes' CPU seconds, from /proc), the client's own CPU share,
+the median latency of one client on its own (2 requests a case after the warm-up: no queue) and
+the server's CPU time a request then, and
+the ratio 2 workers ÷ 1 worker; then the in-process cost per case of ``Engine.evaluate`` and of
+the library work a request does (load the case from JSON, evaluate, its record id, ``to_json``),
+against the server's CPU time a request at one worker: the HTTP overhead ratio. Exit status 1
 when any request failed.
 """
 
@@ -112,6 +114,8 @@ class Tally:
     wall: float = 0.0  # seconds its blocks took
     client_cpu: float = 0.0  # CPU seconds this process spent firing them
     alone: list[float] = field(default_factory=list)  # seconds, one client on its own
+    server_cpu: float = 0.0  # CPU seconds the server's processes spent on the timed requests
+    alone_cpu: float = 0.0  # CPU seconds the server spent on the one client's requests
 
 
 def fire(
@@ -158,6 +162,30 @@ def fire(
     tally.client_cpu += time.process_time() - cpu
 
 
+def server_cpu(port: int) -> float:
+    """CPU seconds used so far by the ``rongcuo serve`` listening on ``port`` and its worker
+    processes (Linux ``/proc``; ``nan`` elsewhere)."""
+    stats: dict[int, list[str]] = {}
+    main = None
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                cmd = (entry / "cmdline").read_bytes().split(b"\0")
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                stats[int(entry.name)] = fields
+                if b"serve" in cmd and str(port).encode() in cmd:
+                    main = int(entry.name)
+    except OSError:
+        return float("nan")
+    if main is None:
+        return float("nan")
+    tree = {main} | {pid for pid, f in stats.items() if int(f[1]) == main}  # f[1]: the parent
+    ticks = sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in tree)  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
@@ -174,6 +202,9 @@ def summary(t: Tally) -> dict[str, float]:
         "max": ordered[-1] * 1e3,
         "client_cpu": t.client_cpu / t.wall,
         "alone_p50": statistics.median(t.alone) * 1e3,
+        "server_cpu_ms": t.server_cpu / len(ordered) * 1e3,
+        "server_cores": t.server_cpu / t.wall,
+        "alone_cpu_ms": t.alone_cpu / len(t.alone) * 1e3,
     }
 
 
@@ -192,14 +223,19 @@ def http_runs(
         for c in configs:  # warm-up: every case in every worker, not counted
             fire(hosts[c], c[0], cases, max(200, 4 * len(cases)), clients, Tally())
         for c in configs:  # one client on its own: the latency of a request when not queued
-            alone = Tally()
+            alone, port = Tally(), int(hosts[c].rsplit(":", 1)[1])
+            before = server_cpu(port)
             fire(hosts[c], c[0], cases, 2 * len(cases), 1, alone)
+            tallies[c].alone_cpu = server_cpu(port) - before
             tallies[c].alone = alone.latencies
         share = [n // rounds + (1 if r < n % rounds else 0) for r in range(rounds)]
         for r in range(rounds):
             order = configs[r % len(configs) :] + configs[: r % len(configs)]
             for c in order:
+                port = int(hosts[c].rsplit(":", 1)[1])
+                before = server_cpu(port)
                 fire(hosts[c], c[0], cases, share[r], clients, tallies[c])
+                tallies[c].server_cpu += server_cpu(port) - before
     return {c: summary(t) for c, t in tallies.items()}
 
 
@@ -260,14 +296,17 @@ def report(
         f"{args.rounds} rounds, {cases} example cases",
         "",
         "| backend | workers | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors "
-        "| client CPU | 1 client p50 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms a request | server cores busy | client CPU | 1 client: p50 ms "
+        "| 1 client: server CPU ms a request |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (backend, workers), s in runs.items():
         lines.append(
             f"| {backend} | {workers} | {s['rps']:.0f} | {s['p50']:.1f} | {s['p90']:.1f} | "
-            f"{s['p99']:.1f} | {s['max']:.1f} | {s['errors']:.0f} | {s['client_cpu']:.0%} | "
-            f"{s['alone_p50']:.1f} |"
+            f"{s['p99']:.1f} | {s['max']:.1f} | {s['errors']:.0f} | "
+            f"{s['server_cpu_ms']:.2f} | {s['server_cores']:.2f} | "
+            f"{s['client_cpu']:.0%} | "
+            f"{s['alone_p50']:.1f} | {s['alone_cpu_ms']:.2f} |"
         )
     lines += ["", "| backend | 2 workers ÷ 1 worker (requests/s) |", "|---|---:|"]
     for backend in local:
@@ -276,14 +315,15 @@ def report(
     lines += [
         "",
         "| backend | evaluate µs | load + evaluate + id + to_json µs "
-        "| server µs a request, 1 worker | HTTP overhead |",
-        "|---|---:|---:|---:|---:|",
+        "| 1 worker: server CPU µs a request | µs a request (1 ÷ throughput) | HTTP overhead |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for backend, v in local.items():
-        per_request = 1e6 / runs[(backend, 1)]["rps"]
+        one = runs[(backend, 1)]
+        cpu = one["server_cpu_ms"] * 1e3
         lines.append(
-            f"| {backend} | {v['evaluate']:.0f} | {v['work']:.0f} | {per_request:.0f} | "
-            f"{per_request / v['work']:.2f}× |"
+            f"| {backend} | {v['evaluate']:.0f} | {v['work']:.0f} | {cpu:.0f} | "
+            f"{1e6 / one['rps']:.0f} | {cpu / v['work']:.2f}× |"
         )
     return "\n".join(lines)
 
