@@ -14,6 +14,8 @@ import yaml
 import rongcuo
 from rongcuo.api import durable_installed
 
+from .browser_support import browser, web_server  # noqa: F401 (fixtures for the page tests)
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 RULESET_OF = {"wz": "wanzhou", "my": "mianyang", "nat": "national"}

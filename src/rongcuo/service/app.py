@@ -27,6 +27,8 @@ from rongcuo.api import __version__
 from rongcuo.service import decide, records, rulesets
 from rongcuo.service.core import Config, Refused, Service, too_large
 from rongcuo.service.errors import error_response, request_error
+from rongcuo.web import modules as web_modules
+from rongcuo.web.pages import is_api, is_page, mount, refusal_page, set_csrf_cookie
 
 __all__ = ["CONFIG_ENV", "Config", "app_from_env", "create_app"]
 
@@ -81,6 +83,10 @@ def create_app(config: Config) -> FastAPI:
         response.headers["X-Rongcuo-Version"] = __version__
         response.headers["X-Request-Id"] = rid
         response.headers["X-Content-Type-Options"] = "nosniff"
+        if not is_api(request):
+            set_csrf_cookie(request, response)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
         log.info(
             json.dumps(
                 {
@@ -104,8 +110,12 @@ def create_app(config: Config) -> FastAPI:
             expose_headers=EXPOSED,
         )
 
+    pages = mount(app, svc, web_modules.ROUTES)
+
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
+        if is_page(request):
+            return refusal_page(pages, request, exc)
         rid = getattr(request.state, "request_id", "")
         return error_response(exc.status, exc.diagnostics, rid, exc.headers)
 
@@ -114,6 +124,8 @@ def create_app(config: Config) -> FastAPI:
         # unknown paths (a ruleset id with a slash in it among them), wrong methods: JSON too
         code = "RC301" if exc.status_code == 404 else f"HTTP{exc.status_code}"
         diag = request_error(code, f"请求无法处理：{exc.detail}", f"cannot serve: {exc.detail}")
+        if is_page(request):
+            return refusal_page(pages, request, Refused(exc.status_code, [diag]))
         rid = getattr(request.state, "request_id", "")
         return error_response(exc.status_code, [diag], rid, dict(exc.headers or {}))
 
@@ -128,6 +140,8 @@ def create_app(config: Config) -> FastAPI:
             )
             for e in exc.errors()
         ]
+        if is_page(request):
+            return refusal_page(pages, request, Refused(400, diags))
         return error_response(400, diags, getattr(request.state, "request_id", ""))
 
     @app.get("/healthz", tags=["service"])
