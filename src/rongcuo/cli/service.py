@@ -62,6 +62,18 @@ from rongcuo.cli.shared import backend_option
     help="Calendar supplement (YAML) for memo deadlines past chinese-calendar's years "
     "(repeatable).",
 )
+@click.option(
+    "--drafts",
+    type=click.Path(file_okay=False),
+    help="The folder the workspace's ruleset editor saves new versions into (made if missing).",
+)
+@click.option(
+    "--cases",
+    "case_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True),
+    help="A folder of case files the workspace's diff page may run over (repeatable).",
+)
 @backend_option
 def serve(
     host: str,
@@ -74,9 +86,11 @@ def serve(
     max_body: int,
     body_timeout: float,
     calendars: Sequence[str],
+    drafts: str | None,
+    case_dirs: Sequence[str],
     backend: str,
 ) -> None:
-    """Serve the JSON API (docs/service.md) on HOST:PORT."""
+    """Serve the JSON API (docs/service.md) and the web workspace (docs/web.md) on HOST:PORT."""
     try:
         import uvicorn
 
@@ -99,6 +113,8 @@ def serve(
         token_file=None if token_file is None else absolute(token_file),
         cors_origins=tuple(cors_origins),
         calendars=tuple(absolute(p) for p in calendars),
+        drafts=None if drafts is None else absolute(drafts),
+        cases=tuple(absolute(p) for p in case_dirs),
     )
 
     def start() -> int:

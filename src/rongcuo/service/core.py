@@ -46,7 +46,9 @@ class Config:
     the record store (SQLite) that ``?record=true``, ``/v1/records`` use; ``token_file`` a file
     holding the bearer token that writes need (none: writes are open); ``cors_origins`` the
     origins allowed to call from a browser (none: CORS is off); ``calendars`` supplements of the
-    official working-day calendar for memo deadlines.
+    official working-day calendar for memo deadlines; ``drafts`` the folder the workspace's
+    editor saves new ruleset versions into (none: it cannot save); ``cases`` folders of case
+    files the workspace's diff page may run over.
     """
 
     rulesets: tuple[Path, ...] = ()
@@ -57,6 +59,8 @@ class Config:
     token_file: Path | None = None
     cors_origins: tuple[str, ...] = ()
     calendars: tuple[Path, ...] = ()
+    drafts: Path | None = None
+    cases: tuple[Path, ...] = ()
 
     def to_json(self) -> str:
         """The config as JSON, to hand to worker processes (paths as given)."""
@@ -70,6 +74,8 @@ class Config:
                 "token_file": None if self.token_file is None else str(self.token_file),
                 "cors_origins": list(self.cors_origins),
                 "calendars": [str(p) for p in self.calendars],
+                "drafts": None if self.drafts is None else str(self.drafts),
+                "cases": [str(p) for p in self.cases],
             }
         )
 
@@ -90,6 +96,8 @@ class Config:
             token_file=path("token_file"),
             cors_origins=tuple(raw.get("cors_origins", ())),
             calendars=tuple(Path(p) for p in raw.get("calendars", ())),
+            drafts=path("drafts"),
+            cases=tuple(Path(p) for p in raw.get("cases", ())),
         )
 
 
