@@ -50,9 +50,11 @@ def is_api(request: Request) -> bool:
 
 
 class Pages:
-    """What the page modules share: the service, the sessions and the template environment."""
+    """What the page modules share: the app (to add routes to), the service, the sessions and
+    the template environment."""
 
-    def __init__(self, svc: Service) -> None:
+    def __init__(self, app: FastAPI, svc: Service) -> None:
+        self.app = app
         self.svc = svc
         self.sessions = Sessions(svc.token)
         self.env = jinja2.Environment(
@@ -126,7 +128,7 @@ def set_csrf_cookie(request: Request, response: Response) -> None:
 def mount(app: FastAPI, svc: Service, modules: Sequence[Callable[[Pages], Any]] = ()) -> Pages:
     """Serve the workspace on ``app``: static files, the front page, sign-in, and the routes
     that each of ``modules`` registers."""
-    pages = Pages(svc)
+    pages = Pages(app, svc)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
