@@ -442,3 +442,17 @@ def test_one_json_access_line_a_request(
         lines[0]["ruleset_hash"] == r.headers["X-Ruleset-Hash"] and lines[1]["ruleset_hash"] == ""
     )
     assert all(isinstance(x["ms"], float | int) and x["method"] for x in lines)
+
+
+def test_a_store_gone_since_the_start_is_503_not_a_crash(tmp_path: Path) -> None:
+    store = tmp_path / "records.db"
+    client = TestClient(create_app(Config(backend="reference", store=store)))
+    for f in tmp_path.glob("records.db*"):
+        f.unlink()
+    for r in (
+        client.post("/v1/rulesets/wanzhou/evaluate?record=true", json=case_json(WZ01)),
+        client.get("/v1/records/rc-00000000000000000000"),
+    ):
+        assert r.status_code == 503, r.text
+        assert r.json()["errors"][0]["code"] == "RC703"
+        assert str(tmp_path) not in r.text

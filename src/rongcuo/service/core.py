@@ -274,7 +274,11 @@ class Service:
                 "this service keeps no records (start it with --store)",
                 path=("records",),
             )
-        with SQLiteStore(self.config.store, create=False) as store:
+        try:
+            store = SQLiteStore(self.config.store, create=False)
+        except RecordError as exc:  # the store went missing or bad since the start
+            raise record_refusal(exc) from None
+        with store:
             yield store
 
 
@@ -301,22 +305,26 @@ def library_call(work: Callable[[], T]) -> T:
     try:
         return work()
     except RecordError as exc:
-        code = exc.diagnostics[0].code if exc.diagnostics else ""
-        status = _RECORD_STATUS.get(code, 503)
-        if status == 503:  # the store's own trouble: the log says which, the client only that
-            log.error("record store: %s", "; ".join(d.message_en for d in exc.diagnostics))
-            raise refused(
-                503, code or "RC703", "记录库暂不可用", "the record store is unavailable"
-            ) from None
-        # the store's location is a path on the server, which a client must not see
-        raise Refused(
-            status,
-            [replace(d, location=replace(d.location, file="<records>")) for d in exc.diagnostics],
-        ) from None
+        raise record_refusal(exc) from None
     except InputError as exc:
         raise Refused(422, exc.diagnostics) from None
     except RulesetNotFound as exc:
         raise not_found(exc) from None
+
+
+def record_refusal(exc: RecordError) -> Refused:
+    """A record-store failure as the service answers it: an unknown record 404, a review the
+    store refuses 422 (located in ``<records>``, never the store's path on the server), a store
+    that cannot be read or written 503 (the log says which)."""
+    code = exc.diagnostics[0].code if exc.diagnostics else ""
+    status = _RECORD_STATUS.get(code, 503)
+    if status == 503:
+        log.error("record store: %s", "; ".join(d.message_en for d in exc.diagnostics))
+        return refused(503, code or "RC703", "记录库暂不可用", "the record store is unavailable")
+    return Refused(
+        status,
+        [replace(d, location=replace(d.location, file="<records>")) for d in exc.diagnostics],
+    )
 
 
 def not_found(exc: RulesetNotFound) -> Refused:
