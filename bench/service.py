@@ -11,13 +11,13 @@ its share in turn (the order rotated), so all of them see the machine as it is a
 
 Prints per configuration: requests/s, latency p50, p90, p99 and max (ms), errors (a status other
 than 200, or a decision that is not byte for byte the library's), the server's CPU time a request
-and the cores it kept busy (its processes' CPU seconds, from /proc), the client's own CPU share,
-the median latency of one client on its own (2 requests a case after the warm-up: no queue) and
-the server's CPU time a request then, and
-the ratio 2 workers ÷ 1 worker; then the in-process cost per case of ``Engine.evaluate`` and of
-the library work a request does (load the case from JSON, evaluate, its record id, ``to_json``),
-against the server's CPU time a request at one worker: the HTTP overhead ratio. Exit status 1
-when any request failed.
+and the cores it kept busy (its processes' CPU seconds, from /proc), how that CPU time was split
+between its processes (uneven when one worker took more of the connections), the client's own
+CPU share, the median latency of one client on its own (2 requests a case after the warm-up: no
+queue) and the server's CPU time a request then, and the ratio 2 workers ÷ 1 worker; then the
+in-process cost per case of ``Engine.evaluate`` and of the library work a request does (load the
+case from JSON, evaluate, its record id, ``to_json``), against the server's CPU time a request at
+one worker: the HTTP overhead ratio. Exit status 1 when any request failed.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import datetime as dt
 import http.client
 import itertools
 import json
+import multiprocessing
 import os
 import platform
 import statistics
@@ -116,6 +117,7 @@ class Tally:
     alone: list[float] = field(default_factory=list)  # seconds, one client on its own
     server_cpu: float = 0.0  # CPU seconds the server's processes spent on the timed requests
     alone_cpu: float = 0.0  # CPU seconds the server spent on the one client's requests
+    per_process: dict[int, float] = field(default_factory=dict)  # timed CPU seconds, by pid
 
 
 def fire(
@@ -162,12 +164,12 @@ def fire(
     tally.client_cpu += time.process_time() - cpu
 
 
-def server_cpu(port: int) -> float:
-    """CPU seconds used so far by the ``rongcuo serve`` listening on ``port`` and its worker
-    processes (Linux ``/proc``; ``nan`` elsewhere)."""
+def server_times(port: int) -> dict[int, float]:
+    """CPU seconds used so far by the ``rongcuo serve`` listening on ``port`` and by each of
+    its child processes (the workers), by process id (Linux ``/proc``; empty elsewhere)."""
     stats: dict[int, list[str]] = {}
     main = None
-    try:
+    with contextlib.suppress(OSError):
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -177,22 +179,28 @@ def server_cpu(port: int) -> float:
                 stats[int(entry.name)] = fields
                 if b"serve" in cmd and str(port).encode() in cmd:
                     main = int(entry.name)
-    except OSError:
-        return float("nan")
     if main is None:
-        return float("nan")
+        return {}
     tree = {main} | {pid for pid, f in stats.items() if int(f[1]) == main}  # f[1]: the parent
-    ticks = sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in tree)  # utime + stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return {pid: (int(stats[pid][11]) + int(stats[pid][12])) / tick for pid in tree}
+
+
+def server_cpu(port: int) -> float:
+    """CPU seconds used so far by the server on ``port``, all its processes (``nan``: unknown)."""
+    times = server_times(port)
+    return sum(times.values()) if times else float("nan")
 
 
 def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def summary(t: Tally) -> dict[str, float]:
+def summary(t: Tally) -> dict[str, Any]:
     ordered = sorted(t.latencies)
+    busy = sorted((v for v in t.per_process.values() if v > 0.01 * t.server_cpu), reverse=True)
     return {
+        "split": "/".join(f"{v / t.server_cpu:.0%}" for v in busy) if t.server_cpu else "—",
         "requests": len(ordered),
         "errors": t.errors,
         "rps": len(ordered) / t.wall,
@@ -210,7 +218,7 @@ def summary(t: Tally) -> dict[str, float]:
 
 def http_runs(
     backends: list[Backend], cases: list[Case], n: int, clients: int, rounds: int
-) -> dict[tuple[Backend, int], dict[str, float]]:
+) -> dict[tuple[Backend, int], dict[str, Any]]:
     configs = [(b, w) for b in backends for w in (1, 2)]
     tallies = {c: Tally() for c in configs}
     with contextlib.ExitStack() as stack:
@@ -233,9 +241,13 @@ def http_runs(
             order = configs[r % len(configs) :] + configs[: r % len(configs)]
             for c in order:
                 port = int(hosts[c].rsplit(":", 1)[1])
-                before = server_cpu(port)
+                was = server_times(port)
                 fire(hosts[c], c[0], cases, share[r], clients, tallies[c])
-                tallies[c].server_cpu += server_cpu(port) - before
+                now = server_times(port)
+                for pid, secs in now.items():
+                    used = secs - was.get(pid, 0.0)
+                    tallies[c].per_process[pid] = tallies[c].per_process.get(pid, 0.0) + used
+                tallies[c].server_cpu += sum(now.values()) - sum(was.values())
     return {c: summary(t) for c, t in tallies.items()}
 
 
@@ -269,6 +281,25 @@ def in_process(backend: Backend, cases: list[Case], n: int) -> dict[str, float]:
 # --- the report -------------------------------------------------------------------------------
 
 
+def _spin(_: int) -> float:
+    t, x = time.perf_counter(), 0
+    for i in range(3_000_000):
+        x += i * i
+    return time.perf_counter() - t
+
+
+def parallel_speed() -> float:
+    """How fast two CPU-bound processes run at once, against one alone (1.0: two whole cores;
+    less on shared or hyper-threaded ones): about the most a second worker can add."""
+    ratios = []
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(_spin, [0, 1])  # the pool started
+        for _ in range(7):  # in turns, the median: the machine's speed drifts
+            alone = _spin(0)
+            ratios.append(alone / max(pool.map(_spin, [0, 1])))
+    return statistics.median(ratios)
+
+
 def machine_line() -> str:
     cpu = platform.machine()
     with contextlib.suppress(OSError):
@@ -286,7 +317,7 @@ def machine_line() -> str:
 
 
 def report(
-    runs: dict[tuple[Backend, int], dict[str, float]],
+    runs: dict[tuple[Backend, int], dict[str, Any]],
     local: dict[Backend, dict[str, float]],
     args: argparse.Namespace,
     cases: int,
@@ -296,15 +327,15 @@ def report(
         f"{args.rounds} rounds, {cases} example cases",
         "",
         "| backend | workers | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors "
-        "| server CPU ms a request | server cores busy | client CPU | 1 client: p50 ms "
-        "| 1 client: server CPU ms a request |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms a request | server cores busy | CPU by process | client CPU "
+        "| 1 client: p50 ms | 1 client: server CPU ms a request |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (backend, workers), s in runs.items():
         lines.append(
             f"| {backend} | {workers} | {s['rps']:.0f} | {s['p50']:.1f} | {s['p90']:.1f} | "
             f"{s['p99']:.1f} | {s['max']:.1f} | {s['errors']:.0f} | "
-            f"{s['server_cpu_ms']:.2f} | {s['server_cores']:.2f} | "
+            f"{s['server_cpu_ms']:.2f} | {s['server_cores']:.2f} | {s['split']} | "
             f"{s['client_cpu']:.0%} | "
             f"{s['alone_p50']:.1f} | {s['alone_cpu_ms']:.2f} |"
         )
@@ -347,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cases = load_cases(backends)
     print(machine_line())
+    print(f"two CPU-bound processes at once run at {parallel_speed():.2f}× one alone's speed")
     print(f"cases: {len(cases)} examples deciding at {AS_OF}", flush=True)
     runs = http_runs(backends, cases, args.requests, args.clients, args.rounds)
     local = {b: in_process(b, cases, args.requests) for b in backends}
