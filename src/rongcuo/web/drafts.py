@@ -260,7 +260,8 @@ def text_version(text: str) -> str | None:
 
 class Scrub:
     """Server paths → names an officer may see: ``edited`` is :data:`EDITED`, a file under
-    one of ``roots`` (folder, shown prefix) its path below the folder after the prefix."""
+    one of ``roots`` (folder, shown prefix) its path below the folder after the prefix, a root
+    that is a file its shown name."""
 
     def __init__(self, edited: Path | None, roots: Sequence[tuple[Path, str]]) -> None:
         self.edited = edited.resolve() if edited is not None else None
@@ -269,6 +270,9 @@ class Scrub:
         if edited is not None:
             pairs += [(s, EDITED) for s in _spellings(edited)]
         for root, prefix in roots:
+            if root.is_file():  # a file shown by a name of its own
+                pairs += [(s, prefix) for s in _spellings(root)]
+                continue
             shown = f"{prefix}/" if prefix else ""
             pairs += [(s + "/", shown) for s in _spellings(root)]
         self.pairs = sorted(set(pairs), key=lambda p: -len(p[0]))  # the longest first
