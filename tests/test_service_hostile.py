@@ -185,13 +185,17 @@ def still_serving(server: Server) -> None:
         pytest.param(b"[" * 100_000, 400, "RC902", id="nested-100k"),
         pytest.param(b'{"a":' * 16_000 + b"1" + b"}" * 16_000, 400, "RC902", id="objects-16k"),
         pytest.param(b"", 400, "RC902", id="empty"),
+        pytest.param(b'{"id": ' + b"9" * 5000 + b"}", 400, "RC902", id="5000-digit-int"),
+        pytest.param(b'{"id": NaN, "facts": {}}', 422, None, id="nan"),
+        pytest.param(b'{"id": 1e999, "facts": {}}', 422, None, id="infinity"),
+        pytest.param(b'{"id": "\\ud800"}', 422, None, id="lone-surrogate"),
         pytest.param(b"[1, 2]", 422, "RC201", id="array"),
         pytest.param(b'"a case"', 422, "RC201", id="string"),
         pytest.param(b"null", 422, "RC201", id="null"),
     ],
 )
 def test_a_body_that_is_not_a_case_object(
-    server: Server, body: bytes, status: int, code: str
+    server: Server, body: bytes, status: int, code: str | None
 ) -> None:
     assert_json_error(request(server, "POST", EVALUATE, body), status, code)
     still_serving(server)
@@ -216,6 +220,19 @@ def test_a_fact_of_the_wrong_type_is_422_located(
         request(server, "POST", EVALUATE, json.dumps(case).encode()), 422, code
     )
     assert body["errors"][0]["path"] == ["facts", fact]
+    still_serving(server)
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [("as_of=2025-02-30", "RC903"), ("as_of=" + "9" * 5000, "RC903"), ("backend=bogus", "RC905")],
+)
+def test_a_bad_query_parameter_is_400_located(server: Server, query: str, code: str) -> None:
+    target = f"/v1/rulesets/{RULESET}/evaluate?{query}"
+    body = assert_json_error(
+        request(server, "POST", target, json.dumps(case_json(CASE)).encode()), 400, code
+    )
+    assert body["errors"][0]["path"] == [query.split("=")[0]]
     still_serving(server)
 
 
