@@ -1,0 +1,569 @@
+"""The case form of the workspace: takes a ruleset's fact declarations, gives the form a case is
+filled in (the case header, the facts grouped by the six looks, allegations, evidence,
+corrections and the claimed situations), and turns a submitted form back into a case mapping
+(what a case file holds) and a case back into the form's values.
+
+A fact is stated (a value), stated unknown (``不明``: no presumption applies) or left empty
+(``未填``: read as the ruleset presumes, when it presumes). The form keeps how a loaded case
+spelled what it says (``unknown``, ``不明`` or ``null`` for unknown; one value or a list for a
+fact with several values; the order of its lists), so that a case read into the form and
+submitted again is the same case, with the same content hash.
+
+Field names: ``f.<fact>`` a fact's value (several for a fact with several values), ``u.<fact>``
+its 不明 box (number, date, text and several-value facts), ``shape.<fact>`` and
+``order.<fact>`` how a loaded case wrote a several-value fact, ``claim`` the claimed
+situations (``order.claims``), ``cadre.*``, ``procedure.*``, and rows ``al.N.*`` (allegations),
+``ev.N.*`` (evidence), ``co.N.*`` (corrections).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rongcuo.case.contract import UNKNOWN_WORDS
+from rongcuo.ruleset.declarations import ANCHORS, FactDecl
+from rongcuo.ruleset.model import Ruleset
+
+#: A submitted form: each field name with its values, in the order they came.
+Values = dict[str, list[str]]
+
+#: The 不明 choice's value for each way a case file says unknown; ``~`` is YAML's null.
+UNKNOWN_TOKENS: dict[str, str | None] = {"unknown": "unknown", "不明": "不明", "~": None}
+#: The most rows of one repeatable section a form is read with (more are ignored).
+MAX_ROWS = 200
+#: The case header's fields, with their Chinese names.
+HEADER: tuple[tuple[str, str], ...] = (
+    ("id", "案件编号"),
+    ("title", "案件名称"),
+    ("incident_date", "失误发生日期"),
+    ("conduct_until", "行为终了日期"),
+    ("narrative", "基本情况"),
+)
+CADRE: tuple[tuple[str, str], ...] = (("name", "姓名"), ("position", "职务"), ("unit", "单位"))
+ALLEGATION_FIELDS = ("id", "summary", "finding", "kind", "signed", "informed", "spread", "when")
+EVIDENCE_FIELDS = ("id", "title", "supports")
+CORRECTION_FIELDS = ("what", "who", "due")
+#: The allegation findings, spreads and reporter answers as the case contract names them
+#: (catalogue §10), used when the ruleset declares no labels of its own.
+FINDINGS: tuple[tuple[str, str], ...] = (
+    ("substantiated", "属实"),
+    ("partly_substantiated", "部分属实"),
+    ("untrue", "失实、查无实据"),
+    ("mistaken", "错告、误告"),
+    ("fabricated", "诬告陷害"),
+)
+SPREADS: tuple[tuple[str, str], ...] = (
+    ("unit", "本单位"),
+    ("locality", "镇村、社区"),
+    ("online", "网络"),
+    ("public", "社会面"),
+)
+#: What each part of a case is called, for a diagnostic's field.
+FIELD_NAMES: dict[str, str] = {
+    **dict(HEADER),
+    "cadre": "干部",
+    "claimed_situations": "申请适用的容错情形",
+    "facts": "事实",
+    "evidence": "证据",
+    "procedure": "程序节点",
+    "corrections": "纠错措施",
+    "allegations": "问题线索",
+    "summary": "反映的问题",
+    "finding": "核查结论",
+    "kind": "诬告陷害的种类",
+    "reporter": "举报人",
+    "signed": "实名举报",
+    "informed": "已反馈举报人",
+    "spread": "扩散范围",
+    "concluded_on": "核查结论作出之日",
+    "what": "纠错事项",
+    "who": "责任人",
+    "due": "完成时限",
+    "supports": "支持的事实",
+    **dict(CADRE),
+    **ANCHORS,
+}
+_INT = re.compile(r"^[+-]?\d+$")
+_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def first(values: Mapping[str, Sequence[str]], name: str) -> str:
+    """The first value of field ``name``, or ``""``."""
+    got = values.get(name)
+    return got[0] if got else ""
+
+
+def _text(values: Mapping[str, Sequence[str]], name: str) -> str | None:
+    """Free text as typed (a browser's CR LF made LF), ``None`` when empty."""
+    raw = first(values, name).replace("\r\n", "\n")
+    return raw if raw != "" else None
+
+
+def _token(raw: str) -> tuple[bool, Any]:
+    """Whether ``raw`` is a 不明 choice, and the value it stands for."""
+    if raw in UNKNOWN_TOKENS:
+        return True, UNKNOWN_TOKENS[raw]
+    return False, None
+
+
+def _number(raw: str) -> Any:
+    """A number as typed: a whole number as ``int``, else ``float``; text that is no number
+    stays text, so that the case check names the fact."""
+    text = raw.strip().replace(",", "").replace("，", "")
+    if _INT.match(text):
+        return int(text)
+    try:
+        value = float(text)
+    except ValueError:
+        return raw.strip()
+    return value if math.isfinite(value) else raw.strip()
+
+
+def ordered(chosen: Iterable[str], hint: str) -> list[str]:
+    """``chosen`` in the order ``hint`` (comma-separated, as a loaded case listed them) gives,
+    then the rest in form order."""
+    picked = list(dict.fromkeys(chosen))
+    hinted = [v for v in hint.split(",") if v in picked]
+    return list(dict.fromkeys(hinted)) + [v for v in picked if v not in hinted]
+
+
+def fact_value(decl: FactDecl, values: Mapping[str, Sequence[str]]) -> tuple[bool, Any]:
+    """Whether the form states fact ``decl`` (``False``: left empty), and what it states."""
+    name = f"f.{decl.id}"
+    unknown = first(values, f"u.{decl.id}")
+    if unknown and decl.type != "bool" and not (decl.type == "enum" and not decl.multiple):
+        is_unknown, value = _token(unknown)
+        if is_unknown:
+            return True, value
+    if decl.type == "enum" and decl.multiple:
+        picked = ordered(values.get(name, []), first(values, f"order.{decl.id}"))
+        if not picked:
+            return False, None
+        if len(picked) == 1 and first(values, f"shape.{decl.id}") == "one":
+            return True, picked[0]
+        return True, picked
+    raw = first(values, name)
+    if raw.strip() == "":
+        return False, None
+    is_unknown, value = _token(raw)
+    if is_unknown:
+        return True, value
+    if decl.type == "bool":
+        return True, {"true": True, "false": False}.get(raw, raw)
+    if decl.type == "number":
+        return True, _number(raw)
+    if decl.type == "text":
+        return True, raw.replace("\r\n", "\n")
+    return True, raw.strip()
+
+
+def form_facts(rs: Ruleset) -> list[FactDecl]:
+    """The facts a form asks: those of the case, neither computed nor of an allegation."""
+    return [f for f in rs.facts.values() if not f.computed and f.scope != "allegation"]
+
+
+def situations(rs: Ruleset) -> list[tuple[str, str]]:
+    """The situations a case may claim: id and label, in the ruleset's order."""
+    return [(r.id, r.label) for r in rs.rules_of("situation")]
+
+
+def row_indices(values: Mapping[str, Sequence[str]], prefix: str) -> list[int]:
+    """The row numbers of section ``prefix`` (``al``, ``ev``, ``co``) the form holds."""
+    found = set()
+    pattern = re.compile(rf"^{prefix}\.(\d{{1,4}})\.\w+$")
+    for name in values:
+        m = pattern.match(name)
+        if m and int(m.group(1)) < MAX_ROWS:
+            found.add(int(m.group(1)))
+    return sorted(found)
+
+
+def _rows(
+    values: Mapping[str, Sequence[str]], prefix: str, names: Sequence[str]
+) -> list[dict[str, str]]:
+    """The non-empty rows of a section, each field as typed (CR LF made LF)."""
+    out = []
+    for i in row_indices(values, prefix):
+        row = {n: first(values, f"{prefix}.{i}.{n}").replace("\r\n", "\n") for n in names}
+        if any(v.strip() for v in row.values()):
+            out.append(row)
+    return out
+
+
+def _some(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """The pairs whose value is given (not ``None``)."""
+    return {k: v for k, v in pairs if v is not None}
+
+
+def _answer(raw: str, allowed: Mapping[str, Any]) -> tuple[bool, Any]:
+    """A select's answer: ``(False, None)`` when empty, a 不明 token, an allowed value, or
+    the raw text (for the case check to refuse)."""
+    if raw == "":
+        return False, None
+    is_unknown, value = _token(raw)
+    if is_unknown:
+        return True, value
+    return True, allowed.get(raw, raw)
+
+
+def to_case(values: Mapping[str, Sequence[str]], rs: Ruleset) -> dict[str, Any]:
+    """The case a submitted form states, as a case file's mapping (not yet checked): what is
+    left empty is left out."""
+    case: dict[str, Any] = {}
+    for key, _ in HEADER:
+        text = _text(values, key)
+        if text is not None:
+            case[key] = text.strip() if key in ("incident_date", "conduct_until") else text
+    cadre = _some((k, _text(values, f"cadre.{k}")) for k, _ in CADRE)
+    if cadre:
+        case["cadre"] = cadre
+    claims = ordered(values.get("claim", []), first(values, "order.claims"))
+    if claims:
+        case["claimed_situations"] = claims
+    facts: dict[str, Any] = {}
+    for decl in form_facts(rs):
+        stated, value = fact_value(decl, values)
+        if stated:
+            facts[decl.id] = value
+    if facts:
+        case["facts"] = facts
+    evidence = []
+    for row in _rows(values, "ev", EVIDENCE_FIELDS):
+        item: dict[str, Any] = _some((k, row[k] or None) for k in ("id", "title"))
+        supports = [s for s in _SPLIT.split(row["supports"]) if s]
+        if supports:
+            item["supports"] = supports
+        evidence.append(item)
+    if evidence:
+        case["evidence"] = evidence
+    procedure = _some((k, first(values, f"procedure.{k}").strip() or None) for k in ANCHORS)
+    if procedure:
+        case["procedure"] = procedure
+    corrections = [
+        _some((k, row[k].strip() if k == "due" else row[k] or None) for k in CORRECTION_FIELDS)
+        for row in _rows(values, "co", CORRECTION_FIELDS)
+    ]
+    corrections = [{k: v for k, v in c.items() if v != ""} for c in corrections]
+    if corrections:
+        case["corrections"] = corrections
+    allegations = [_allegation(row) for row in _rows(values, "al", ALLEGATION_FIELDS)]
+    if allegations:
+        case["allegations"] = allegations
+    return case
+
+
+def _allegation(row: Mapping[str, str]) -> dict[str, Any]:
+    """One allegation row as a case file writes it."""
+    item: dict[str, Any] = _some((k, row[k] or None) for k in ("id", "summary"))
+    stated, value = _answer(row["finding"], {k: k for k, _ in FINDINGS})
+    if stated:
+        item["finding"] = value
+    if row["kind"]:
+        item["kind"] = row["kind"]
+    reporter = {}
+    for key in ("signed", "informed"):
+        stated, value = _answer(row[key], {"true": True, "false": False})
+        if stated and value is not None:
+            reporter[key] = value
+    if reporter:
+        item["reporter"] = reporter
+    stated, value = _answer(row["spread"], {k: k for k, _ in SPREADS})
+    if stated and value is not None:
+        item["spread"] = value
+    if row["when"].strip():
+        item["concluded_on"] = row["when"].strip()
+    return item
+
+
+def _unknown_word(value: Any) -> str | None:
+    """The 不明 token of a case's value when it states unknown, else ``None``."""
+    if value is None:
+        return "~"
+    if isinstance(value, str) and value.strip() in UNKNOWN_WORDS:
+        return value.strip() if value.strip() in UNKNOWN_TOKENS else "unknown"
+    return None
+
+
+def _shown(value: Any) -> str:
+    """A scalar of a case as a form field shows it: ``true``/``false``, a float as Python
+    writes it (``1.0`` stays ``1.0``, so it comes back a float), a day in ISO form."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def from_case(case: Mapping[str, Any], rs: Ruleset) -> Values:
+    """The form's values that state ``case`` (a case file's mapping, e.g. ``Case.model_dump(
+    mode="json")``); :func:`to_case` of them is the same case. What the form cannot hold (a fact
+    the ruleset does not declare for the form) is left out."""
+    out: Values = {}
+
+    def put(name: str, value: Any) -> None:
+        text = _shown(value)
+        if text != "":
+            out.setdefault(name, []).append(text)
+
+    for key, _ in HEADER:
+        put(key, case.get(key))
+    cadre = case.get("cadre")
+    if isinstance(cadre, Mapping):
+        for key, _ in CADRE:
+            put(f"cadre.{key}", cadre.get(key))
+    claims = case.get("claimed_situations")
+    if isinstance(claims, list) and claims:
+        out["claim"] = [str(c) for c in claims]
+        out["order.claims"] = [",".join(str(c) for c in claims)]
+    facts = case.get("facts")
+    facts = facts if isinstance(facts, Mapping) else {}
+    for decl in form_facts(rs):
+        if decl.id not in facts:
+            continue
+        _put_fact(out, decl, facts[decl.id])
+    for i, ev in enumerate(_items(case.get("evidence"))):
+        put(f"ev.{i}.id", ev.get("id"))
+        put(f"ev.{i}.title", ev.get("title"))
+        supports = ev.get("supports")
+        if isinstance(supports, list) and supports:
+            out[f"ev.{i}.supports"] = [", ".join(str(s) for s in supports)]
+    procedure = case.get("procedure")
+    if isinstance(procedure, Mapping):
+        for key in ANCHORS:
+            put(f"procedure.{key}", procedure.get(key))
+    for i, co in enumerate(_items(case.get("corrections"))):
+        for key in CORRECTION_FIELDS:
+            put(f"co.{i}.{key}", co.get(key))
+    for i, al in enumerate(_items(case.get("allegations"))):
+        put(f"al.{i}.id", al.get("id"))
+        put(f"al.{i}.summary", al.get("summary"))
+        finding = al.get("finding")
+        put(f"al.{i}.finding", _unknown_word(finding) or finding)
+        put(f"al.{i}.kind", al.get("kind"))
+        reporter = al.get("reporter")
+        if isinstance(reporter, Mapping):
+            for key in ("signed", "informed"):
+                answer = reporter.get(key)
+                if answer is not None:
+                    put(f"al.{i}.{key}", _unknown_word(answer) or answer)
+        spread = al.get("spread")
+        if spread is not None:
+            put(f"al.{i}.spread", _unknown_word(spread) or spread)
+        put(f"al.{i}.when", al.get("concluded_on"))
+    return out
+
+
+def _items(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings of a list section of a case (anything else left out)."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _put_fact(out: Values, decl: FactDecl, value: Any) -> None:
+    """The form's values of one stated fact."""
+    name = f"f.{decl.id}"
+    word = _unknown_word(value)
+    if word is not None:
+        single = decl.type == "bool" or (decl.type == "enum" and not decl.multiple)
+        out[name if single else f"u.{decl.id}"] = [word]
+        return
+    if decl.type == "enum" and decl.multiple:
+        picked = [str(v) for v in value] if isinstance(value, list) else [_shown(value)]
+        out[name] = picked
+        out[f"order.{decl.id}"] = [",".join(picked)]
+        out[f"shape.{decl.id}"] = ["list" if isinstance(value, list) else "one"]
+        return
+    out[name] = [_shown(value)]
+
+
+# The form as the template shows it.
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice of a radio group, select or checklist."""
+
+    value: str
+    label: str
+    checked: bool = False
+
+
+@dataclass(frozen=True)
+class FactField:
+    """One fact of the form, with its control and what is filled in."""
+
+    id: str
+    label: str
+    question: str
+    control: str  # radio, checkbox, number, date, text
+    choices: tuple[Choice, ...] = ()
+    text: str = ""
+    unknown: bool = False
+    unknown_token: str = "unknown"
+    empty: bool = True
+    presumptions: tuple[str, ...] = ()
+    bounds: str = ""
+    unit: str = ""
+    shape: str = ""
+    order: str = ""
+    looks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FactGroup:
+    """The facts shown under one look (the last group: facts of no look)."""
+
+    id: str
+    label: str
+    question: str
+    facts: tuple[FactField, ...]
+
+
+@dataclass(frozen=True)
+class FormView:
+    """Everything the case form template shows."""
+
+    values: Values
+    groups: tuple[FactGroup, ...]
+    claims: tuple[Choice, ...]
+    claims_order: str
+    allegations: tuple[dict[str, str], ...]
+    evidence: tuple[dict[str, str], ...]
+    corrections: tuple[dict[str, str], ...]
+    findings: tuple[Choice, ...]
+    kinds: tuple[Choice, ...]
+    spreads: tuple[Choice, ...]
+    procedure: tuple[tuple[str, str, str], ...]
+    header: dict[str, str] = field(default_factory=dict)
+
+    def value(self, name: str) -> str:
+        """The first value of field ``name``."""
+        return first(self.values, name)
+
+
+def presumption_lines(decl: FactDecl) -> tuple[str, ...]:
+    """What an empty ``decl`` is read as: each presumption's value and reason, in the order
+    they are tried (a conditional one says so by its reason)."""
+    return tuple(f"{decl.display(p.value)}（{p.reason}）" for p in decl.presume)
+
+
+def _bounds(decl: FactDecl) -> str:
+    """A number's bounds in words, e.g. ``不小于 0，不大于 1``."""
+    parts = []
+    for word, bound in (("不小于", decl.minimum), ("不大于", decl.maximum)):
+        if bound is not None:
+            shown = int(bound) if float(bound).is_integer() else bound
+            parts.append(f"{word} {shown}{decl.unit}")
+    return "，".join(parts)
+
+
+def fact_field(decl: FactDecl, values: Mapping[str, Sequence[str]]) -> FactField:
+    """The form field of ``decl`` filled with ``values``."""
+    name = f"f.{decl.id}"
+    common: dict[str, Any] = {
+        "id": decl.id,
+        "label": decl.label,
+        "question": decl.question,
+        "presumptions": presumption_lines(decl),
+        "looks": decl.looks,
+    }
+    if decl.type in ("bool", "enum") and not decl.multiple:
+        raw = first(values, name)
+        token = raw if raw in UNKNOWN_TOKENS else "unknown"
+        pairs = (("true", "是"), ("false", "否")) if decl.type == "bool" else decl.values
+        choices = tuple(Choice(k, label, raw == k) for k, label in pairs)
+        return FactField(
+            control="radio",
+            choices=choices,
+            unknown=raw in UNKNOWN_TOKENS,
+            unknown_token=token,
+            empty=raw not in UNKNOWN_TOKENS and not any(c.checked for c in choices),
+            **common,
+        )
+    raw_unknown = first(values, f"u.{decl.id}")
+    unknown = raw_unknown in UNKNOWN_TOKENS
+    token = raw_unknown if unknown else "unknown"
+    if decl.type == "enum":
+        picked = set(values.get(name, []))
+        return FactField(
+            control="checkbox",
+            choices=tuple(Choice(k, label, k in picked) for k, label in decl.values),
+            unknown=unknown,
+            unknown_token=token,
+            empty=not picked and not unknown,
+            shape=first(values, f"shape.{decl.id}"),
+            order=first(values, f"order.{decl.id}"),
+            **common,
+        )
+    text = first(values, name)
+    return FactField(
+        control=decl.type if decl.type in ("number", "date") else "text",
+        text=text,
+        unknown=unknown,
+        unknown_token=token,
+        empty=text.strip() == "" and not unknown,
+        bounds=_bounds(decl) if decl.type == "number" else "",
+        unit=decl.unit,
+        **common,
+    )
+
+
+def _section_rows(
+    values: Mapping[str, Sequence[str]], prefix: str, names: Sequence[str], extra: int
+) -> tuple[dict[str, str], ...]:
+    """A section's filled rows, then ``extra`` empty ones, numbered afresh from 0."""
+    rows = _rows(values, prefix, names)
+    rows += [dict.fromkeys(names, "") for _ in range(max(extra, 0))]
+    return tuple({"n": str(i), **row} for i, row in enumerate(rows))
+
+
+def build_form(
+    rs: Ruleset, values: Mapping[str, Sequence[str]], more: Mapping[str, int] | None = None
+) -> FormView:
+    """The form of ruleset ``rs`` filled with ``values``: each look's facts (a fact of several
+    looks under its first), the facts of no look last; one empty row at the end of each
+    repeatable section, plus ``more[section]`` (``al``, ``ev``, ``co``)."""
+    more = more or {}
+    groups: dict[str, list[FactField]] = {look: [] for look in rs.looks}
+    rest: list[FactField] = []
+    for decl in form_facts(rs):
+        made = fact_field(decl, values)
+        first_look = next((x for x in decl.looks if x in groups), None)
+        (groups[first_look] if first_look else rest).append(made)
+    shown = [
+        FactGroup(look.id, look.label, look.question, tuple(groups[look.id]))
+        for look in rs.looks.values()
+        if groups[look.id]
+    ]
+    if rest:
+        shown.append(FactGroup("other", "其他事实", "不属于六看的事实", tuple(rest)))
+    claimed = set(values.get("claim", []))
+    kind_decl = rs.facts.get("allegation_kind")
+    finding_decl = rs.facts.get("allegation_finding")
+    spread_decl = rs.facts.get("allegation_spread")
+    return FormView(
+        values={k: list(v) for k, v in values.items()},
+        groups=tuple(shown),
+        claims=tuple(Choice(i, label, i in claimed) for i, label in situations(rs)),
+        claims_order=first(values, "order.claims"),
+        allegations=_section_rows(values, "al", ALLEGATION_FIELDS, 1 + more.get("al", 0)),
+        evidence=_section_rows(values, "ev", EVIDENCE_FIELDS, 1 + more.get("ev", 0)),
+        corrections=_section_rows(values, "co", CORRECTION_FIELDS, 1 + more.get("co", 0)),
+        findings=_choices(finding_decl.values if finding_decl else FINDINGS),
+        kinds=_choices(kind_decl.values if kind_decl else ()),
+        spreads=_choices(spread_decl.values if spread_decl else SPREADS),
+        procedure=tuple(
+            (key, label, first(values, f"procedure.{key}")) for key, label in ANCHORS.items()
+        ),
+        header={key: first(values, key) for key, _ in HEADER},
+    )
+
+
+def _choices(pairs: Iterable[tuple[str, str]]) -> tuple[Choice, ...]:
+    return tuple(Choice(k, label) for k, label in pairs)
