@@ -456,3 +456,14 @@ def test_a_store_gone_since_the_start_is_503_not_a_crash(tmp_path: Path) -> None
         assert r.status_code == 503, r.text
         assert r.json()["errors"][0]["code"] == "RC703"
         assert str(tmp_path) not in r.text
+
+
+def test_a_case_dated_before_every_version_is_422_at_its_date(client: TestClient) -> None:
+    case = {**case_json(WZ01), "incident_date": "1990-01-01"}
+    case.pop("conduct_until", None)
+    for route in ("evaluate", "memo"):
+        r = client.post(f"/v1/rulesets/wanzhou/{route}", json=case)
+        assert r.status_code == 422, r.text
+        first = r.json()["errors"][0]
+        assert first["code"] == "RC301" and first["path"] == ["incident_date"]
+        assert "1990-01-01" in first["message_en"]

@@ -21,12 +21,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from rongcuo.errors import RulesetNotFound
 from rongcuo.memo.contract import DOCUMENT_TITLES, Document
 from rongcuo.memo.render import Format
 from rongcuo.records.model import make_record, record_id, ruleset_key
 from rongcuo.schemas import json_schema
-from rongcuo.service.core import Service, as_of_day, choice, library_call, refused
-from rongcuo.service.errors import error_responses
+from rongcuo.service.core import Refused, Service, as_of_day, choice, library_call, refused
+from rongcuo.service.errors import error_responses, request_error
 
 #: The content type of each memo format.
 CONTENT_TYPES: dict[str, str] = {
@@ -102,9 +103,12 @@ def router(svc: Service) -> APIRouter:
                 pass  # 404 RC907 now, before the work, when there is no store
         data = await svc.json_object(request, ("案件", "case"))
 
-        def work() -> tuple[str, Any, bool | None]:
+        def work() -> tuple[str, Any, bool | None, str]:
             model, source = engine.load_case(data)
-            decision = engine.evaluate(model, ruleset=ruleset_id, as_of=day, source=source)
+            try:
+                decision = engine.evaluate(model, ruleset=ruleset_id, as_of=day, source=source)
+            except RulesetNotFound as exc:  # the folder is there: no version covers the case
+                raise date_not_covered(exc) from None
             stored = None
             if keep:
                 made = make_record(decision, model, recorded_at=now())
@@ -112,10 +116,10 @@ def router(svc: Service) -> APIRouter:
                     store.check_writable()
                     stored = store.put(made)
             rid = record_id(model.content_hash(), ruleset_key(decision), decision.as_of)
-            return rid, decision, stored
+            # written here, in the pool, not on the event loop, which serves the other sockets
+            return rid, decision, stored, decision.to_json().rstrip("\n")
 
-        rid, decision, stored = await run_in_threadpool(library_call, work)
-        text = decision.to_json().rstrip("\n")
+        rid, decision, stored, text = await run_in_threadpool(library_call, work)
         headers = {"X-Ruleset-Hash": decision.ruleset.content_hash, "X-Decision-Id": rid}
         if stored is not None:
             headers["Location"] = f"/v1/records/{rid}"
@@ -170,7 +174,7 @@ def router(svc: Service) -> APIRouter:
                 )
         data = await svc.json_object(request, ("案件", "case"))
 
-        def work() -> Any:
+        def render() -> Any:
             options: dict[str, Any] = {
                 "ruleset": ruleset_id,
                 "as_of": day,
@@ -184,6 +188,12 @@ def router(svc: Service) -> APIRouter:
                 with _PDF:
                     return engine.memo(data, **options)
             return engine.memo(data, **options)
+
+        def work() -> Any:
+            try:
+                return render()
+            except RulesetNotFound as exc:
+                raise date_not_covered(exc) from None
 
         made = await run_in_threadpool(library_call, work)
         d = made.decision
@@ -200,6 +210,15 @@ def router(svc: Service) -> APIRouter:
         )
 
     return api
+
+
+def date_not_covered(exc: RulesetNotFound) -> Refused:
+    """422 RC301 at the case's dates: the ruleset is served, but no version of it was in force
+    on the day the case gives (the case's fault, not an unknown ruleset)."""
+    zh, _, en = str(exc).partition(" / ")
+    return Refused(
+        422, [request_error("RC301", zh, en or zh, where="<case>", path=("incident_date",))]
+    )
 
 
 def file_name(case_id: str, title: str, document: str, fmt: str) -> str:

@@ -6,11 +6,17 @@ questions and presumptions; rules with their clauses) and ``GET /v1/rulesets/{id
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from rongcuo.errors import InputError, RulesetNotFound
+from rongcuo.ruleset.model import Ruleset
 from rongcuo.service.core import Refused, Service, not_found
 
 
@@ -40,45 +46,62 @@ def router(svc: Service) -> APIRouter:
             out.append({"id": rid, "versions": versions})
         return {"rulesets": out}
 
-    @api.get("/{ruleset_id}")
-    def ruleset(ruleset_id: str) -> dict[str, Any]:
-        """The newest version of a ruleset: its facts and its rules with their clauses."""
+    cache: dict[tuple[str, str], bytes] = {}  # (what, content hash) -> the answer's bytes
+    lock = threading.Lock()
+
+    def cached(what: str, rs: Ruleset, make: Callable[[], Any]) -> Response:
+        key = (what, rs.content_hash)
+        with lock:
+            body = cache.get(key)
+        if body is None:  # built once a ruleset version: a case schema takes milliseconds
+            body = json.dumps(make(), ensure_ascii=False, separators=(",", ":")).encode()
+            with lock:
+                cache[key] = body
+        return Response(body, media_type="application/json")
+
+    def newest(ruleset_id: str) -> tuple[dt.date, Ruleset]:
         svc.known(ruleset_id)
         engine = svc.engine
         try:
             day = engine.newest_day(ruleset_id)
-            schema = engine.case_schema(ruleset_id, day)
-            rs = engine.ruleset(ruleset_id, day)
+            return day, engine.ruleset(ruleset_id, day)
         except (InputError, RulesetNotFound) as exc:
             raise unservable(exc) from None
-        return {
-            "id": rs.id,
-            "title": rs.title,
-            "version": rs.version,
-            "effective_from": rs.effective_from.isoformat(),
-            "content_hash": rs.content_hash,
-            "facts": schema["properties"]["facts"]["properties"],
-            "rules": [
-                {
-                    "id": r.id,
-                    "kind": r.kind,
-                    "label": r.label,
-                    "citation": None
-                    if r.cite is None
-                    else {"doc": r.cite.doc, "clause": r.cite.clause, "text": r.cite.text},
-                }
-                for r in rs.rules.values()
-            ],
-        }
 
-    @api.get("/{ruleset_id}/schema/case")
-    def case_schema(ruleset_id: str) -> dict[str, Any]:
+    @api.get("/{ruleset_id}", response_class=Response)
+    def ruleset(ruleset_id: str) -> Response:
+        """The newest version of a ruleset: its facts and its rules with their clauses."""
+        day, rs = newest(ruleset_id)
+
+        def make() -> dict[str, Any]:
+            schema = svc.engine.case_schema(ruleset_id, day)
+            return {
+                "id": rs.id,
+                "title": rs.title,
+                "version": rs.version,
+                "effective_from": rs.effective_from.isoformat(),
+                "content_hash": rs.content_hash,
+                "facts": schema["properties"]["facts"]["properties"],
+                "rules": [
+                    {
+                        "id": r.id,
+                        "kind": r.kind,
+                        "label": r.label,
+                        "citation": None
+                        if r.cite is None
+                        else {"doc": r.cite.doc, "clause": r.cite.clause, "text": r.cite.text},
+                    }
+                    for r in rs.rules.values()
+                ],
+            }
+
+        return cached("ruleset", rs, make)
+
+    @api.get("/{ruleset_id}/schema/case", response_class=Response)
+    def case_schema(ruleset_id: str) -> Response:
         """The ruleset's case JSON Schema (as ``rongcuo schema case --ruleset ID``)."""
-        svc.known(ruleset_id)
-        try:
-            return svc.engine.case_schema(ruleset_id)
-        except (InputError, RulesetNotFound) as exc:
-            raise unservable(exc) from None
+        day, rs = newest(ruleset_id)
+        return cached("schema", rs, lambda: svc.engine.case_schema(ruleset_id, day))
 
     return api
 
