@@ -147,8 +147,9 @@ def _quoted(text: str) -> str:
 
 class _Writer:
     """Writes the nodes of one ruleset's conditions. ``ctx`` is where a node stands: ``top``
-    (the whole condition or a list item), ``and`` / ``or`` (an item of a joined sentence) or
-    ``not`` (under a negation), which decides whether it needs （…）."""
+    (the whole condition), ``item`` (an item of a list), ``and`` / ``or`` (an item of a joined
+    sentence) or ``not`` (under a negation), which decides whether it needs （…）: a list
+    stands bare only as the whole condition."""
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.rs = ruleset
@@ -175,7 +176,7 @@ class _Writer:
         is_all = joiner == "，且"
         long_any = not is_all and len(items) >= LIST_FROM
         if long_any or (is_all and len(items) > LIST_FROM + 1):
-            listed = [self.write(item, "top") for item in items]
+            listed = [self.write(item, "item") for item in items]
             body = (
                 lead
                 + "："
@@ -188,7 +189,7 @@ class _Writer:
         own = "and" if is_all else "or"
         text = joiner.join(self.write(item, own) for item in items)
         # an "any" inside an "all" (or the reverse), or either under a negation, is bracketed
-        return text if ctx in ("top", own) else f"（{text}）"
+        return text if ctx in ("top", "item", own) else f"（{text}）"
 
     def _stated(self, cond: AllOf) -> str | None:
         """``stated: true`` as written: a comparison that a presumed value does not satisfy."""
