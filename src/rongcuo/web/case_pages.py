@@ -54,6 +54,8 @@ CLAIM_STATUS = {
 FORMATS: tuple[tuple[str, str], ...] = (("docx", "DOCX"), ("pdf", "PDF"), ("md", "Markdown"))
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
 _SECTIONS = ("al", "ev", "co")
+#: The header fields a case cannot go without, as the form asks for them.
+REQUIRED = (("id", "案件编号"), ("title", "案件名称"), ("incident_date", "失误发生日期"))
 
 
 @dataclass
@@ -135,6 +137,19 @@ def decide(
     day, problems = as_of_of(values)
     made = Outcome(data=data, as_of=day, diagnostics=problems)
     if problems:
+        return made
+    missing = [
+        Diagnostic(
+            "RC004",
+            Location(FORM_SOURCE, path=(key,)),
+            f"请填写{label}",
+            f"{key} is required",
+        )
+        for key, label in REQUIRED
+        if key not in data
+    ]
+    if missing:
+        made.diagnostics = missing
         return made
     source = CaseSource(FORM_SOURCE)
     try:
