@@ -32,6 +32,7 @@ from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from rongcuo.authoring.diff import DiffReport, RulesetLoadError, case_files, diff
+from rongcuo.authoring.diff_report import CaseDiff, Reason
 from rongcuo.authoring.diff_text import deciding_text
 from rongcuo.authoring.scenario import kind_label
 from rongcuo.service.core import Refused, refused
@@ -100,6 +101,13 @@ def run_diff(
     return Outcome(DiffReport.model_validate(data), [])
 
 
+def reasons_of(c: CaseDiff) -> list[Reason]:
+    """The reasons of a case below its two "认定规则" lines: as the text view, the first one is
+    left out when it only repeats that the deciding rule changed."""
+    moved = (c.before.deciding_rule, c.before.outcome) != (c.after.deciding_rule, c.after.outcome)
+    return [r for i, r in enumerate(c.reasons) if not (i == 0 and moved and r.group == "deciding")]
+
+
 def report_context(outcome: Outcome) -> dict[str, Any]:
     """What templates/diff/report.html needs to show ``outcome``."""
     report = outcome.report
@@ -112,6 +120,7 @@ def report_context(outcome: Outcome) -> dict[str, Any]:
         "change_zh": CHANGE_ZH,
         "kind_label": kind_label,
         "deciding_text": deciding_text,
+        "reasons_of": reasons_of,
     }
 
 

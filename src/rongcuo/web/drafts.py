@@ -41,7 +41,7 @@ _VERSION = re.compile(r"""^version:\s*["']?([^"'#\s]+)""", re.MULTILINE)
 @dataclass(frozen=True)
 class Finding:
     """One check or lint finding, located for the editor: ``file`` is ``""`` for the edited
-    text (``line``/``column`` are then its lines), else a served file as ``<id>/<file>``."""
+    text, else another file as ``<id>/<file>`` (``line``/``column`` are in that file)."""
 
     line: int
     column: int
@@ -297,8 +297,8 @@ class Scrub:
         """``d`` as a finding of the editor."""
         file = self.file(d.location.file)
         return Finding(
-            line=d.location.line if file == "" else 0,
-            column=d.location.column if file == "" else 0,
+            line=d.location.line,
+            column=d.location.column,
             code=d.code,
             severity=d.severity,
             message_zh=self.text(d.message_zh),

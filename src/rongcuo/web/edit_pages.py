@@ -10,8 +10,8 @@ Routes (``{id}`` a ruleset id; every POST takes the form field ``text``, the edi
 - ``POST /rulesets/{id}/edit/check``: check + lint of the text. A client that does not accept
   HTML (static/edit.js, debounced 600 ms by CodeMirror's lint addon) gets the JSON list of
   findings ``{line, column, code, severity, message_zh, message_en, hint, file, path}``
-  (``file`` is ``""`` for the edited text, else a served file as ``<id>/<file>``, findings
-  there have line 0); with ``HX-Request`` the HTML list alone; a browser the whole page.
+  (``file`` is ``""`` for the edited text, else another file as ``<id>/<file>``, with the line
+  in that file); with ``HX-Request`` the HTML list alone; a browser the whole page.
 - ``POST /rulesets/{id}/edit/scenarios``: the ruleset's Chinese Gherkin scenarios
   (``<folder>/scenarios/*.feature``) run against the edited text: passed or failed for each
   scenario, and the rule coverage.

@@ -35,8 +35,8 @@
     var ul = el("ul", "diagnostics findings");
     findings.forEach(function (f) {
       var li = el("li", f.severity);
-      li.setAttribute("data-line", String(f.line));
-      var where = f.file ? f.file : (f.line ? "第 " + f.line + " 行" +
+      li.setAttribute("data-line", String(f.file ? 0 : f.line));
+      var where = f.file ? f.file + (f.line ? " 第 " + f.line + " 行" : "") : (f.line ? "第 " + f.line + " 行" +
         (f.column ? "，第 " + f.column + " 列" : "") : "本文件");
       li.appendChild(el("span", "where", where));
       li.appendChild(el("code", "", (f.severity === "error" ? "错误 " : "提醒 ") + f.code));
