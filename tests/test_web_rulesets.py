@@ -169,6 +169,21 @@ def test_the_page_reads_in_the_order_of_policy_text(pages: dict[str, str]) -> No
     assert steps == sorted(steps) and steps[0] == 0 and len(steps) == 8
 
 
+def test_a_local_measure_lists_its_own_situations_first_in_clause_order(
+    pages: dict[str, str], engine: rongcuo.Engine
+) -> None:
+    section = pages["wanzhou"].split('<section id="situations">')[1].split("</section>")[0]
+    shown = re.findall(r'<article class="rule card" id="rule-([a-z_0-9]+)">', section)
+    (top,) = engine.library.versions("wanzhou").files
+    own = [r.id for r in top.rules if r.kind == "situation"]
+    assert len(own) == 14 and shown[:14] == own
+    assert set(shown[14:]) == {
+        "dissent_recorded_in_collective_decision",
+        "objected_superior_decision",
+        "other_committee_recognised",
+    }
+
+
 def test_inherited_replacing_and_own_rules_say_where_they_come_from(
     pages: dict[str, str],
 ) -> None:

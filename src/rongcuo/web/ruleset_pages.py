@@ -343,8 +343,15 @@ class View:
         return out
 
     def rules_of(self, *kinds: str) -> list[RuleView]:
-        """The rules of ``kinds``, in declaration order."""
-        return [self.rule(r) for r in self.rs.rules.values() if r.kind in kinds]
+        """The rules of ``kinds``: this ruleset's own in the order its file declares them (its
+        clause order: 第五条第（一）项 …), then the inherited ones in theirs."""
+        own = {r.id: i for i, r in enumerate(self.chain[-1].rules)} if self.chain else {}
+        rules = [r for r in self.rs.rules.values() if r.kind in kinds]
+        ranked = sorted(
+            enumerate(rules),
+            key=lambda pair: (0, own[pair[1].id]) if pair[1].id in own else (1, pair[0]),
+        )
+        return [self.rule(r) for _, r in ranked]
 
     def sections(self) -> list[dict[str, Any]]:
         """The sections of plain rules (situations … aggravating grounds) that have rules."""
