@@ -497,3 +497,17 @@ def test_browser_screenshots(browser: Any, web_server: str) -> None:
         out = Path(f"/tmp/rongcuo-case-{name}.png")
         browser.save_screenshot(str(out))
         assert out.stat().st_size > 10_000
+
+
+def test_each_effect_of_a_question_is_said_once(client: TestClient, engine: rongcuo.Engine) -> None:
+    path = EX / "my-15-utility-transfer-linkage-loss-unknown-insufficient.yaml"
+    pairs = pairs_of(engine, path)
+    r = post(client, "/rulesets/mianyang/cases/panel", pairs, **{"HX-Request": "true"})
+    decision = engine.evaluate(path, ruleset="mianyang")
+    loss = next(m for m in decision.missing_facts if m.id == "loss_yuan")
+    lines = {(e.display, e.outcome_label) for e in loss.effects}
+    assert len(lines) < len(loss.effects)  # the engine tries two values printed alike
+    item = re.search(r'<li data-fact="loss_yuan">(.*?)</ul>', r.text, re.S)
+    assert item is not None
+    for display, label in lines:
+        assert item.group(1).count(f"若为{display} → {label}") == 1

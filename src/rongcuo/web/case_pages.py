@@ -29,7 +29,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from rongcuo.case.contract import Case
 from rongcuo.case.envelope import CaseSource, parse_case
 from rongcuo.decision.missing import missing_weight
-from rongcuo.decision.model import Decision, MissingFact
+from rongcuo.decision.model import Decision, MissingFact, ValueEffect
 from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
 from rongcuo.memo.render import Format
 from rongcuo.records.model import make_record
@@ -236,6 +236,7 @@ def register(pages: Pages) -> None:
             "can_record": svc.config.store is not None,
             "claim_status": CLAIM_STATUS,
             "weight": weight,
+            "effects": effects,
         }
 
     async def decided(ruleset_id: str, values: Values) -> tuple[Ruleset, Outcome]:
@@ -406,6 +407,18 @@ def check_file(
 def weight(m: MissingFact) -> str:
     """How much a missing fact matters, as memos say it."""
     return missing_weight(m)
+
+
+def effects(found: Sequence[ValueEffect], outcome: str = "") -> list[ValueEffect]:
+    """The outcome under each value, each line once (two values the memo prints alike, e.g.
+    two losses above 0, say the same), leaving out those that give ``outcome``."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for e in found:
+        if e.outcome != outcome and (e.display, e.outcome) not in seen:
+            seen.add((e.display, e.outcome))
+            out.append(e)
+    return out
 
 
 def case_yaml(data: Mapping[str, Any]) -> str:
