@@ -33,6 +33,8 @@ from rongcuo.web.pages import is_api, is_page, mount, refusal_page, set_csrf_coo
 __all__ = ["CONFIG_ENV", "Config", "app_from_env", "create_app"]
 
 log = logging.getLogger("rongcuo.service")
+#: What an HTTP error of the framework's own (no such path, a wrong method) says in Chinese.
+_HTTP_ZH = {404: "没有这个页面或接口", 405: "该地址不接受这种请求方法"}
 #: The headers a browser page on an allowed origin may read (when CORS is asked for).
 EXPOSED = [
     "X-Rongcuo-Version",
@@ -123,7 +125,8 @@ def create_app(config: Config) -> FastAPI:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # unknown paths (a ruleset id with a slash in it among them), wrong methods: JSON too
         code = "RC301" if exc.status_code == 404 else f"HTTP{exc.status_code}"
-        diag = request_error(code, f"请求无法处理：{exc.detail}", f"cannot serve: {exc.detail}")
+        zh = _HTTP_ZH.get(exc.status_code, f"请求无法处理（HTTP {exc.status_code}）")
+        diag = request_error(code, zh, f"cannot serve: {exc.detail}")
         if is_page(request):
             return refusal_page(pages, request, Refused(exc.status_code, [diag]))
         rid = getattr(request.state, "request_id", "")
