@@ -511,3 +511,10 @@ def test_each_effect_of_a_question_is_said_once(client: TestClient, engine: rong
     assert item is not None
     for display, label in lines:
         assert item.group(1).count(f"若为{display} → {label}") == 1
+
+
+def test_a_form_with_too_many_fields_is_refused(client: TestClient) -> None:
+    r = client.post(
+        "/rulesets/wanzhou/cases/panel", content="&".join(["a=1"] * 20_001), headers=FORM
+    )
+    assert r.status_code == 400 and "RC905" in r.text

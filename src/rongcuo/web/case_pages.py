@@ -42,6 +42,8 @@ from rongcuo.web import case_form
 from rongcuo.web.case_form import Values, build_form, first, from_case, to_case
 from rongcuo.web.pages import Pages
 
+#: The most fields a posted form may have.
+MAX_FIELDS = 20_000
 #: How the form's case is named in its diagnostics (the form has no file).
 FORM_SOURCE = "案件表单"
 #: What a claimed situation's check is called.
@@ -85,7 +87,13 @@ async def read_form(pages: Pages, request: Request) -> Values:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise refused(400, "RC902", "表单不是 UTF-8 编码", "the form is not UTF-8") from None
-    return form_values(parse_qsl(text, keep_blank_values=True, max_num_fields=20_000))
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        raise refused(
+            400, "RC905", f"表单字段过多（至多 {MAX_FIELDS} 个）", "the form has too many fields"
+        ) from None
+    return form_values(pairs)
 
 
 def case_day(values: Mapping[str, Sequence[str]]) -> dt.date | None:
@@ -103,12 +111,16 @@ def form_ruleset(pages: Pages, ruleset_id: str, values: Mapping[str, Sequence[st
     the conduct, else the newest."""
     engine = pages.svc.engine
     day = case_day(values)
-    if day is not None:
-        try:
-            return engine.ruleset(ruleset_id, day)
-        except RulesetNotFound:
-            pass
-    return library_call(lambda: engine.ruleset(ruleset_id, engine.newest_day(ruleset_id)))
+
+    def find() -> Ruleset:
+        if day is not None:
+            try:
+                return engine.ruleset(ruleset_id, day)
+            except RulesetNotFound:
+                pass
+        return engine.ruleset(ruleset_id, engine.newest_day(ruleset_id))
+
+    return library_call(find)
 
 
 def as_of_of(values: Mapping[str, Sequence[str]]) -> tuple[dt.date | None, list[Diagnostic]]:
