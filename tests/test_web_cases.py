@@ -518,3 +518,24 @@ def test_a_form_with_too_many_fields_is_refused(client: TestClient) -> None:
         "/rulesets/wanzhou/cases/panel", content="&".join(["a=1"] * 20_001), headers=FORM
     )
     assert r.status_code == 400 and "RC905" in r.text
+
+
+@needs_browser
+def test_browser_marks_a_fact_left_empty_as_it_is_filled(browser: Any, web_server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{web_server}/rulesets/wanzhou/cases/new")
+
+    def marked(fact: str) -> bool:
+        label = browser.find_element(By.CSS_SELECTOR, f"#fact-{fact} .fact-label")
+        after = browser.execute_script(
+            "return getComputedStyle(arguments[0], '::after').content", label
+        )
+        return "未填" in str(after)
+
+    assert marked("concealment") and marked("loss_yuan") and marked("work_area")
+    browser.find_element(By.CSS_SELECTOR, "#fact-concealment input[value=false]").click()
+    browser.find_element(By.CSS_SELECTOR, "#fact-loss_yuan input.short").send_keys("0")
+    browser.find_element(By.CSS_SELECTOR, "#fact-work_area input[value=other]").click()
+    assert not marked("concealment") and not marked("loss_yuan") and not marked("work_area")
+    assert marked("collusion")
