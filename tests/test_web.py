@@ -146,3 +146,21 @@ def test_a_real_browser_opens_the_front_page(browser: object, web_server: str) -
     assert any(a.get_attribute("href").endswith("/rulesets/wanzhou") for a in links)
     loaded = browser.execute_script("return typeof window.htmx")  # type: ignore[attr-defined]
     assert loaded == "object"
+
+
+def test_htmx_gets_the_problems_alone_and_a_browser_a_page(open_client: TestClient) -> None:
+    partial = open_client.get("/rulesets/nowhere", headers={"HX-Request": "true"})
+    assert partial.status_code == 404 and "RC301" in partial.text
+    assert "<html" not in partial.text and 'class="card errors"' in partial.text
+    page = open_client.get("/rulesets/nowhere", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "<html" in page.text and "RC301" in page.text
+
+
+def test_a_page_post_past_the_body_limit_is_a_page(tmp_path: Path) -> None:
+    client = TestClient(create_app(Config(backend="reference", max_body=2_000)))
+    r = client.post(
+        "/signin",
+        content=b"token=" + b"x" * 5_000,
+        headers={"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 413 and "<html" in r.text and "RC901" in r.text

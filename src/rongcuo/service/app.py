@@ -74,7 +74,11 @@ def create_app(config: Config) -> FastAPI:
         size = request.headers.get("content-length")
         if size is not None and (not size.isdigit() or int(size) > config.max_body):
             refusal = too_large(config.max_body)
-            response: Response = error_response(413, refusal.diagnostics, rid, refusal.headers)
+            response: Response = (
+                refusal_page(pages, request, refusal)
+                if is_page(request)
+                else error_response(413, refusal.diagnostics, rid, refusal.headers)
+            )
         else:
             try:
                 response = await call_next(request)

@@ -83,7 +83,16 @@ class Pages:
     def error(
         self, request: Request, status: int, diagnostics: Sequence[Diagnostic]
     ) -> HTMLResponse:
-        """An error as a page: each problem in Chinese and English, with its hint."""
+        """An error as a page: each problem in Chinese and English, with its hint; to htmx,
+        the list of problems alone, for it to swap into the part of the page that asked."""
+        if "hx-request" in request.headers:
+            return self.render(
+                request,
+                "_diagnostics.html",
+                status=status,
+                status_code=status,
+                diagnostics=list(diagnostics),
+            )
         return self.render(
             request,
             "error.html",
