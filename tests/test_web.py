@@ -164,3 +164,30 @@ def test_a_page_post_past_the_body_limit_is_a_page(tmp_path: Path) -> None:
         headers={"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code == 413 and "<html" in r.text and "RC901" in r.text
+
+
+def test_an_internal_failure_is_json_to_the_api_and_a_page_to_a_browser(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app(Config(backend="reference"))
+
+    @app.get("/v1/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    @app.get("/boom")
+    def boom_page() -> None:
+        raise RuntimeError("a bug")
+
+    client = TestClient(app)
+    with caplog.at_level("ERROR", logger="rongcuo.service"):
+        api = client.get("/v1/boom")
+        page = client.get("/boom", headers={"Accept": "text/html"})
+    assert api.status_code == 500 and api.json()["errors"][0]["code"] == "internal"
+    assert "a bug" not in api.text and "Traceback" not in api.text
+    assert page.status_code == 500 and "<html" in page.text and "内部错误" in page.text
+    assert page.headers["X-Request-Id"] in page.text and "a bug" not in page.text
+    assert (
+        sum("a bug" in r.getMessage() or "a bug" in (r.exc_text or "") for r in caplog.records) >= 0
+    )
+    assert len([r for r in caplog.records if r.exc_info]) == 2  # both logged with the traceback

@@ -82,10 +82,18 @@ def create_app(config: Config) -> FastAPI:
         else:
             try:
                 response = await call_next(request)
-            except Exception:  # a bug: logged with its traceback, answered as JSON
+            except Exception:  # a bug: logged with its traceback, answered as JSON or a page
                 log.exception("request %s failed", rid)
-                diag = request_error("internal", "内部错误", "internal error")
-                response = error_response(500, [diag], rid)
+                diag = request_error(
+                    "internal",
+                    f"内部错误（请求编号 {rid}），已记入日志",
+                    f"internal error (request {rid}), logged",
+                )
+                response = (
+                    refusal_page(pages, request, Refused(500, [diag]))
+                    if is_page(request)
+                    else error_response(500, [diag], rid)
+                )
         response.headers["X-Rongcuo-Version"] = __version__
         response.headers["X-Request-Id"] = rid
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -38,7 +38,9 @@ CONTENT_TYPES: dict[str, str] = {
 }
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
 _ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9.\-]+")
-_PDF = threading.Lock()  # WeasyPrint and fontconfig are not known to be safe across threads
+#: Serialises PDF memos (API and pages): WeasyPrint and fontconfig are not known to be safe
+#: across threads.
+PDF_LOCK = threading.Lock()
 
 
 def case_body() -> dict[str, Any]:
@@ -185,7 +187,7 @@ def router(svc: Service) -> APIRouter:
                 "calendar": svc.calendar,
             }
             if fmt == "pdf":
-                with _PDF:
+                with PDF_LOCK:
                     return engine.memo(data, **options)
             return engine.memo(data, **options)
 
