@@ -187,7 +187,4 @@ def test_an_internal_failure_is_json_to_the_api_and_a_page_to_a_browser(
     assert "a bug" not in api.text and "Traceback" not in api.text
     assert page.status_code == 500 and "<html" in page.text and "内部错误" in page.text
     assert page.headers["X-Request-Id"] in page.text and "a bug" not in page.text
-    assert (
-        sum("a bug" in r.getMessage() or "a bug" in (r.exc_text or "") for r in caplog.records) >= 0
-    )
     assert len([r for r in caplog.records if r.exc_info]) == 2  # both logged with the traceback
