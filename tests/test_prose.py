@@ -26,7 +26,7 @@ from rongcuo.ruleset.model import (
     RuleRef,
     Ruleset,
 )
-from rongcuo.web.prose import condition_zh
+from rongcuo.ruleset.prose import condition_zh
 
 BUNDLED = ("national", "wanzhou", "mianyang")
 

@@ -15,7 +15,7 @@ import io
 import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from rongcuo.authoring.diff_scope import Scope
 from rongcuo.decision.model import OutcomeId
@@ -189,6 +189,12 @@ class RuleEdit(_Model):
     condition_after: str
     defined_in_before: str
     defined_in_after: str
+    condition_zh_before: str = Field(
+        default="", description="the condition before, written out in plain Chinese"
+    )
+    condition_zh_after: str = Field(
+        default="", description="the condition after, written out in plain Chinese"
+    )
 
 
 class VersionPair(_Model):

@@ -4,7 +4,7 @@ Each rule added, removed or changed between the base and the head effective rule
 :class:`~rongcuo.authoring.diff_report.RuleEdit` naming the aspects that differ (its origin,
 kind, label, condition, citation, place in the decision order, ...: the keys of
 :data:`rongcuo.authoring.diff_text.ASPECTS_ZH`), with both definitions' citation and condition
-as text.
+as text (compact, and written out in plain Chinese).
 :func:`rongcuo.authoring.diff.diff` computes them once per pair of effective rulesets.
 """
 
@@ -15,6 +15,7 @@ from typing import Literal
 from rongcuo.authoring.diff_report import RuleEdit
 from rongcuo.authoring.diff_text import condition_text
 from rongcuo.ruleset.model import Rule, Ruleset
+from rongcuo.ruleset.prose import condition_zh
 
 
 def _rule_cite(rs: Ruleset, rule: Rule) -> tuple[str, str, str, str]:
@@ -62,6 +63,8 @@ def rule_edits(base: Ruleset, head: Ruleset) -> list[RuleEdit]:
                 condition_after=condition_text(h.when) if h else "",
                 defined_in_before=b.ruleset if b else "",
                 defined_in_after=h.ruleset if h else "",
+                condition_zh_before=condition_zh(b.when, base) if b else "",
+                condition_zh_after=condition_zh(h.when, head) if h else "",
             )
         )
     return out

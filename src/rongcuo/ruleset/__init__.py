@@ -8,5 +8,6 @@ a fact in ``load_facts``, a rule in ``load_rules``) into the immutable model of 
 chains (``params`` puts parameter values in); ``graph`` works out once what each rule reads;
 ``check`` (one rule at a time in ``check_rules``), ``check_order`` and ``check_clearing`` report
 every semantic problem of the merged ruleset as located diagnostics, raising none
-(``normal_form`` puts conditions in disjunctive normal form for them and for lint).
+(``normal_form`` puts conditions in disjunctive normal form for them and for lint);
+``prose`` writes a condition out in plain Chinese for the pages and the diff report.
 """

@@ -4,7 +4,7 @@ Takes the :class:`~rongcuo.web.pages.Pages` of the workspace; gives ``GET /rules
 version, the newest unless ``?version=``: documents, situations, exclusions, preconditions, the
 grounds, the six looks, the three distinctions, the decision order, the procedure and its time
 limits, the clearing rules and the outcomes, each rule with its condition in plain Chinese
-(:mod:`rongcuo.web.prose`), its clause and where it comes from) and
+(:mod:`rongcuo.ruleset.prose`), its clause and where it comes from) and
 ``GET /rulesets/{id}/rules/{rule_id}`` (one rule, what it reads and what reads it, the scenarios
 that make it hold). The coverage of the ruleset's scenarios (``rongcuo test``) is worked out
 once for each content hash and kept in memory (:class:`CoverageCache`).
@@ -35,9 +35,9 @@ from rongcuo.ruleset.model import (
     RulesetFile,
     TimeLimit,
 )
+from rongcuo.ruleset.prose import KIND_ZH, condition_zh, fact_label
 from rongcuo.service.core import Service, library_call, refused
 from rongcuo.web.pages import Pages
-from rongcuo.web.prose import KIND_ZH, condition_zh, fact_label
 
 #: The sections of rules on a ruleset page, in the order an officer reads them.
 RULE_SECTIONS: tuple[tuple[str, str, str], ...] = (
