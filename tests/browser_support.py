@@ -59,7 +59,7 @@ def browser() -> Iterator[object]:
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     driver = webdriver.Chrome(options=options, service=DriverService(executable_path=DRIVER))
-    driver.downloads = downloads  # type: ignore[attr-defined]
+    driver.downloads = downloads
     driver.set_page_load_timeout(60)
     try:
         yield driver

@@ -489,16 +489,6 @@ def test_browser_downloads_a_docx_memo(browser: Any, web_server: str) -> None:
         assert "WZ-2024-017" in z.read("word/document.xml").decode("utf-8")
 
 
-@needs_browser
-def test_browser_screenshots(browser: Any, web_server: str) -> None:
-    """The workspace with a decided and an insufficient case, saved for a person to look at."""
-    for name, path in (("decided", TOLERATE), ("insufficient", INSUFFICIENT)):
-        upload_in_browser(browser, web_server, path)
-        out = Path(f"/tmp/rongcuo-case-{name}.png")
-        browser.save_screenshot(str(out))
-        assert out.stat().st_size > 10_000
-
-
 def test_each_effect_of_a_question_is_said_once(client: TestClient, engine: rongcuo.Engine) -> None:
     path = EX / "my-15-utility-transfer-linkage-loss-unknown-insufficient.yaml"
     pairs = pairs_of(engine, path)

@@ -392,10 +392,6 @@ def test_an_error_typed_into_the_editor_gets_a_lint_marker_at_its_line(
     assert at == [DATE_LINE]
     findings = driver.find_element(By.ID, "findings").text  # type: ignore[attr-defined]
     assert "RC005" in findings and f"第 {DATE_LINE} 行" in findings
-    driver.execute_script(  # type: ignore[attr-defined]
-        "window.rongcuoEditor.scrollIntoView({line: arguments[0], ch: 0}, 200);", line
-    )
-    driver.save_screenshot("/tmp/rongcuo-editor-finding.png")  # type: ignore[attr-defined]
     # putting it right removes the marker
     driver.execute_script(  # type: ignore[attr-defined]
         "var cm = window.rongcuoEditor;"

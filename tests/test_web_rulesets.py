@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 import rongcuo
 from rongcuo.authoring.testrun import run_scenarios, scenario_files
 from rongcuo.ruleset.library import bundled_dir
+from rongcuo.ruleset.prose import condition_zh
 from rongcuo.service.app import Config, create_app
-from rongcuo.web.prose import condition_zh
 
 from .browser_support import needs_browser
 
@@ -379,7 +379,6 @@ def test_a_browser_reads_a_situation_and_opens_its_rule_page(browser: Any, web_s
         "属改革、先行先试事项，且事项所属领域为改革试点"
         in one.find_element(By.CSS_SELECTOR, "p.cond").text
     )
-    browser.save_screenshot("/tmp/rongcuo-ruleset-page.png")
     link = one.find_element(By.CSS_SELECTOR, "a.label")
     label = link.text
     browser.execute_script("arguments[0].scrollIntoView()", link)
@@ -387,7 +386,6 @@ def test_a_browser_reads_a_situation_and_opens_its_rule_page(browser: Any, web_s
     WebDriverWait(browser, 10).until(ec.url_contains("/rules/pilot_reform_deviation"))
     assert browser.find_element(By.TAG_NAME, "h1").text == label
     assert "场景已覆盖" in browser.find_element(By.ID, "scenarios").text
-    browser.save_screenshot("/tmp/rongcuo-rule-page.png")
     # the page fits a narrow window: nothing runs off to the side
     browser.set_window_size(420, 900)
     try:

@@ -1,0 +1,161 @@
+"""Screenshots of the web workspace, for a person to look at: the ruleset page, a rule page, the
+case workspace with a decided and an insufficient case, the editor with a finding, and the
+version comparison with a changed case.
+
+Run from the repository root (needs the service extra, selenium, and Debian's ``chromium`` and
+``chromium-driver``)::
+
+    .venv/bin/python tools/screenshots.py [--out DIR]
+
+It starts ``rongcuo serve`` (reference backend) on a free port with a drafts folder and a case
+folder of its own, drives headless Chromium through each page, writes one PNG a page into
+``--out`` (default ``/tmp/rongcuo-screenshots``), prints their paths, and stops the server.
+The screenshots are build outputs: never commit them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service as DriverService  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from tests.browser_support import CHROMIUM, DRIVER, FLAGS  # noqa: E402
+from tests.service_server import running_server  # noqa: E402
+
+EXAMPLES = ROOT / "examples"
+#: An edit a policy officer might try: no tolerance for any pilot (it changes pilot cases).
+EDIT = """rules:
+  - id: wz_pilot_not_tolerated
+    kind: exclusion
+    label: 试点事项中的失误不予容错（试改）
+    when: {fact: in_reform_or_pilot, eq: true}
+    cite: {doc: wz_measures, clause: 第六条, text: 试点事项中的失误不予容错（试改）}
+"""
+
+
+def browser(downloads: Path) -> Any:
+    """Headless Chromium that asks for Chinese pages and downloads into ``downloads``."""
+    if CHROMIUM is None or DRIVER is None:
+        raise SystemExit("no Chromium here: apt-get install chromium chromium-driver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={downloads.parent / 'profile'}")
+    options.add_experimental_option(
+        "prefs",
+        {"intl.accept_languages": "zh-CN,zh", "download.default_directory": str(downloads)},
+    )
+    return webdriver.Chrome(options=options, service=DriverService(executable_path=DRIVER))
+
+
+def until(driver: Any, test: Callable[[Any], Any], seconds: float = 30) -> None:
+    """Wait until ``test(driver)`` is true."""
+    WebDriverWait(driver, seconds).until(test)
+
+
+def shoot(driver: Any, out: Path, name: str, *, full: bool = False) -> Path:
+    """Save the window (or, with ``full``, the whole page up to 6,000 pixels) as ``name``.png."""
+    path = out / f"{name}.png"
+    if full:
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1366, min(int(height), 6000))
+        time.sleep(0.3)
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1366, 900)
+    print(path)
+    return path
+
+
+def upload_case(driver: Any, base: str, ruleset: str, case: Path) -> None:
+    """Open a new case of ``ruleset`` and continue ``case`` by uploading it."""
+    driver.get(f"{base}/rulesets/{ruleset}/cases/new")
+    driver.find_element(By.ID, "upload-file").send_keys(str(case))
+    driver.find_element(By.CSS_SELECTOR, "#upload-form button").click()
+    until(driver, lambda d: d.find_elements(By.ID, "upload-notice"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Make every screenshot; 0 when all were made."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("/tmp/rongcuo-screenshots"))
+    args = parser.parse_args(argv)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="rongcuo-shots-"))
+    cases = work / "万州案件"
+    cases.mkdir()
+    for p in sorted(EXAMPLES.glob("wz-0*.yaml")):
+        shutil.copy(p, cases / p.name)
+    source = next(p for p in (ROOT / "rulesets" / "wanzhou").glob("*.yaml"))
+    edited = work / "wanzhou-edited.yaml"
+    edited.write_text(source.read_text(encoding="utf-8").replace("rules:\n", EDIT, 1), "utf-8")
+    (work / "downloads").mkdir()
+    args_ = ("--backend", "reference", "--drafts", str(work / "drafts"), "--cases", str(cases))
+    driver = browser(work / "downloads")
+    try:
+        with running_server(*args_) as base:
+            driver.set_window_size(1366, 900)
+            driver.get(f"{base}/rulesets/wanzhou")
+            shoot(driver, out, "1-ruleset")
+            shoot(driver, out, "1-ruleset-full", full=True)
+            driver.get(f"{base}/rulesets/wanzhou/rules/pilot_reform_deviation")
+            shoot(driver, out, "2-rule", full=True)
+
+            upload_case(driver, base, "wanzhou", EXAMPLES / "wz-01-pilot-tolerate.yaml")
+            shoot(driver, out, "3-case-decided")
+            upload_case(
+                driver, base, "wanzhou", EXAMPLES / "wz-08-motive-unknown-insufficient.yaml"
+            )
+            shoot(driver, out, "4-case-insufficient")
+            driver.execute_script("document.getElementById('panel').scrollIntoView();")
+            shoot(driver, out, "4-case-insufficient-full", full=True)
+
+            driver.get(f"{base}/rulesets/wanzhou/edit")
+            until(driver, lambda d: d.execute_script("return !!window.rongcuoEditor"))
+            line = driver.execute_script(
+                "var cm = window.rongcuoEditor;"
+                "for (var i = 0; i < cm.lineCount(); i++)"
+                "  if (cm.getLine(i).indexOf('effective_from:') === 0) return i;"
+                "return 0;"
+            )
+            driver.execute_script(
+                "var cm = window.rongcuoEditor, n = arguments[0];"
+                "cm.replaceRange('effective_from: 2018-13-01', {line: n, ch: 0},"
+                " {line: n, ch: cm.getLine(n).length});"
+                "cm.scrollIntoView({line: n, ch: 0}, 200);",
+                line,
+            )
+            until(
+                driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".CodeMirror-lint-marker-error")
+            )
+            shoot(driver, out, "5-editor-finding")
+
+            driver.get(f"{base}/diff?ruleset=wanzhou")
+            driver.find_element(By.CSS_SELECTOR, 'input[name="head_kind"][value="upload"]').click()
+            driver.find_element(By.CSS_SELECTOR, 'input[name="head_file"]').send_keys(str(edited))
+            driver.find_element(By.CSS_SELECTOR, "#diff-form button[type=submit]").click()
+            until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#report .case"))
+            driver.execute_script("document.getElementById('report').scrollIntoView();")
+            shoot(driver, out, "6-diff")
+            shoot(driver, out, "6-diff-full", full=True)
+    finally:
+        driver.quit()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
