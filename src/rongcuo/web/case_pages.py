@@ -36,8 +36,7 @@ from rongcuo.records.model import make_record
 from rongcuo.ruleset.document import load_text
 from rongcuo.ruleset.model import Ruleset
 from rongcuo.service.core import choice, library_call, refused
-from rongcuo.service.decide import PDF_LOCK
-from rongcuo.service.decide import CONTENT_TYPES, content_disposition, file_name, now
+from rongcuo.service.decide import CONTENT_TYPES, PDF_LOCK, content_disposition, file_name, now
 from rongcuo.web import case_form
 from rongcuo.web.case_form import Values, build_form, first, from_case, to_case
 from rongcuo.web.pages import Pages
