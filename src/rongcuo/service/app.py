@@ -124,8 +124,6 @@ def create_app(config: Config) -> FastAPI:
             expose_headers=EXPOSED,
         )
 
-    pages = mount(app, svc, web_modules.ROUTES)
-
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
         if is_page(request):
@@ -167,6 +165,8 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(rulesets.router(svc))
     app.include_router(decide.router(svc))
     app.include_router(records.router(svc))
+    # the pages after the API, so that an API request is routed without trying them first
+    pages = mount(app, svc, web_modules.ROUTES)
     return app
 
 
