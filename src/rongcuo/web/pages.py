@@ -138,6 +138,7 @@ def mount(app: FastAPI, svc: Service, modules: Sequence[Callable[[Pages], Any]] 
     """Serve the workspace on ``app``: static files, the front page, sign-in, and the routes
     that each of ``modules`` registers."""
     pages = Pages(app, svc)
+    app.state.pages = pages  # for route functions defined at module level
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
