@@ -49,7 +49,7 @@ EXPOSED = [
 
 def create_app(config: Config) -> FastAPI:
     """The application serving ``config``: one :class:`Service` (its engines shared by the
-    request threads, evaluations taking turns)."""
+    request threads, evaluations taking turns), the API's routes, then the workspace's pages."""
     svc = Service(config)
 
     @asynccontextmanager
@@ -63,58 +63,8 @@ def create_app(config: Config) -> FastAPI:
         lifespan=lifespan,
         description="容错纠错认定服务 The error-tolerance decision service (docs/service.md)",
     )
-
-    @app.middleware("http")
-    async def frame(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = uuid.uuid4().hex[:16]
-        request.state.request_id = rid
-        start = time.perf_counter()
-        size = request.headers.get("content-length")
-        if size is not None and (not size.isdigit() or int(size) > config.max_body):
-            refusal = too_large(config.max_body)
-            response: Response = (
-                refusal_page(pages, request, refusal)
-                if is_page(request)
-                else error_response(413, refusal.diagnostics, rid, refusal.headers)
-            )
-        else:
-            try:
-                response = await call_next(request)
-            except Exception:  # a bug: logged with its traceback, answered as JSON or a page
-                log.exception("request %s failed", rid)
-                diag = request_error(
-                    "internal",
-                    f"内部错误（请求编号 {rid}），已记入日志",
-                    f"internal error (request {rid}), logged",
-                )
-                response = (
-                    refusal_page(pages, request, Refused(500, [diag]))
-                    if is_page(request)
-                    else error_response(500, [diag], rid)
-                )
-        response.headers["X-Rongcuo-Version"] = __version__
-        response.headers["X-Request-Id"] = rid
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        if not is_api(request):
-            set_csrf_cookie(request, response)
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-        log.info(
-            json.dumps(
-                {
-                    "id": rid,
-                    "method": request.method,
-                    "route": request.url.path,
-                    "status": response.status_code,
-                    "ms": round((time.perf_counter() - start) * 1000, 2),
-                    "ruleset_hash": response.headers.get("X-Ruleset-Hash", ""),
-                }
-            )
-        )
-        return response
-
+    app.state.service = svc
+    app.middleware("http")(frame)
     if config.cors_origins:  # off unless asked for; outermost, so errors carry it too
         app.add_middleware(
             CORSMiddleware,
@@ -123,51 +73,98 @@ def create_app(config: Config) -> FastAPI:
             allow_headers=["Content-Type", "Authorization"],
             expose_headers=EXPOSED,
         )
-
-    @app.exception_handler(Refused)
-    async def refused(request: Request, exc: Refused) -> Response:
-        if is_page(request):
-            return refusal_page(pages, request, exc)
-        rid = getattr(request.state, "request_id", "")
-        return error_response(exc.status, exc.diagnostics, rid, exc.headers)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # unknown paths (a ruleset id with a slash in it among them), wrong methods: JSON too
-        code = "RC301" if exc.status_code == 404 else f"HTTP{exc.status_code}"
-        zh = _HTTP_ZH.get(exc.status_code, f"请求无法处理（HTTP {exc.status_code}）")
-        diag = request_error(code, zh, f"cannot serve: {exc.detail}")
-        if is_page(request):
-            return refusal_page(pages, request, Refused(exc.status_code, [diag]))
-        rid = getattr(request.state, "request_id", "")
-        return error_response(exc.status_code, [diag], rid, dict(exc.headers or {}))
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
-        diags = [
-            request_error(
-                "RC905",
-                f"请求参数 {'.'.join(map(str, e['loc']))} 无效：{e['msg']}",
-                f"request parameter {'.'.join(map(str, e['loc']))} is invalid: {e['msg']}",
-                path=tuple(str(p) for p in e["loc"]),
-            )
-            for e in exc.errors()
-        ]
-        if is_page(request):
-            return refusal_page(pages, request, Refused(400, diags))
-        return error_response(400, diags, getattr(request.state, "request_id", ""))
-
-    @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, str]:
-        """``{"status": "ok"}`` while the service serves."""
-        return {"status": "ok"}
-
-    app.include_router(rulesets.router(svc))
-    app.include_router(decide.router(svc))
-    app.include_router(records.router(svc))
+    app.add_exception_handler(Refused, on_refused)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, on_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, on_bad_parameter)  # type: ignore[arg-type]
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["service"])
+    app.include_router(rulesets.router)
+    app.include_router(decide.router)
+    app.include_router(records.router)
     # the pages after the API, so that an API request is routed without trying them first
-    pages = mount(app, svc, web_modules.ROUTES)
+    mount(app, svc, web_modules.ROUTES)
     return app
+
+
+def healthz() -> dict[str, str]:
+    """``{"status": "ok"}`` while the service serves."""
+    return {"status": "ok"}
+
+
+def answer(request: Request, refusal: Refused) -> Response:
+    """A refusal as the asker reads it: an error page to a browser (the problems alone to
+    htmx), the JSON error body to everyone else."""
+    if is_page(request):
+        return refusal_page(request.app.state.pages, request, refusal)
+    rid = getattr(request.state, "request_id", "")
+    return error_response(refusal.status, refusal.diagnostics, rid, refusal.headers)
+
+
+async def frame(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Every request: its id, the body-size check before the body is read, an internal failure
+    logged and answered, the version and safety headers, one JSON line in the access log."""
+    rid = uuid.uuid4().hex[:16]
+    request.state.request_id = rid
+    start = time.perf_counter()
+    limit = request.app.state.service.config.max_body
+    size = request.headers.get("content-length")
+    if size is not None and (not size.isdigit() or int(size) > limit):
+        response = answer(request, too_large(limit))
+    else:
+        try:
+            response = await call_next(request)
+        except Exception:  # a bug: logged with its traceback, answered as JSON or a page
+            log.exception("request %s failed", rid)
+            diag = request_error(
+                "internal",
+                f"内部错误（请求编号 {rid}），已记入日志",
+                f"internal error (request {rid}), logged",
+            )
+            response = answer(request, Refused(500, [diag]))
+    response.headers["X-Rongcuo-Version"] = __version__
+    response.headers["X-Request-Id"] = rid
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if not is_api(request):
+        set_csrf_cookie(request, response)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    line = {
+        "id": rid,
+        "method": request.method,
+        "route": request.url.path,
+        "status": response.status_code,
+        "ms": round((time.perf_counter() - start) * 1000, 2),
+        "ruleset_hash": response.headers.get("X-Ruleset-Hash", ""),
+    }
+    log.info(json.dumps(line))
+    return response
+
+
+async def on_refused(request: Request, exc: Refused) -> Response:
+    """What a route refused."""
+    return answer(request, exc)
+
+
+async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """The framework's own errors (an unknown path, among them a ruleset id with a slash in
+    it; a wrong method), answered like the service's."""
+    code = "RC301" if exc.status_code == 404 else f"HTTP{exc.status_code}"
+    zh = _HTTP_ZH.get(exc.status_code, f"请求无法处理（HTTP {exc.status_code}）")
+    diag = request_error(code, zh, f"cannot serve: {exc.detail}")
+    return answer(request, Refused(exc.status_code, [diag], dict(exc.headers or {})))
+
+
+async def on_bad_parameter(request: Request, exc: RequestValidationError) -> Response:
+    """A parameter the framework could not read as its type (400 RC905, located)."""
+    diags = [
+        request_error(
+            "RC905",
+            f"请求参数 {'.'.join(map(str, e['loc']))} 无效：{e['msg']}",
+            f"request parameter {'.'.join(map(str, e['loc']))} is invalid: {e['msg']}",
+            path=tuple(str(p) for p in e["loc"]),
+        )
+        for e in exc.errors()
+    ]
+    return answer(request, Refused(400, diags))
 
 
 #: The environment variable that hands a :class:`Config` to each worker process (JSON).

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from rongcuo.api import Backend, BackendUnavailable, Engine, resolve_backend
 from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
@@ -154,6 +154,7 @@ class Service:
             self.backend: Engine(config.rulesets, backend=self.backend)
         }
         self._lock = threading.Lock()
+        self._answers: dict[tuple[str, str], bytes] = {}  # (what, content hash) -> JSON bytes
         if config.store is not None:  # made (or checked) now, so a bad store stops the start
             with SQLiteStore(config.store) as store:
                 store.check_writable()
@@ -184,6 +185,16 @@ class Service:
                     raise refused(400, "RC302", zh, en, path=("backend",)) from None
                 self._engines[backend] = made
             return self._engines[backend]
+
+    def cached(self, key: tuple[str, str], make: Callable[[], Any]) -> bytes:
+        """The JSON bytes of ``make()``, made once for ``key`` (what, a content hash)."""
+        with self._lock:
+            found = self._answers.get(key)
+        if found is None:  # made outside the lock: a case schema takes milliseconds
+            found = json.dumps(make(), ensure_ascii=False, separators=(",", ":")).encode()
+            with self._lock:
+                self._answers[key] = found
+        return found
 
     def close(self) -> None:
         """Close every engine."""
@@ -280,6 +291,16 @@ class Service:
             raise record_refusal(exc) from None
         with store:
             yield store
+
+
+def service(request: Request) -> Service:
+    """The :class:`Service` serving ``request`` (a FastAPI dependency: ``Depends(service)``)."""
+    found: Service = request.app.state.service
+    return found
+
+
+#: A route's parameter for its :class:`Service`: ``svc: ServiceDep``.
+ServiceDep = Annotated[Service, Depends(service)]
 
 
 def too_large(limit: int) -> Refused:

@@ -21,12 +21,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from rongcuo.api import Engine, Memo
 from rongcuo.errors import RulesetNotFound
 from rongcuo.memo.contract import DOCUMENT_TITLES, Document
 from rongcuo.memo.render import Format
 from rongcuo.records.model import make_record, record_id, ruleset_key
 from rongcuo.schemas import json_schema
-from rongcuo.service.core import Refused, Service, as_of_day, choice, library_call, refused
+from rongcuo.service.core import (
+    Refused,
+    ServiceDep,
+    as_of_day,
+    choice,
+    library_call,
+    refused,
+)
 from rongcuo.service.errors import error_responses, request_error
 
 #: The content type of each memo format.
@@ -58,160 +66,165 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def router(svc: Service) -> APIRouter:
-    """The deciding routes of ``svc``."""
-    api = APIRouter(prefix="/v1/rulesets", tags=["decisions"])
-
-    @api.post(
-        "/{ruleset_id}/evaluate",
-        response_class=Response,
-        openapi_extra=case_body(),
-        responses={
-            200: {
-                "description": "the decision (contract v1, docs/api.md) and its record id",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["decision_id", "decision"],
-                            "properties": {
-                                "decision_id": {"type": "string", "pattern": "^rc-[0-9a-f]{20}$"},
-                                "decision": json_schema("decision"),
-                            },
-                        }
-                    }
-                },
-            },
-            201: {"description": "as 200, and the decision was stored (?record=true)"},
-            **error_responses(400, 401, 404, 408, 413, 422, 503),
-        },
-    )
-    async def evaluate(
-        ruleset_id: str,
-        request: Request,
-        as_of: str | None = None,
-        backend: str | None = None,
-        record: str = "false",
-    ) -> Response:
-        """Decide a case (the body, as JSON) under the ruleset; ``as_of`` is the day of the
-        assessment (default: the day of the conduct)."""
-        svc.known(ruleset_id)
-        day = as_of_day(as_of)
-        engine = svc.engine_for(backend)
-        keep = choice("record", record, ("true", "false")) == "true"
-        if keep:
-            svc.authorize(request)
-            with svc.store():
-                pass  # 404 RC907 now, before the work, when there is no store
-        data = await svc.json_object(request, ("案件", "case"))
-
-        def work() -> tuple[str, Any, bool | None, str]:
-            model, source = engine.load_case(data)
-            try:
-                decision = engine.evaluate(model, ruleset=ruleset_id, as_of=day, source=source)
-            except RulesetNotFound as exc:  # the folder is there: no version covers the case
-                raise date_not_covered(exc) from None
-            stored = None
-            if keep:
-                made = make_record(decision, model, recorded_at=now())
-                with svc.store() as store:
-                    store.check_writable()
-                    stored = store.put(made)
-            rid = record_id(model.content_hash(), ruleset_key(decision), decision.as_of)
-            # written here, in the pool, not on the event loop, which serves the other sockets
-            return rid, decision, stored, decision.to_json().rstrip("\n")
-
-        rid, decision, stored, text = await run_in_threadpool(library_call, work)
-        headers = {"X-Ruleset-Hash": decision.ruleset.content_hash, "X-Decision-Id": rid}
-        if stored is not None:
-            headers["Location"] = f"/v1/records/{rid}"
-            headers["X-Record"] = "stored" if stored else "exists"
-        return Response(
-            f'{{"decision_id":"{rid}","decision":{text}}}',
-            status_code=201 if stored else 200,
-            media_type="application/json",
-            headers=headers,
-        )
-
-    @api.post(
-        "/{ruleset_id}/memo",
-        response_class=Response,
-        openapi_extra=case_body(),
-        responses={
-            200: {
-                "description": "the memo's bytes; Content-Disposition names the file in Chinese",
-                "content": {
-                    t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-                    for t in CONTENT_TYPES.values()
-                },
-            },
-            **error_responses(400, 404, 408, 413, 422),
-        },
-    )
-    async def memo(
-        ruleset_id: str,
-        request: Request,
-        format: str = "md",
-        document: str = "decision",
-        as_of: str | None = None,
-        backend: str | None = None,
-        doc_number: str = "",
-        issuer: str = "",
-    ) -> Response:
-        """One of the case's memos (``document``: the decision's own, or a clearing notice,
-        referral letter or reporter notice) in ``format`` (md, html, docx, pdf)."""
-        svc.known(ruleset_id)
-        fmt = choice("format", format, get_args(Format))
-        doc = choice("document", document, get_args(Document))
-        day = as_of_day(as_of)
-        engine = svc.engine_for(backend)
-        for name, value in (("doc_number", doc_number), ("issuer", issuer)):
-            if len(value) > 200:
-                raise refused(
-                    400,
-                    "RC905",
-                    f"{name} 过长（至多 200 字）",
-                    f"{name} is too long (200 characters at most)",
-                    path=(name,),
-                )
-        data = await svc.json_object(request, ("案件", "case"))
-
-        def render() -> Any:
-            options: dict[str, Any] = {
-                "ruleset": ruleset_id,
-                "as_of": day,
-                "format": fmt,
-                "document": doc,
-                "doc_number": doc_number,
-                "issuer": issuer,
-                "calendar": svc.calendar,
+#: What OpenAPI says evaluate answers.
+EVALUATE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the decision (contract v1, docs/api.md) and its record id",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["decision_id", "decision"],
+                    "properties": {
+                        "decision_id": {"type": "string", "pattern": "^rc-[0-9a-f]{20}$"},
+                        "decision": json_schema("decision"),
+                    },
+                }
             }
-            if fmt == "pdf":
-                with PDF_LOCK:
-                    return engine.memo(data, **options)
-            return engine.memo(data, **options)
+        },
+    },
+    201: {"description": "as 200, and the decision was stored (?record=true)"},
+    **error_responses(400, 401, 404, 408, 413, 422, 503),
+}
+#: What OpenAPI says memo answers.
+MEMO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the memo's bytes; Content-Disposition names the file in Chinese",
+        "content": {
+            t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for t in CONTENT_TYPES.values()
+        },
+    },
+    **error_responses(400, 404, 408, 413, 422),
+}
 
-        def work() -> Any:
-            try:
-                return render()
-            except RulesetNotFound as exc:
-                raise date_not_covered(exc) from None
+#: The deciding routes.
+router = APIRouter(prefix="/v1/rulesets", tags=["decisions"])
 
-        made = await run_in_threadpool(library_call, work)
-        d = made.decision
-        rid = record_id(d.case.content_hash, ruleset_key(d), d.as_of)
-        name = file_name(d.case.id, made.context.document_title, doc, fmt)
-        return Response(
-            made.data,
-            media_type=CONTENT_TYPES[fmt],
-            headers={
-                "Content-Disposition": content_disposition(name, f"{d.case.id}-{doc}.{fmt}"),
-                "X-Ruleset-Hash": d.ruleset.content_hash,
-                "X-Decision-Id": rid,
-            },
-        )
 
-    return api
+@router.post(
+    "/{ruleset_id}/evaluate",
+    response_class=Response,
+    openapi_extra=case_body(),
+    responses=EVALUATE_RESPONSES,
+)
+async def evaluate(
+    ruleset_id: str,
+    request: Request,
+    svc: ServiceDep,
+    as_of: str | None = None,
+    backend: str | None = None,
+    record: str = "false",
+) -> Response:
+    """Decide a case (the body, as JSON) under the ruleset; ``as_of`` is the day of the
+    assessment (default: the day of the conduct)."""
+    svc.known(ruleset_id)
+    day = as_of_day(as_of)
+    engine = svc.engine_for(backend)
+    keep = choice("record", record, ("true", "false")) == "true"
+    if keep:
+        svc.authorize(request)
+        with svc.store():
+            pass  # 404 RC907 now, before the work, when there is no store
+    data = await svc.json_object(request, ("案件", "case"))
+
+    def work() -> tuple[str, Any, bool | None, str]:
+        model, source = engine.load_case(data)
+        try:
+            decision = engine.evaluate(model, ruleset=ruleset_id, as_of=day, source=source)
+        except RulesetNotFound as exc:  # the folder is there: no version covers the case
+            raise date_not_covered(exc) from None
+        stored = None
+        if keep:
+            made = make_record(decision, model, recorded_at=now())
+            with svc.store() as store:
+                store.check_writable()
+                stored = store.put(made)
+        rid = record_id(model.content_hash(), ruleset_key(decision), decision.as_of)
+        # written here, in the pool, not on the event loop, which serves the other sockets
+        return rid, decision, stored, decision.to_json().rstrip("\n")
+
+    rid, decision, stored, text = await run_in_threadpool(library_call, work)
+    headers = {"X-Ruleset-Hash": decision.ruleset.content_hash, "X-Decision-Id": rid}
+    if stored is not None:
+        headers["Location"] = f"/v1/records/{rid}"
+        headers["X-Record"] = "stored" if stored else "exists"
+    return Response(
+        f'{{"decision_id":"{rid}","decision":{text}}}',
+        status_code=201 if stored else 200,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+@router.post(
+    "/{ruleset_id}/memo",
+    response_class=Response,
+    openapi_extra=case_body(),
+    responses=MEMO_RESPONSES,
+)
+async def memo(
+    ruleset_id: str,
+    request: Request,
+    svc: ServiceDep,
+    format: str = "md",
+    document: str = "decision",
+    as_of: str | None = None,
+    backend: str | None = None,
+    doc_number: str = "",
+    issuer: str = "",
+) -> Response:
+    """One of the case's memos (``document``: the decision's own, or a clearing notice,
+    referral letter or reporter notice) in ``format`` (md, html, docx, pdf)."""
+    svc.known(ruleset_id)
+    fmt = choice("format", format, get_args(Format))
+    doc = choice("document", document, get_args(Document))
+    day = as_of_day(as_of)
+    engine = svc.engine_for(backend)
+    for name, value in (("doc_number", doc_number), ("issuer", issuer)):
+        if len(value) > 200:
+            raise refused(
+                400,
+                "RC905",
+                f"{name} 过长（至多 200 字）",
+                f"{name} is too long (200 characters at most)",
+                path=(name,),
+            )
+    data = await svc.json_object(request, ("案件", "case"))
+    options: dict[str, Any] = {
+        "ruleset": ruleset_id,
+        "as_of": day,
+        "format": fmt,
+        "document": doc,
+        "doc_number": doc_number,
+        "issuer": issuer,
+        "calendar": svc.calendar,
+    }
+    made = await run_in_threadpool(library_call, lambda: render(engine, data, options))
+    d = made.decision
+    rid = record_id(d.case.content_hash, ruleset_key(d), d.as_of)
+    name = file_name(d.case.id, made.context.document_title, doc, fmt)
+    return Response(
+        made.data,
+        media_type=CONTENT_TYPES[fmt],
+        headers={
+            "Content-Disposition": content_disposition(name, f"{d.case.id}-{doc}.{fmt}"),
+            "X-Ruleset-Hash": d.ruleset.content_hash,
+            "X-Decision-Id": rid,
+        },
+    )
+
+
+def render(engine: Engine, case: dict[str, Any], options: dict[str, Any]) -> Memo:
+    """``engine.memo(case, **options)``, a PDF one at a time (:data:`PDF_LOCK`); a case dated
+    before every version is 422 at its date."""
+    try:
+        if options.get("format") == "pdf":
+            with PDF_LOCK:
+                return engine.memo(case, **options)
+        return engine.memo(case, **options)
+    except RulesetNotFound as exc:
+        raise date_not_covered(exc) from None
 
 
 def date_not_covered(exc: RulesetNotFound) -> Refused:
