@@ -91,15 +91,16 @@ def serve(
     backend: str,
 ) -> None:
     """Serve the JSON API (docs/service.md) and the web workspace (docs/web.md) on HOST:PORT."""
-    try:
+    try:  # only these come with the extra: any other import error is a bug, and says so
+        import fastapi  # noqa: F401
+        import python_multipart  # noqa: F401
         import uvicorn
-
-        from rongcuo.service.app import CONFIG_ENV
-        from rongcuo.service.core import Config, Service
     except ImportError as exc:
         raise click.ClickException(
             f"the service needs its extra: pip install 'rongcuo[service]' ({exc})"
         ) from None
+    from rongcuo.service.app import CONFIG_ENV
+    from rongcuo.service.core import Config, Service
 
     def absolute(p: str) -> Path:
         return Path(os.path.abspath(p))
