@@ -55,6 +55,9 @@ def test_the_front_page_lists_every_ruleset(open_client: TestClient) -> None:
         and "samesite=strict" in r.headers["set-cookie"].lower()
     )
     assert r.headers["X-Frame-Options"] == "DENY"
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp
+    assert '"allowEval": false' in r.text  # htmx runs no code from attributes
     assert "登录" not in r.text.split("<main>")[0]  # no token: nothing to sign in to
 
 

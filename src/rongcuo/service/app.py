@@ -35,6 +35,13 @@ __all__ = ["CONFIG_ENV", "Config", "app_from_env", "create_app"]
 log = logging.getLogger("rongcuo.service")
 #: What an HTTP error of the framework's own (no such path, a wrong method) says in Chinese.
 _HTTP_ZH = {404: "没有这个页面或接口", 405: "该地址不接受这种请求方法"}
+#: What a page may load and run: its own scripts and styles only (htmx, CodeMirror and the
+#: page scripts are served from /static), no plugins, no framing, forms posted back here only.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 #: The headers a browser page on an allowed origin may read (when CORS is asked for).
 EXPOSED = [
     "X-Rongcuo-Version",
@@ -127,6 +134,7 @@ async def frame(request: Request, call_next: Callable[[Request], Awaitable[Respo
         set_csrf_cookie(request, response)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
     line = {
         "id": rid,
         "method": request.method,
