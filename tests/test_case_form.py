@@ -14,7 +14,8 @@ import pytest
 import rongcuo
 from rongcuo.case.envelope import CaseSource, parse_case
 from rongcuo.ruleset.model import Ruleset
-from rongcuo.web.case_form import Values, build_form, from_case, ordered, to_case
+from rongcuo.web.case_form import Values, build_form
+from rongcuo.web.case_read import from_case, ordered, to_case
 
 from .conftest import EXAMPLES, LOCAL_HEAD, ROOT, WriteRuleset, ruleset_of
 

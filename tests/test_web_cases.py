@@ -23,7 +23,7 @@ import rongcuo
 from rongcuo.service.app import create_app
 from rongcuo.service.core import Config
 from rongcuo.service.decide import file_name
-from rongcuo.web.case_form import from_case
+from rongcuo.web.case_read import from_case
 
 from .browser_support import needs_browser
 from .conftest import ROOT, ruleset_of

@@ -37,9 +37,10 @@ from rongcuo.ruleset.document import load_text
 from rongcuo.ruleset.model import Ruleset
 from rongcuo.service.core import choice, library_call, refused
 from rongcuo.service.decide import CONTENT_TYPES, PDF_LOCK, content_disposition, file_name, now
-from rongcuo.web import case_form
-from rongcuo.web.case_form import Values, build_form, first, from_case, to_case
+from rongcuo.web.case_form import FIELD_NAMES, Values, build_form, first
+from rongcuo.web.case_read import from_case, to_case
 from rongcuo.web.pages import Pages
+from rongcuo.web.routing import add_page, pages_of
 
 #: The most fields a posted form may have.
 MAX_FIELDS = 20_000
@@ -187,7 +188,7 @@ def field_of(d: Diagnostic, rs: Ruleset) -> str:
         elif isinstance(part, int):
             words.append(f"第 {part + 1} 项")
         else:
-            words.append(case_form.FIELD_NAMES.get(str(part), str(part)))
+            words.append(FIELD_NAMES.get(str(part), str(part)))
     return " · ".join(words)
 
 
@@ -203,196 +204,204 @@ def anchor_of(d: Diagnostic) -> str:
 
 def register(pages: Pages) -> None:
     """Add the case workspace's routes."""
-    app = pages.app
-    svc = pages.svc
-
-    def page(
-        request: Request,
-        ruleset_id: str,
-        values: Values,
-        made: Outcome | None,
-        *,
-        status: int = 200,
-        more: Mapping[str, int] | None = None,
-        notice: dict[str, Any] | None = None,
-    ) -> HTMLResponse:
-        rs = form_ruleset(pages, ruleset_id, values)
-        context = panel_context(ruleset_id, rs, made)
-        if request.headers.get("hx-request") and notice is None:
-            # htmx swaps only a 2xx answer: the panel shows the case's problems itself
-            return pages.render(request, "cases/panel.html", **context)
-        return pages.render(
-            request,
-            "cases/workspace.html",
-            status=status,
-            title=f"案件认定 · {rs.title}",
-            form=build_form(rs, values, more),
-            as_of=first(values, "as_of"),
-            notice=notice,
-            **context,
-        )
-
-    def panel_context(ruleset_id: str, rs: Ruleset, made: Outcome | None) -> dict[str, Any]:
-        return {
-            "ruleset_id": ruleset_id,
-            "ruleset": rs,
-            "made": made,
-            "d": None if made is None else made.decision,
-            "problems": []
-            if made is None
-            else [
-                {"d": d, "field": field_of(d, rs), "anchor": anchor_of(d)} for d in made.diagnostics
-            ],
-            "formats": FORMATS,
-            "can_record": svc.config.store is not None,
-            "claim_status": CLAIM_STATUS,
-            "weight": weight,
-            "effects": effects,
-        }
-
-    async def decided(ruleset_id: str, values: Values) -> tuple[Ruleset, Outcome]:
-        svc.known(ruleset_id)
-        rs = form_ruleset(pages, ruleset_id, values)
-        made = await run_in_threadpool(decide, pages, ruleset_id, values, rs)
-        return rs, made
-
-    @app.get(
-        "/rulesets/{ruleset_id}/cases/new", include_in_schema=False, response_class=HTMLResponse
-    )
-    def new_case(request: Request, ruleset_id: str, rows: int = 0) -> HTMLResponse:
-        svc.known(ruleset_id)
-        extra = max(0, min(rows, 20) - 1)
-        return page(request, ruleset_id, {}, None, more=dict.fromkeys(_SECTIONS, extra))
-
-    async def evaluate(request: Request, ruleset_id: str) -> HTMLResponse:
-        values = await read_form(pages, request)
-        _, made = await decided(ruleset_id, values)
-        more = {s: 1 for s in _SECTIONS if first(values, "more") == s}
-        status = 422 if made.diagnostics else 200
-        return page(request, ruleset_id, values, made, status=status, more=more)
-
+    base = "/rulesets/{ruleset_id}/cases"
+    add_page(pages, f"{base}/new", new_case)
     for path in ("panel", "evaluate"):
-        app.add_api_route(
-            f"/rulesets/{{ruleset_id}}/cases/{path}",
-            evaluate,
-            methods=["POST"],
-            include_in_schema=False,
-            response_class=HTMLResponse,
+        add_page(pages, f"{base}/{path}", evaluate, "POST")
+    add_page(pages, f"{base}/memo", memo, "POST")
+    add_page(pages, f"{base}/download", download, "POST")
+    add_page(pages, f"{base}/record", record, "POST")
+    add_page(pages, f"{base}/upload", upload, "POST")
+
+
+def page(
+    pages: Pages,
+    request: Request,
+    ruleset_id: str,
+    values: Values,
+    made: Outcome | None,
+    *,
+    status: int = 200,
+    more: Mapping[str, int] | None = None,
+    notice: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """The workspace with the form filled with ``values`` and the panel showing ``made``; to
+    htmx (without a notice), the panel alone."""
+    rs = form_ruleset(pages, ruleset_id, values)
+    context = panel_context(pages, ruleset_id, rs, made)
+    if request.headers.get("hx-request") and notice is None:
+        # htmx swaps only a 2xx answer: the panel shows the case's problems itself
+        return pages.render(request, "cases/panel.html", **context)
+    return pages.render(
+        request,
+        "cases/workspace.html",
+        status=status,
+        title=f"案件认定 · {rs.title}",
+        form=build_form(rs, values, more),
+        as_of=first(values, "as_of"),
+        notice=notice,
+        **context,
+    )
+
+
+def panel_context(
+    pages: Pages, ruleset_id: str, rs: Ruleset, made: Outcome | None
+) -> dict[str, Any]:
+    """What templates/cases/panel.html needs to show ``made``."""
+    return {
+        "ruleset_id": ruleset_id,
+        "ruleset": rs,
+        "made": made,
+        "d": None if made is None else made.decision,
+        "problems": []
+        if made is None
+        else [{"d": d, "field": field_of(d, rs), "anchor": anchor_of(d)} for d in made.diagnostics],
+        "formats": FORMATS,
+        "can_record": pages.svc.config.store is not None,
+        "claim_status": CLAIM_STATUS,
+        "weight": weight,
+        "effects": effects,
+    }
+
+
+async def decided(pages: Pages, ruleset_id: str, values: Values) -> tuple[Ruleset, Outcome]:
+    """The form's ruleset version and its case decided (in a worker thread); 404 for an
+    unknown ruleset."""
+    pages.svc.known(ruleset_id)
+    rs = form_ruleset(pages, ruleset_id, values)
+    made = await run_in_threadpool(decide, pages, ruleset_id, values, rs)
+    return rs, made
+
+
+def new_case(request: Request, ruleset_id: str, rows: int = 0) -> HTMLResponse:
+    """``GET new``: an empty form, each repeatable section with ``rows`` empty rows (1–20)."""
+    pages = pages_of(request)
+    pages.svc.known(ruleset_id)
+    extra = max(0, min(rows, 20) - 1)
+    return page(pages, request, ruleset_id, {}, None, more=dict.fromkeys(_SECTIONS, extra))
+
+
+async def evaluate(request: Request, ruleset_id: str) -> HTMLResponse:
+    """``POST panel`` and ``POST evaluate``: the form decided (``more``: one more row of that
+    section)."""
+    pages = pages_of(request)
+    values = await read_form(pages, request)
+    _, made = await decided(pages, ruleset_id, values)
+    more = {s: 1 for s in _SECTIONS if first(values, "more") == s}
+    status = 422 if made.diagnostics else 200
+    return page(pages, request, ruleset_id, values, made, status=status, more=more)
+
+
+async def memo(request: Request, ruleset_id: str, format: str = "docx") -> Response:
+    """``POST memo``: the memo of the form's case, as a file in ``format``."""
+    pages = pages_of(request)
+    svc = pages.svc
+    fmt = choice("format", format, get_args(Format))
+    values = await read_form(pages, request)
+    _, made = await decided(pages, ruleset_id, values)
+    if made.case is None or made.decision is None:
+        return page(pages, request, ruleset_id, values, made, status=422)
+    model = made.case
+
+    def work() -> Any:
+        options: dict[str, Any] = {
+            "ruleset": ruleset_id,
+            "as_of": made.as_of,
+            "format": fmt,
+            "calendar": svc.calendar,
+        }
+        if fmt == "pdf":
+            with PDF_LOCK:
+                return svc.engine.memo(model, **options)
+        return svc.engine.memo(model, **options)
+
+    try:
+        done = await run_in_threadpool(work)
+    except InputError as exc:
+        made.diagnostics = list(exc.diagnostics)
+        return page(pages, request, ruleset_id, values, made, status=422)
+    d = done.decision
+    name = file_name(d.case.id, done.context.document_title, "decision", fmt)
+    return Response(
+        done.data,
+        media_type=CONTENT_TYPES[fmt],
+        headers={"Content-Disposition": content_disposition(name, f"{d.case.id}-decision.{fmt}")},
+    )
+
+
+async def download(request: Request, ruleset_id: str) -> Response:
+    """``POST download``: the form's case as a YAML case file."""
+    pages = pages_of(request)
+    values = await read_form(pages, request)
+    _, made = await decided(pages, ruleset_id, values)
+    if made.case is None or made.decision is None:
+        return page(pages, request, ruleset_id, values, made, status=422)
+    text = case_yaml(made.data)
+    stem = _UNSAFE.sub("_", made.case.id).strip("._") or "case"
+    name = f"{stem[:120]}-案件.yaml"
+    return Response(
+        text.encode("utf-8"),
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": content_disposition(name, f"{stem}-case.yaml")},
+    )
+
+
+async def record(request: Request, ruleset_id: str) -> HTMLResponse:
+    """``POST record`` (a write): the form's decision kept in the store."""
+    pages = pages_of(request)
+    svc = pages.svc
+    values = await read_form(pages, request)
+    pages.require_write(request, first(values, "csrf"))
+    with svc.store():
+        pass  # 404 RC907 now, before the work, when there is no store
+    _, made = await decided(pages, ruleset_id, values)
+    if made.case is None or made.decision is None:
+        return page(pages, request, ruleset_id, values, made, status=422)
+    decision, model = made.decision, made.case
+
+    def work() -> tuple[str, bool]:
+        kept = make_record(decision, model, recorded_at=now())
+        with svc.store() as store:
+            store.check_writable()
+            return kept.id, store.put(kept)
+
+    rid, stored = await run_in_threadpool(library_call, work)
+    notice = {"record_id": rid, "stored": stored}
+    return page(pages, request, ruleset_id, values, made, notice=notice)
+
+
+async def upload(request: Request, ruleset_id: str) -> HTMLResponse:
+    """``POST upload``: a case file (YAML or JSON) read into the form and decided."""
+    pages = pages_of(request)
+    pages.svc.known(ruleset_id)
+    raw = await pages.svc.body(request)
+    name, content, fields = await uploaded(request, raw)
+    as_of = first(fields, "as_of").strip()
+    if content is None:
+        problem = Diagnostic(
+            "RC902",
+            Location("上传", path=("file",)),
+            "请选择一个案件文件（YAML 或 JSON）",
+            "choose a case file (YAML or JSON)",
         )
-
-    @app.post(
-        "/rulesets/{ruleset_id}/cases/memo", include_in_schema=False, response_class=HTMLResponse
-    )
-    async def memo(request: Request, ruleset_id: str, format: str = "docx") -> Response:
-        fmt = choice("format", format, get_args(Format))
-        values = await read_form(pages, request)
-        _, made = await decided(ruleset_id, values)
-        if made.case is None or made.decision is None:
-            return page(request, ruleset_id, values, made, status=422)
-        model = made.case
-
-        def work() -> Any:
-            options: dict[str, Any] = {
-                "ruleset": ruleset_id,
-                "as_of": made.as_of,
-                "format": fmt,
-                "calendar": svc.calendar,
-            }
-            if fmt == "pdf":
-                with PDF_LOCK:
-                    return svc.engine.memo(model, **options)
-            return svc.engine.memo(model, **options)
-
-        try:
-            done = await run_in_threadpool(work)
-        except InputError as exc:
-            made.diagnostics = list(exc.diagnostics)
-            return page(request, ruleset_id, values, made, status=422)
-        d = done.decision
-        name = file_name(d.case.id, done.context.document_title, "decision", fmt)
-        return Response(
-            done.data,
-            media_type=CONTENT_TYPES[fmt],
-            headers={
-                "Content-Disposition": content_disposition(name, f"{d.case.id}-decision.{fmt}")
-            },
-        )
-
-    @app.post(
-        "/rulesets/{ruleset_id}/cases/download",
-        include_in_schema=False,
-        response_class=HTMLResponse,
-    )
-    async def download(request: Request, ruleset_id: str) -> Response:
-        values = await read_form(pages, request)
-        _, made = await decided(ruleset_id, values)
-        if made.case is None or made.decision is None:
-            return page(request, ruleset_id, values, made, status=422)
-        text = case_yaml(made.data)
-        stem = _UNSAFE.sub("_", made.case.id).strip("._") or "case"
-        name = f"{stem[:120]}-案件.yaml"
-        return Response(
-            text.encode("utf-8"),
-            media_type="application/yaml; charset=utf-8",
-            headers={"Content-Disposition": content_disposition(name, f"{stem}-case.yaml")},
-        )
-
-    @app.post(
-        "/rulesets/{ruleset_id}/cases/record", include_in_schema=False, response_class=HTMLResponse
-    )
-    async def record(request: Request, ruleset_id: str) -> HTMLResponse:
-        values = await read_form(pages, request)
-        pages.require_write(request, first(values, "csrf"))
-        with svc.store():
-            pass  # 404 RC907 now, before the work, when there is no store
-        _, made = await decided(ruleset_id, values)
-        if made.case is None or made.decision is None:
-            return page(request, ruleset_id, values, made, status=422)
-        decision, model = made.decision, made.case
-
-        def work() -> tuple[str, bool]:
-            kept = make_record(decision, model, recorded_at=now())
-            with svc.store() as store:
-                store.check_writable()
-                return kept.id, store.put(kept)
-
-        rid, stored = await run_in_threadpool(library_call, work)
-        notice = {"record_id": rid, "stored": stored}
-        return page(request, ruleset_id, values, made, notice=notice)
-
-    @app.post(
-        "/rulesets/{ruleset_id}/cases/upload", include_in_schema=False, response_class=HTMLResponse
-    )
-    async def upload(request: Request, ruleset_id: str) -> HTMLResponse:
-        svc.known(ruleset_id)
-        raw = await svc.body(request)
-        name, content, fields = await uploaded(request, raw)
-        as_of = first(fields, "as_of").strip()
-        if content is None:
-            problem = Diagnostic(
-                "RC902",
-                Location("上传", path=("file",)),
-                "请选择一个案件文件（YAML 或 JSON）",
-                "choose a case file (YAML or JSON)",
-            )
-            made = Outcome(data={}, diagnostics=[problem])
-            return page(request, ruleset_id, fields, made, status=422)
-        rs = form_ruleset(pages, ruleset_id, {})
-        data, problems = await run_in_threadpool(check_file, pages, ruleset_id, name, content)
-        values: Values = {}
-        if isinstance(data, dict):
-            values = from_case(data, rs)
-            rs = form_ruleset(pages, ruleset_id, values)
-            values = from_case(data, rs)
-        if as_of:
-            values["as_of"] = [as_of]
-        notice = {"uploaded": name, "loaded": not problems}
-        if problems:
-            made = Outcome(data={}, diagnostics=problems)
-            return page(request, ruleset_id, values, made, status=422, notice=notice)
-        made = await run_in_threadpool(decide, pages, ruleset_id, values, rs)
-        status = 422 if made.diagnostics else 200
-        return page(request, ruleset_id, values, made, status=status, notice=notice)
+        made = Outcome(data={}, diagnostics=[problem])
+        return page(pages, request, ruleset_id, fields, made, status=422)
+    rs = form_ruleset(pages, ruleset_id, {})
+    data, problems = await run_in_threadpool(check_file, pages, ruleset_id, name, content)
+    values: Values = {}
+    if isinstance(data, dict):
+        values = from_case(data, rs)
+        rs = form_ruleset(pages, ruleset_id, values)
+        values = from_case(data, rs)
+    if as_of:
+        values["as_of"] = [as_of]
+    notice = {"uploaded": name, "loaded": not problems}
+    if problems:
+        made = Outcome(data={}, diagnostics=problems)
+        return page(pages, request, ruleset_id, values, made, status=422, notice=notice)
+    made = await run_in_threadpool(decide, pages, ruleset_id, values, rs)
+    status = 422 if made.diagnostics else 200
+    return page(pages, request, ruleset_id, values, made, status=status, notice=notice)
 
 
 def check_file(
