@@ -35,7 +35,7 @@ from rongcuo.authoring.diff import DiffReport, RulesetLoadError, case_files, dif
 from rongcuo.authoring.diff_report import CaseDiff, Reason
 from rongcuo.authoring.diff_text import deciding_text
 from rongcuo.authoring.scenario import kind_label
-from rongcuo.service.core import Refused, refused
+from rongcuo.service.core import Refused, Service, refused
 from rongcuo.web.drafts import (
     Finding,
     Scrub,
@@ -46,6 +46,7 @@ from rongcuo.web.drafts import (
     version_text,
 )
 from rongcuo.web.pages import Pages
+from rongcuo.web.routing import add_page, pages_of
 
 #: The most case files one comparison takes from an upload.
 MAX_CASES = 500
@@ -136,194 +137,208 @@ class SideChoice:
 
 def register(pages: Pages) -> None:
     """Add ``GET /diff`` and ``POST /diff`` to the workspace."""
+    add_page(pages, "/diff", diff_form)
+    add_page(pages, "/diff", diff_run, "POST")
+
+
+def form_context(svc: Service, rid: str) -> dict[str, Any]:
+    """What the form shows for ruleset ``rid`` (none: ``""``): its versions, drafts and the
+    configured case folders (by name); 404 for an unknown ruleset."""
+    ids = svc.engine.library.ids()
+    versions: list[str] = []
+    if rid:
+        svc.known(rid)
+        versions = [f.version for f in svc.engine.library.versions(rid).files]
+    return {
+        "ids": ids,
+        "rid": rid,
+        "versions": versions,
+        "drafts": draft_names(svc.config.drafts, rid) if rid else [],
+        "drafts_enabled": svc.config.drafts is not None,
+        "case_folders": [p.name for p in svc.config.cases],
+        "max_body": svc.config.max_body,
+    }
+
+
+def diff_form(request: Request, ruleset: str = "") -> HTMLResponse:
+    """``GET /diff``: the form, for ``ruleset`` (default the first served one)."""
+    pages = pages_of(request)
+    rid = ruleset or (pages.svc.engine.library.ids() or [""])[0]
+    return pages.render(
+        request, "diff/diff.html", title="版本比较", **form_context(pages.svc, rid), result=None
+    )
+
+
+async def diff_run(
+    request: Request,
+    ruleset: Annotated[str, Form()],
+    base_kind: Annotated[str, Form()] = "served",
+    base_version: Annotated[str, Form()] = "",
+    base_draft: Annotated[str, Form()] = "",
+    base_file: Annotated[UploadFile | None, File()] = None,
+    head_kind: Annotated[str, Form()] = "upload",
+    head_version: Annotated[str, Form()] = "",
+    head_draft: Annotated[str, Form()] = "",
+    head_file: Annotated[UploadFile | None, File()] = None,
+    folders: Annotated[list[str] | None, Form()] = None,
+    case_uploads: Annotated[list[UploadFile] | None, File(alias="case_files")] = None,
+    as_of: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """``POST /diff``: the comparison the form asks for, its report or its refusal in the page
+    (to htmx, the report panel alone)."""
+    pages = pages_of(request)
     svc = pages.svc
-
-    def form_context(rid: str) -> dict[str, Any]:
-        ids = svc.engine.library.ids()
-        versions: list[str] = []
-        if rid:
-            svc.known(rid)
-            versions = [f.version for f in svc.engine.library.versions(rid).files]
-        return {
-            "ids": ids,
-            "rid": rid,
-            "versions": versions,
-            "drafts": draft_names(svc.config.drafts, rid) if rid else [],
-            "drafts_enabled": svc.config.drafts is not None,
-            "case_folders": [p.name for p in svc.config.cases],
-            "max_body": svc.config.max_body,
-        }
-
-    @pages.app.get("/diff", response_class=HTMLResponse, include_in_schema=False)
-    def diff_form(request: Request, ruleset: str = "") -> HTMLResponse:
-        rid = ruleset or (svc.engine.library.ids() or [""])[0]
-        return pages.render(
-            request, "diff/diff.html", title="版本比较", **form_context(rid), result=None
-        )
-
-    @pages.app.post("/diff", response_class=HTMLResponse, include_in_schema=False)
-    async def diff_run(
-        request: Request,
-        ruleset: Annotated[str, Form()],
-        base_kind: Annotated[str, Form()] = "served",
-        base_version: Annotated[str, Form()] = "",
-        base_draft: Annotated[str, Form()] = "",
-        base_file: Annotated[UploadFile | None, File()] = None,
-        head_kind: Annotated[str, Form()] = "upload",
-        head_version: Annotated[str, Form()] = "",
-        head_draft: Annotated[str, Form()] = "",
-        head_file: Annotated[UploadFile | None, File()] = None,
-        folders: Annotated[list[str] | None, Form()] = None,
-        case_uploads: Annotated[list[UploadFile] | None, File(alias="case_files")] = None,
-        as_of: Annotated[str, Form()] = "",
-    ) -> HTMLResponse:
-        svc.known(ruleset)
-        context = form_context(ruleset)
-        status = 200
-        try:
-            with ExitStack() as stack:
-                tmp = Path(tempfile.mkdtemp(prefix="rongcuo-diff-"))
-                stack.callback(shutil.rmtree, tmp, True)
-                base = SideChoice(base_kind, base_version, base_draft, base_file)
-                head = SideChoice(head_kind, head_version, head_draft, head_file)
-                cases, roots = await gather_cases(folders or [], case_uploads or [], tmp)
-                day = parse_day(as_of)
-                sides = [await side_paths(s, ruleset, stack, roots) for s in (base, head)]
-                scrub = Scrub(None, [*roots, *sides[0][2], *sides[1][2]])
-                outcome = run_diff(
-                    ruleset,
-                    sides[0][0],
-                    sides[1][0],
-                    cases,
-                    scrub,
-                    backend=svc.engine.backend,
-                    labels=(sides[0][1], sides[1][1]),
-                    as_of=day,
-                )
-                if outcome.report is None:
-                    status = 422
-                result: dict[str, Any] = {"kind": "diff", **report_context(outcome)}
-        except Refused as exc:
-            status = exc.status
-            result = {"kind": "refused", "diagnostics": list(exc.diagnostics)}
-        if "hx-request" in request.headers:
-            return pages.render(request, "diff/result.html", status=status, result=result)
-        return pages.render(
-            request, "diff/diff.html", status=status, title="版本比较", **context, result=result
-        )
-
-    async def gather_cases(
-        folders: list[str], uploads: list[UploadFile], tmp: Path
-    ) -> tuple[list[Path], list[tuple[Path, str]]]:
-        """The case files chosen: configured folders (by name) and the uploads (saved in
-        ``tmp``), with how each folder is shown."""
-        by_name = {p.name: p for p in svc.config.cases}
-        roots: list[tuple[Path, str]] = []
-        cases: list[Path] = []
-        for name in folders:
-            if name not in by_name:
-                raise refused(
-                    400,
-                    "RC905",
-                    f"没有名为 {name[:40]!r} 的案件文件夹",
-                    f"no case folder named {name[:40]!r}",
-                    path=("folders",),
-                )
-            roots.append((by_name[name], name))
-            cases += case_files(by_name[name])
-        uploaded = tmp / "cases"
-        uploaded.mkdir()
-        real = [u for u in uploads if u.filename]
-        if len(real) > MAX_CASES:
-            raise refused(
-                413,
-                "RC901",
-                f"一次最多上传 {MAX_CASES} 个案件文件",
-                f"at most {MAX_CASES} case files an upload",
-                path=("case_files",),
-            )
-        for i, up in enumerate(real):
-            name = _SAFE.sub("_", Path(up.filename or "case").name)[:80] or "case"
-            if not name.endswith(_CASE_SUFFIXES):
-                raise refused(
-                    400,
-                    "RC905",
-                    f"案件文件须为 .yaml、.yml 或 .json：{name}",
-                    f"a case file ends in .yaml, .yml or .json: {name}",
-                    path=("case_files",),
-                )
-            data = await read_upload(up, "case_files")
-            target = uploaded / (name if not (uploaded / name).exists() else f"{i}-{name}")
-            target.write_bytes(data)
-            cases.append(target)
-        if real:
-            roots.append((uploaded, "上传"))
-        if not cases:
-            raise refused(
-                400,
-                "RC905",
-                "请选择案件文件夹或上传案件文件",
-                "choose a case folder or upload case files",
-                path=("case_files",),
-            )
-        return cases, roots
-
-    async def read_upload(up: UploadFile, field: str) -> bytes:
-        limit = svc.config.max_body
-        data = await up.read(limit + 1)
-        if len(data) > limit:
-            raise refused(
-                413,
-                "RC901",
-                f"上传的文件超过 {limit} 字节",
-                f"the uploaded file is past {limit} bytes",
-                path=(field,),
-            )
-        return data
-
-    async def side_paths(
-        side: SideChoice, rid: str, stack: ExitStack, roots: list[tuple[Path, str]]
-    ) -> tuple[list[Path], str, list[tuple[Path, str]]]:
-        """A side as ruleset folders, its label, and the roots its paths scrub to."""
-        served = list(svc.config.rulesets)
-        if side.kind == "served":
-            return served, "在用版本", []
-        if side.kind == "version":
-            version, name, text = version_text(svc.engine, rid, side.version)
-            tmp = Path(tempfile.mkdtemp(prefix="rongcuo-version-"))
+    svc.known(ruleset)
+    context = form_context(svc, ruleset)
+    status = 200
+    try:
+        with ExitStack() as stack:
+            tmp = Path(tempfile.mkdtemp(prefix="rongcuo-diff-"))
             stack.callback(shutil.rmtree, tmp, True)
-            (tmp / rid).mkdir()
-            (tmp / rid / name).write_text(text, encoding="utf-8")
-            return [tmp, *served], f"仅 {version} 版", [(tmp, "")]
-        if side.kind == "draft":
-            text = read_draft(svc.config.drafts, rid, side.draft)
-            label = f"草稿 {side.draft}"
-        elif side.kind == "upload":
-            if side.upload is None or not side.upload.filename:
-                raise refused(
-                    400,
-                    "RC905",
-                    "选了上传规则集文件，但没有上传文件",
-                    "an uploaded ruleset file was chosen, but none was uploaded",
-                    path=("file",),
-                )
-            data = await read_upload(side.upload, "file")
-            text = data.decode("utf-8", errors="replace")
-            label = f"上传的文件 {_SAFE.sub('_', Path(side.upload.filename).name)[:60]}"
-        else:
+            base = SideChoice(base_kind, base_version, base_draft, base_file)
+            head = SideChoice(head_kind, head_version, head_draft, head_file)
+            cases, roots = await gather_cases(svc, folders or [], case_uploads or [], tmp)
+            day = parse_day(as_of)
+            sides = [await side_paths(svc, s, ruleset, stack, roots) for s in (base, head)]
+            scrub = Scrub(None, [*roots, *sides[0][2], *sides[1][2]])
+            outcome = run_diff(
+                ruleset,
+                sides[0][0],
+                sides[1][0],
+                cases,
+                scrub,
+                backend=svc.engine.backend,
+                labels=(sides[0][1], sides[1][1]),
+                as_of=day,
+            )
+            if outcome.report is None:
+                status = 422
+            result: dict[str, Any] = {"kind": "diff", **report_context(outcome)}
+    except Refused as exc:
+        status = exc.status
+        result = {"kind": "refused", "diagnostics": list(exc.diagnostics)}
+    if "hx-request" in request.headers:
+        return pages.render(request, "diff/result.html", status=status, result=result)
+    return pages.render(
+        request, "diff/diff.html", status=status, title="版本比较", **context, result=result
+    )
+
+
+async def gather_cases(
+    svc: Service, folders: list[str], uploads: list[UploadFile], tmp: Path
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The case files chosen: configured folders (by name) and the uploads (saved in
+    ``tmp``), with how each folder is shown."""
+    by_name = {p.name: p for p in svc.config.cases}
+    roots: list[tuple[Path, str]] = []
+    cases: list[Path] = []
+    for name in folders:
+        if name not in by_name:
             raise refused(
                 400,
                 "RC905",
-                "比较的一方应为在用版本、某一版本、草稿或上传的文件",
-                "a side is the served ruleset, a version, a draft or an uploaded file",
-                path=("kind",),
+                f"没有名为 {name[:40]!r} 的案件文件夹",
+                f"no case folder named {name[:40]!r}",
+                path=("folders",),
             )
-        big = too_big(text, svc.config.max_body, "file")
-        if big is not None:
-            raise big
-        staged = stack.enter_context(Staged(svc.engine, rid, text, svc.config.rulesets))
-        scrub_roots = [(p, "") for p in staged.paths]
-        return staged.paths, label, [(staged.file, label), *scrub_roots]
+        roots.append((by_name[name], name))
+        cases += case_files(by_name[name])
+    uploaded = tmp / "cases"
+    uploaded.mkdir()
+    real = [u for u in uploads if u.filename]
+    if len(real) > MAX_CASES:
+        raise refused(
+            413,
+            "RC901",
+            f"一次最多上传 {MAX_CASES} 个案件文件",
+            f"at most {MAX_CASES} case files an upload",
+            path=("case_files",),
+        )
+    for i, up in enumerate(real):
+        name = _SAFE.sub("_", Path(up.filename or "case").name)[:80] or "case"
+        if not name.endswith(_CASE_SUFFIXES):
+            raise refused(
+                400,
+                "RC905",
+                f"案件文件须为 .yaml、.yml 或 .json：{name}",
+                f"a case file ends in .yaml, .yml or .json: {name}",
+                path=("case_files",),
+            )
+        data = await read_upload(svc, up, "case_files")
+        target = uploaded / (name if not (uploaded / name).exists() else f"{i}-{name}")
+        target.write_bytes(data)
+        cases.append(target)
+    if real:
+        roots.append((uploaded, "上传"))
+    if not cases:
+        raise refused(
+            400,
+            "RC905",
+            "请选择案件文件夹或上传案件文件",
+            "choose a case folder or upload case files",
+            path=("case_files",),
+        )
+    return cases, roots
+
+
+async def read_upload(svc: Service, up: UploadFile, field: str) -> bytes:
+    """An uploaded file's bytes, or 413 RC901 past the service's ``max_body``."""
+    limit = svc.config.max_body
+    data = await up.read(limit + 1)
+    if len(data) > limit:
+        raise refused(
+            413,
+            "RC901",
+            f"上传的文件超过 {limit} 字节",
+            f"the uploaded file is past {limit} bytes",
+            path=(field,),
+        )
+    return data
+
+
+async def side_paths(
+    svc: Service, side: SideChoice, rid: str, stack: ExitStack, roots: list[tuple[Path, str]]
+) -> tuple[list[Path], str, list[tuple[Path, str]]]:
+    """A side as ruleset folders, its label, and the roots its paths scrub to."""
+    served = list(svc.config.rulesets)
+    if side.kind == "served":
+        return served, "在用版本", []
+    if side.kind == "version":
+        version, name, text = version_text(svc.engine, rid, side.version)
+        tmp = Path(tempfile.mkdtemp(prefix="rongcuo-version-"))
+        stack.callback(shutil.rmtree, tmp, True)
+        (tmp / rid).mkdir()
+        (tmp / rid / name).write_text(text, encoding="utf-8")
+        return [tmp, *served], f"仅 {version} 版", [(tmp, "")]
+    if side.kind == "draft":
+        text = read_draft(svc.config.drafts, rid, side.draft)
+        label = f"草稿 {side.draft}"
+    elif side.kind == "upload":
+        if side.upload is None or not side.upload.filename:
+            raise refused(
+                400,
+                "RC905",
+                "选了上传规则集文件，但没有上传文件",
+                "an uploaded ruleset file was chosen, but none was uploaded",
+                path=("file",),
+            )
+        data = await read_upload(svc, side.upload, "file")
+        text = data.decode("utf-8", errors="replace")
+        label = f"上传的文件 {_SAFE.sub('_', Path(side.upload.filename).name)[:60]}"
+    else:
+        raise refused(
+            400,
+            "RC905",
+            "比较的一方应为在用版本、某一版本、草稿或上传的文件",
+            "a side is the served ruleset, a version, a draft or an uploaded file",
+            path=("kind",),
+        )
+    big = too_big(text, svc.config.max_body, "file")
+    if big is not None:
+        raise big
+    staged = stack.enter_context(Staged(svc.engine, rid, text, svc.config.rulesets))
+    scrub_roots = [(p, "") for p in staged.paths]
+    return staged.paths, label, [(staged.file, label), *scrub_roots]
 
 
 def parse_day(text: str) -> dt.date | None:

@@ -46,7 +46,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rongcuo.api import Engine
 from rongcuo.authoring.scenario import kind_label
 from rongcuo.authoring.testrun import TestReport, run_scenarios, scenario_files
-from rongcuo.service.core import Refused
+from rongcuo.service.core import Refused, Service
 from rongcuo.web.diff_pages import report_context, run_diff
 from rongcuo.web.drafts import (
     Finding,
@@ -61,6 +61,7 @@ from rongcuo.web.drafts import (
     version_text,
 )
 from rongcuo.web.pages import Pages
+from rongcuo.web.routing import add_page, pages_of
 
 Text = Annotated[str, Form()]
 
@@ -116,165 +117,193 @@ def scenario_view(report: TestReport, scrub_text: Any) -> dict[str, Any]:
 
 def register(pages: Pages) -> None:
     """Add the editor's routes to the workspace."""
+    base = "/rulesets/{rid}/edit"
+    add_page(pages, base, edit)
+    add_page(pages, f"{base}/check", check, "POST")
+    add_page(pages, f"{base}/scenarios", scenarios, "POST")
+    add_page(pages, f"{base}/diff", edit_diff, "POST")
+    add_page(pages, f"{base}/save", save, "POST")
+
+
+def page(
+    pages: Pages,
+    request: Request,
+    rid: str,
+    text: str,
+    opened: str,
+    findings: Sequence[Finding] | None,
+    result: dict[str, Any] | None = None,
+    status: int = 200,
+    name: str = "",
+) -> HTMLResponse:
+    """The editor holding ``text`` (``opened``: what it was opened from), its findings and the
+    result of the last action."""
     svc = pages.svc
+    files = svc.engine.library.versions(rid).files
+    title = max(files, key=lambda f: f.effective_from).title if files else rid
+    return pages.render(
+        request,
+        "edit/edit.html",
+        status=status,
+        title=f"编辑 {title}",
+        rid=rid,
+        ruleset_title=title,
+        versions=[f.version for f in files],
+        drafts=draft_names(svc.config.drafts, rid),
+        drafts_enabled=svc.config.drafts is not None,
+        case_folders=[p.name for p in svc.config.cases],
+        opened=opened,
+        text=text,
+        findings=findings,
+        findings_data=[f.to_dict() for f in findings or []],
+        result=result,
+        draft_name=name,
+    )
 
-    def page(
-        request: Request,
-        rid: str,
-        text: str,
-        opened: str,
-        findings: Sequence[Finding] | None,
-        result: dict[str, Any] | None = None,
-        status: int = 200,
-        name: str = "",
-    ) -> HTMLResponse:
-        files = svc.engine.library.versions(rid).files
-        title = max(files, key=lambda f: f.effective_from).title if files else rid
-        return pages.render(
-            request,
-            "edit/edit.html",
-            status=status,
-            title=f"编辑 {title}",
-            rid=rid,
-            ruleset_title=title,
-            versions=[f.version for f in files],
-            drafts=draft_names(svc.config.drafts, rid),
-            drafts_enabled=svc.config.drafts is not None,
-            case_folders=[p.name for p in svc.config.cases],
-            opened=opened,
-            text=text,
-            findings=findings,
-            findings_data=[f.to_dict() for f in findings or []],
-            result=result,
-            draft_name=name,
+
+def answer(
+    pages: Pages,
+    request: Request,
+    rid: str,
+    text: str,
+    opened: str,
+    findings: Sequence[Finding] | None,
+    result: dict[str, Any],
+    status: int = 200,
+    name: str = "",
+) -> HTMLResponse:
+    """An action's result: to htmx the result panel alone, else the whole editor."""
+    if is_htmx(request):
+        return pages.render(request, "edit/result.html", status=status, result=result)
+    return page(pages, request, rid, text, opened, findings, result, status, name)
+
+
+def bounded(svc: Service, text: str) -> None:
+    """Refuse ``text`` past the service's ``max_body``."""
+    big = too_big(text, svc.config.max_body)
+    if big is not None:
+        raise big
+
+
+def staged(svc: Service, rid: str, text: str) -> Staged:
+    """``text`` staged as a version of ``rid`` beside its served versions."""
+    return Staged(svc.engine, rid, text, svc.config.rulesets)
+
+
+def refusal(exc: Refused) -> dict[str, Any]:
+    """A refusal as a result panel shows it."""
+    return {"kind": "refused", "diagnostics": list(exc.diagnostics)}
+
+
+def edit(request: Request, rid: str, version: str = "", draft: str = "") -> HTMLResponse:
+    """``GET /rulesets/{id}/edit``: a version (default the newest) or a draft in the editor."""
+    pages = pages_of(request)
+    svc = pages.svc
+    svc.known(rid)
+    if draft:
+        text = read_draft(svc.config.drafts, rid, check_draft_name(draft))
+        opened, name = f"草稿 {draft}", draft
+    else:
+        got, file, text = version_text(svc.engine, rid, version or None)
+        opened, name = f"{got} 版（{rid}/{file}）", ""
+    with staged(svc, rid, text) as st:
+        findings = st.findings()
+    return page(pages, request, rid, text, opened, findings, name=name)
+
+
+def check(request: Request, rid: str, text: Text, opened: Text = "") -> Response:
+    """``POST …/edit/check``: the text's findings (JSON, the list alone, or the page)."""
+    pages = pages_of(request)
+    svc = pages.svc
+    svc.known(rid)
+    bounded(svc, text)
+    with staged(svc, rid, text) as st:
+        findings = st.findings()
+    if wants_json(request):
+        return JSONResponse([f.to_dict() for f in findings])
+    if is_htmx(request):
+        return pages.render(request, "edit/findings.html", findings=findings)
+    return page(pages, request, rid, text, opened, findings)
+
+
+def scenarios(request: Request, rid: str, text: Text, opened: Text = "") -> HTMLResponse:
+    """``POST …/edit/scenarios``: the ruleset's scenarios run against the text."""
+    pages = pages_of(request)
+    svc = pages.svc
+    svc.known(rid)
+    bounded(svc, text)
+    files = scenario_files(svc.engine.library.folder(rid))
+    with staged(svc, rid, text) as st:
+        findings = st.findings()
+        if has_errors(findings):
+            result: dict[str, Any] = {"kind": "blocked", "what": "运行场景"}
+            return answer(pages, request, rid, text, opened, findings, result, 422)
+        if not files:
+            result = {"kind": "no_scenarios"}
+            return answer(pages, request, rid, text, opened, findings, result)
+        scrub = st.scrub()
+        with Engine(st.paths, backend=svc.engine.backend) as engine:
+            report = run_scenarios(engine, rid, files)
+        result = {"kind": "scenarios", **scenario_view(report, scrub.text)}
+    return answer(pages, request, rid, text, opened, findings, result)
+
+
+def edit_diff(request: Request, rid: str, text: Text, opened: Text = "") -> HTMLResponse:
+    """``POST …/edit/diff``: the configured case folders under the served ruleset and the
+    text."""
+    pages = pages_of(request)
+    svc = pages.svc
+    svc.known(rid)
+    bounded(svc, text)
+    with staged(svc, rid, text) as st:
+        findings = st.findings()
+        if has_errors(findings):
+            result: dict[str, Any] = {"kind": "blocked", "what": "比较"}
+            return answer(pages, request, rid, text, opened, findings, result, 422)
+        if not svc.config.cases:
+            return answer(pages, request, rid, text, opened, findings, {"kind": "no_cases"})
+        cases = [(p, p.name) for p in svc.config.cases]
+        outcome = run_diff(
+            rid,
+            list(svc.config.rulesets),
+            st.paths,
+            [p for p, _ in cases],
+            st.scrub(cases),
+            backend=svc.engine.backend,
+            labels=("在用版本", "编辑后的文本"),
         )
+    status = 200 if outcome.report is not None else 422
+    result = {"kind": "diff", **report_context(outcome)}
+    return answer(pages, request, rid, text, opened, findings, result, status)
 
-    def answer(
-        request: Request,
-        rid: str,
-        text: str,
-        opened: str,
-        findings: Sequence[Finding] | None,
-        result: dict[str, Any],
-        status: int = 200,
-        name: str = "",
-    ) -> HTMLResponse:
-        if is_htmx(request):
-            return pages.render(request, "edit/result.html", status=status, result=result)
-        return page(request, rid, text, opened, findings, result, status, name)
 
-    def bounded(text: str) -> None:
-        big = too_big(text, svc.config.max_body)
-        if big is not None:
-            raise big
-
-    def staged(rid: str, text: str) -> Staged:
-        return Staged(svc.engine, rid, text, svc.config.rulesets)
-
-    def refusal(exc: Refused) -> dict[str, Any]:
-        return {"kind": "refused", "diagnostics": list(exc.diagnostics)}
-
-    @pages.app.get("/rulesets/{rid}/edit", response_class=HTMLResponse, include_in_schema=False)
-    def edit(request: Request, rid: str, version: str = "", draft: str = "") -> HTMLResponse:
-        svc.known(rid)
-        if draft:
-            text = read_draft(svc.config.drafts, rid, check_draft_name(draft))
-            opened, name = f"草稿 {draft}", draft
-        else:
-            got, file, text = version_text(svc.engine, rid, version or None)
-            opened, name = f"{got} 版（{rid}/{file}）", ""
-        with staged(rid, text) as st:
+def save(
+    request: Request,
+    rid: str,
+    text: Text,
+    opened: Text = "",
+    name: Text = "",
+    overwrite: Text = "",
+    csrf: Text = "",
+) -> HTMLResponse:
+    """``POST …/edit/save`` (a write): the text kept as a draft."""
+    pages = pages_of(request)
+    svc = pages.svc
+    svc.known(rid)
+    findings: list[Finding] | None = None
+    try:
+        pages.require_write(request, csrf)
+        drafts_folder(svc.config.drafts)
+        check_draft_name(name)
+        bounded(svc, text)
+        with staged(svc, rid, text) as st:
             findings = st.findings()
-        return page(request, rid, text, opened, findings, name=name)
-
-    @pages.app.post(
-        "/rulesets/{rid}/edit/check", response_class=HTMLResponse, include_in_schema=False
-    )
-    def check(request: Request, rid: str, text: Text, opened: Text = "") -> Response:
-        svc.known(rid)
-        bounded(text)
-        with staged(rid, text) as st:
-            findings = st.findings()
-        if wants_json(request):
-            return JSONResponse([f.to_dict() for f in findings])
-        if is_htmx(request):
-            return pages.render(request, "edit/findings.html", findings=findings)
-        return page(request, rid, text, opened, findings)
-
-    @pages.app.post(
-        "/rulesets/{rid}/edit/scenarios", response_class=HTMLResponse, include_in_schema=False
-    )
-    def scenarios(request: Request, rid: str, text: Text, opened: Text = "") -> HTMLResponse:
-        svc.known(rid)
-        bounded(text)
-        files = scenario_files(svc.engine.library.folder(rid))
-        with staged(rid, text) as st:
-            findings = st.findings()
-            if has_errors(findings):
-                result: dict[str, Any] = {"kind": "blocked", "what": "运行场景"}
-                return answer(request, rid, text, opened, findings, result, 422)
-            if not files:
-                result = {"kind": "no_scenarios"}
-                return answer(request, rid, text, opened, findings, result)
-            scrub = st.scrub()
-            with Engine(st.paths, backend=svc.engine.backend) as engine:
-                report = run_scenarios(engine, rid, files)
-            result = {"kind": "scenarios", **scenario_view(report, scrub.text)}
-        return answer(request, rid, text, opened, findings, result)
-
-    @pages.app.post(
-        "/rulesets/{rid}/edit/diff", response_class=HTMLResponse, include_in_schema=False
-    )
-    def edit_diff(request: Request, rid: str, text: Text, opened: Text = "") -> HTMLResponse:
-        svc.known(rid)
-        bounded(text)
-        with staged(rid, text) as st:
-            findings = st.findings()
-            if has_errors(findings):
-                result: dict[str, Any] = {"kind": "blocked", "what": "比较"}
-                return answer(request, rid, text, opened, findings, result, 422)
-            if not svc.config.cases:
-                return answer(request, rid, text, opened, findings, {"kind": "no_cases"})
-            cases = [(p, p.name) for p in svc.config.cases]
-            outcome = run_diff(
-                rid,
-                list(svc.config.rulesets),
-                st.paths,
-                [p for p, _ in cases],
-                st.scrub(cases),
-                backend=svc.engine.backend,
-                labels=("在用版本", "编辑后的文本"),
-            )
-        status = 200 if outcome.report is not None else 422
-        result = {"kind": "diff", **report_context(outcome)}
-        return answer(request, rid, text, opened, findings, result, status)
-
-    @pages.app.post(
-        "/rulesets/{rid}/edit/save", response_class=HTMLResponse, include_in_schema=False
-    )
-    def save(
-        request: Request,
-        rid: str,
-        text: Text,
-        opened: Text = "",
-        name: Text = "",
-        overwrite: Text = "",
-        csrf: Text = "",
-    ) -> HTMLResponse:
-        svc.known(rid)
-        findings: list[Finding] | None = None
-        try:
-            pages.require_write(request, csrf)
-            drafts_folder(svc.config.drafts)
-            check_draft_name(name)
-            bounded(text)
-            with staged(rid, text) as st:
-                findings = st.findings()
-            if has_errors(findings):
-                result: dict[str, Any] = {"kind": "blocked", "what": "保存"}
-                return answer(request, rid, text, opened, findings, result, 422, name)
-            shown = save_draft(svc.config.drafts, rid, name, text, overwrite != "")
-        except Refused as exc:
-            return answer(request, rid, text, opened, findings, refusal(exc), exc.status, name)
-        result = {"kind": "saved", "shown": shown, "name": name, "rid": rid}
-        return answer(request, rid, text, f"草稿 {name}", findings, result, 200, name)
+        if has_errors(findings):
+            result: dict[str, Any] = {"kind": "blocked", "what": "保存"}
+            return answer(pages, request, rid, text, opened, findings, result, 422, name)
+        shown = save_draft(svc.config.drafts, rid, name, text, overwrite != "")
+    except Refused as exc:
+        status = exc.status
+        return answer(pages, request, rid, text, opened, findings, refusal(exc), status, name)
+    result = {"kind": "saved", "shown": shown, "name": name, "rid": rid}
+    return answer(pages, request, rid, text, f"草稿 {name}", findings, result, 200, name)
