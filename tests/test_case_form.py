@@ -1,7 +1,7 @@
-"""The case form of the workspace (web/case_form.py, web/case_read.py): a submitted form turned into a case for
-every fact type, unknown (不明) vs left empty (未填, presumed) vs stated, the form built from the
-fact declarations, and every example case read into the form and back with the same content
-hash."""
+"""The case form of the workspace (web/case_form.py, web/case_read.py): a submitted form turned
+into a case for every fact type, unknown (不明) vs left empty (未填, presumed) vs stated, the
+form built from the fact declarations, and every example case read into the form and back with
+the same content hash."""
 
 from __future__ import annotations
 
