@@ -113,12 +113,17 @@ class Pages:
                 "sign in first (with the service's token)",
             )
         if not csrf_ok(request, csrf):
-            raise refused(
-                403,
-                "RC910",
-                "表单不是来自本站，或已过期：请刷新页面后再提交",
-                "the form is not this site's, or it is stale: reload the page and submit again",
-            )
+            raise cross_site()
+
+
+def cross_site() -> Refused:
+    """403 RC910: a form that is not this site's, or stale."""
+    return refused(
+        403,
+        "RC910",
+        "表单不是来自本站，或已过期：请刷新页面后再提交",
+        "the form is not this site's, or it is stale: reload the page and submit again",
+    )
 
 
 def set_csrf_cookie(request: Request, response: Response) -> None:
@@ -167,12 +172,7 @@ def mount(app: FastAPI, svc: Service, modules: Sequence[Callable[[Pages], Any]] 
         next: str = Form("/"),
     ) -> Response:
         if not csrf_ok(request, csrf):
-            raise refused(
-                403,
-                "RC910",
-                "表单不是来自本站，或已过期：请刷新页面后再提交",
-                "the form is not this site's, or it is stale: reload the page and submit again",
-            )
+            raise cross_site()
         if not pages.sessions.token_matches(token):
             return pages.render(
                 request, "signin.html", status=401, title="登录", next=safe_next(next), failed=True
@@ -191,7 +191,7 @@ def mount(app: FastAPI, svc: Service, modules: Sequence[Callable[[Pages], Any]] 
     @app.post("/signout", include_in_schema=False)
     def signout(request: Request, csrf: str = Form("")) -> Response:
         if not csrf_ok(request, csrf):
-            raise refused(403, "RC910", "表单不是来自本站", "the form is not this site's")
+            raise cross_site()
         response = RedirectResponse("/", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
