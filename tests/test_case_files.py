@@ -114,6 +114,7 @@ def test_case_schema_lists_the_contract() -> None:
         "corrections",
         "conduct_until",
         "allegations",
+        "sanction",
     }
 
 

@@ -99,7 +99,8 @@ def test_bundled_time_limits_are_parameters_with_their_clauses() -> None:
         assert investigate.time_limit is not None
         assert investigate.time_limit.working_days_param == "investigate_days"
         assert investigate.time_limit.extendable_by_param == "investigate_extension_days"
-        assert {p.id: p.value for p in rs.parameters.values()} == {
+        days = [p for p in rs.parameters.values() if p.type == "working_days"]
+        assert {p.id: p.value for p in days} == {
             "apply_days": 5,
             "investigate_days": 15,
             "investigate_extension_days": 15,
@@ -108,9 +109,14 @@ def test_bundled_time_limits_are_parameters_with_their_clauses() -> None:
             "clearing_days": 15,
         }
         # the clearing deadline is national's (catalogue §10 gives no local value)
-        procedural = [p for p in rs.parameters.values() if p.id != "clearing_days"]
+        procedural = [p for p in days if p.id != "clearing_days"]
         assert all(p.cite is not None and p.cite.doc == doc for p in procedural), rid
         assert rs.parameters["investigate_days"].display() == "15个工作日"
+        # the rest are national's impact periods in months (catalogue §12; tests/test_periods.py)
+        months = [p for p in rs.parameters.values() if p.type == "months"]
+        assert len(months) == 11 and len(months) + len(days) == len(rs.parameters), rid
+        assert all(p.id.startswith("impact_") and p.ruleset == "national" for p in months)
+        assert rs.parameters["impact_party_serious_warning"].display() == "18个月"
 
 
 def test_a_comparison_holds_the_value_and_keeps_the_name(

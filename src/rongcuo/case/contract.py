@@ -1,7 +1,8 @@
 """The case-file contract: what other systems write, as the pydantic models of a case file.
 
 Takes nothing; gives :class:`Case` and the parts of it (the cadre, evidence, procedure dates,
-corrections, allegations with their reporter), the ``Day`` type every date field takes, and how
+corrections, allegations with their reporter, the sanctions finally given with their kinds
+:data:`SANCTION_KINDS`), the ``Day`` type every date field takes, and how
 a case states that a fact is not yet established (:data:`UNKNOWN_WORDS`,
 :func:`stated_unknown`). pydantic checks a file against these in
 :mod:`rongcuo.case.envelope`; the facts themselves are checked against a ruleset in
@@ -15,7 +16,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from rongcuo.ruleset.reader import parse_day
@@ -60,6 +61,16 @@ class Cadre(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Left out of the case's JSON when not given, so that the content hash (and every record
+    # id) of a case with a cadre but no id is what it was before the field existed.
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        pattern=_NOT_BLANK,
+        exclude_if=lambda v: v is None,
+        description="干部的稳定标识 a stable id tying one cadre's cases together (warning history, "
+        "reuse; catalogue §12)",
+    )
     name: str | None = Field(default=None, description="姓名")
     position: str | None = Field(default=None, description="职务")
     unit: str | None = Field(default=None, description="单位")
@@ -98,6 +109,83 @@ class Correction(BaseModel):
     what: str = Field(min_length=1, pattern=_NOT_BLANK, description="纠错事项")
     who: str | None = Field(default=None, description="责任人或责任单位")
     due: Day | None = Field(default=None, description="完成时限")
+
+
+#: The sanctions and organisational handlings a case may record (catalogue §12), id → name.
+#: How long each bars promotion is a ruleset parameter (:mod:`rongcuo.procedure.periods`).
+SANCTION_KINDS: dict[str, str] = {
+    "party_warning": "党内警告",
+    "party_serious_warning": "党内严重警告",
+    "party_removal_from_post": "撤销党内职务",
+    "party_probation": "留党察看",
+    "gov_warning": "政务警告",
+    "gov_demerit": "记过",
+    "gov_major_demerit": "记大过",
+    "gov_demotion": "降级",
+    "gov_dismissal": "撤职",
+    "admonishment": "诫勉",
+    "resign_ordered": "责令辞职、引咎辞职",
+    "removed_from_office": "免职",
+}
+SanctionKind = Literal[
+    "party_warning",
+    "party_serious_warning",
+    "party_removal_from_post",
+    "party_probation",
+    "gov_warning",
+    "gov_demerit",
+    "gov_major_demerit",
+    "gov_demotion",
+    "gov_dismissal",
+    "admonishment",
+    "resign_ordered",
+    "removed_from_office",
+]
+#: The one kind whose case states a length (the probation, 12 or 24 months).
+PROBATION = "party_probation"
+
+
+class Sanction(BaseModel):
+    """A sanction or organisational handling finally given (处分、组织处理; catalogue §12)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: SanctionKind = Field(
+        description="种类: " + " · ".join(f"{k} {v}" for k, v in SANCTION_KINDS.items())
+    )
+    decided_on: Day = Field(description="作出处分或处理之日 (ISO date): the period starts on it")
+    months: int | None = Field(
+        default=None,
+        ge=1,
+        strict=True,
+        exclude_if=lambda v: v is None,
+        description="留党察看的期限（月）the probation of party_probation (12 or 24); only for it",
+    )
+
+    @model_validator(mode="after")
+    def _months_only_for_probation(self) -> Sanction:
+        if self.kind == PROBATION and self.months is None:
+            raise PydanticCustomError(
+                "sanction_months", "party_probation needs months (the probation, 12 or 24)"
+            )
+        if self.kind != PROBATION and self.months is not None:
+            raise PydanticCustomError(
+                "sanction_months",
+                "only party_probation states months ({kind} does not)",
+                {"kind": self.kind},
+            )
+        return self
+
+
+def _one_or_many(value: Any) -> Any:
+    """``sanction:`` takes one mapping or a list of them; one mapping is a list of one."""
+    return [value] if isinstance(value, dict) else value
+
+
+Sanctions = Annotated[
+    list[Sanction],
+    BeforeValidator(_one_or_many, json_schema_input_type=Sanction | list[Sanction]),
+]
 
 
 class Reporter(BaseModel):
@@ -200,6 +288,14 @@ class Case(BaseModel):
         description="问题线索 the allegations the inquiry examined, each with its finding "
         "(catalogue §10): those found untrue, mistaken or fabricated are struck and the cadre's "
         "name cleared",
+    )
+    # Left out of the case's JSON when empty, so that the content hash of a case without a
+    # sanction is what it was before the field existed.
+    sanction: Sanctions = Field(
+        default_factory=list,
+        exclude_if=lambda v: not v,
+        description="处分或组织处理 the sanctions finally given (one mapping or a list of "
+        "{kind, decided_on, months?}); the impact period runs from each (catalogue §12)",
     )
 
     def content_hash(self) -> str:

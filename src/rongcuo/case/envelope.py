@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from rongcuo.case.contract import (
+    SANCTION_KINDS,
     Allegation,
     Cadre,
     Case,
@@ -23,6 +24,7 @@ from rongcuo.case.contract import (
     Evidence,
     ProcedureDates,
     Reporter,
+    Sanction,
 )
 from rongcuo.errors import CaseError, Diagnostic, DocPath, Location, did_you_mean
 from rongcuo.ruleset.document import Positions, load_document
@@ -76,8 +78,14 @@ def parse_case(data: Any, source: CaseSource) -> Case:
     except ValidationError as exc:
         errors = []
         seen_facts: set[object] = set()
+        one_sanction = isinstance(data.get("sanction"), dict)
         for e in exc.errors():
             loc = tuple(e["loc"])
+            if one_sanction and loc[:2] == ("sanction", 0):
+                # ``sanction:`` written as one mapping is read as a list of one: locate the
+                # error in the mapping the file has
+                loc = ("sanction", *loc[2:])
+                e = {**e, "loc": loc}
             if loc[:1] == ("facts",) and len(loc) >= 2:
                 # pydantic reports each member of the value union; one error per fact is enough
                 if loc[1] in seen_facts:
@@ -133,6 +141,7 @@ def _field_error(
             "procedure": ProcedureDates,
             "corrections": Correction,
             "allegations": Allegation,
+            "sanction": Sanction,
         }
         nested = models.get(str(path[0]))
         if path[:1] == ("allegations",) and "reporter" in path[2:3] and len(path) > 3:
@@ -197,6 +206,32 @@ def _value_error(
     type a fact takes (RC203)."""
     kind = err["type"]
     found_zh, found_en = found
+    if kind == "literal_error" and path[:1] == ("sanction",) and path[-1] == "kind":
+        kinds = list(SANCTION_KINDS)
+        given = err.get("input")
+        return Diagnostic(
+            "RC221",
+            source.at(path),
+            f"{where}：处分或处理的种类 {given!r} 不存在，可用："
+            + "、".join(f"{k}（{v}）" for k, v in SANCTION_KINDS.items()),
+            f"{where}: no sanction kind {given!r}; known: {', '.join(kinds)}",
+            (did_you_mean(given, kinds) if isinstance(given, str) else "")
+            or "见 see catalogue §12 / `rongcuo schema case`",
+        )
+    if kind == "sanction_months":
+        probation = err.get("ctx") is None
+        return Diagnostic(
+            "RC222",
+            source.at(path),
+            f"{where}：留党察看（party_probation）须写明察看期限 months（12 或 24）"
+            if probation
+            else f"{where}：只有留党察看（party_probation）写 months，"
+            f"{err['ctx'].get('kind')} 不写",
+            f"{where}: {err['msg']}",
+            "例如 e.g. sanction: {kind: party_probation, decided_on: 2024-03-01, months: 12}"
+            if probation
+            else "删去 months remove months",
+        )
     if kind == "literal_error":
         expected = str(err.get("ctx", {}).get("expected", ""))
         return Diagnostic(
