@@ -529,3 +529,40 @@ def test_browser_marks_a_fact_left_empty_as_it_is_filled(browser: Any, web_serve
     browser.find_element(By.CSS_SELECTOR, "#fact-work_area input[value=other]").click()
     assert not marked("concealment") and not marked("loss_yuan") and not marked("work_area")
     assert marked("collusion")
+
+
+def with_sanction(path: Path) -> bytes:
+    """The example ``path`` with a cadre id and two sanctions, which the form does not show."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["cadre"] = {**data.get("cadre", {}), "id": "cadre-0042"}
+    data["sanction"] = [
+        {"kind": "party_warning", "decided_on": "2024-05-06"},
+        {"kind": "gov_demerit", "decided_on": "2024-06-03"},
+    ]
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()
+
+
+def test_what_the_form_does_not_show_survives_the_form(
+    client: TestClient, engine: rongcuo.Engine, tmp_path: Path
+) -> None:
+    original = tmp_path / "wz-with-sanction.yaml"
+    original.write_bytes(with_sanction(TOLERATE))
+    case, _ = engine.load_case(original)
+    assert case.sanction and case.cadre and case.cadre.id == "cadre-0042"
+    page = upload(client, "with-sanction.yaml", original.read_bytes())
+    assert page.status_code == 200 and 'id="kept-note"' in page.text
+    r = post(client, "/rulesets/wanzhou/cases/download", pairs_of(engine, original))
+    assert r.status_code == 200
+    saved = tmp_path / "saved.yaml"
+    saved.write_bytes(r.content)
+    back, _ = engine.load_case(saved)
+    assert back.content_hash() == case.content_hash()
+    assert [s.kind for s in back.sanction] == ["party_warning", "gov_demerit"]
+
+
+def test_a_tampered_kept_field_is_refused_not_dropped(
+    client: TestClient, engine: rongcuo.Engine
+) -> None:
+    pairs = [*pairs_of(engine, TOLERATE), ("kept", '{"salary": 1}')]
+    r = post(client, "/rulesets/wanzhou/cases/panel", pairs, **{"HX-Request": "true"})
+    assert 'id="problems"' in r.text and "kept" in r.text

@@ -11,6 +11,7 @@ a case read into the form and submitted again is the same case, with the same co
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -161,7 +162,42 @@ def to_case(values: Mapping[str, Sequence[str]], rs: Ruleset) -> dict[str, Any]:
     allegations = [_allegation(row) for row in filled_rows(values, "al", ALLEGATION_FIELDS)]
     if allegations:
         case["allegations"] = allegations
+    _restore_kept(case, first(values, KEPT))
     return case
+
+
+#: The hidden field that carries, unchanged, what a loaded case states but the form does not
+#: show (the cadre's id, the sanctions): a round trip through the form never drops it.
+KEPT = "kept"
+
+
+def kept_of(case: Mapping[str, Any]) -> str:
+    """What of ``case`` the form does not show, as the JSON text of :data:`KEPT` ("" if none)."""
+    kept: dict[str, Any] = {}
+    cadre = case.get("cadre")
+    if isinstance(cadre, Mapping) and cadre.get("id") is not None:
+        kept["cadre_id"] = cadre["id"]
+    if case.get("sanction") not in (None, [], {}):
+        kept["sanction"] = case["sanction"]
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True, default=str) if kept else ""
+
+
+def _restore_kept(case: dict[str, Any], raw: str) -> None:
+    """Put back into ``case`` what :func:`kept_of` carried; text that is not such JSON is given
+    to the case check as it is (``kept``), never dropped."""
+    if not raw:
+        return
+    try:
+        kept = json.loads(raw)
+    except ValueError:
+        kept = None
+    if not isinstance(kept, dict) or not set(kept) <= {"cadre_id", "sanction"}:
+        case[KEPT] = raw  # the case check refuses the unknown key, located: nothing is lost
+        return
+    if "cadre_id" in kept:
+        case["cadre"] = {**case.get("cadre", {}), "id": kept["cadre_id"]}
+    if "sanction" in kept:
+        case["sanction"] = kept["sanction"]
 
 
 def _allegation(row: Mapping[str, str]) -> dict[str, Any]:
@@ -221,6 +257,8 @@ def from_case(case: Mapping[str, Any], rs: Ruleset) -> Values:
 
     for key, _ in HEADER:
         put(key, case.get(key))
+    if kept := kept_of(case):
+        out[KEPT] = [kept]
     cadre = case.get("cadre")
     if isinstance(cadre, Mapping):
         for key, _ in CADRE:
