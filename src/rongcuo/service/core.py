@@ -19,14 +19,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request
 
 from rongcuo.api import Backend, BackendUnavailable, Engine, resolve_backend
+from rongcuo.case.contract import Case
+from rongcuo.decision.model import Decision
 from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
 from rongcuo.memo.calendar import OfficialCalendar
-from rongcuo.records.model import RecordError
+from rongcuo.records.model import RecordError, make_record
 from rongcuo.records.store import SQLiteStore
 from rongcuo.service.errors import request_error
 
@@ -168,23 +170,24 @@ class Service:
         """The engine of ``backend`` (the default when ``None``), made on first use."""
         if backend is None:
             return self.engine
-        if backend not in BACKENDS:
-            raise refused(
-                400,
-                "RC905",
-                f"backend 应为 durable 或 reference，收到 {backend!r}",
-                f"backend must be durable or reference, got {backend!r}",
-                path=("backend",),
-            )
+        chosen = cast(Backend, choice("backend", backend, BACKENDS))
         with self._lock:
-            if backend not in self._engines:
+            if chosen not in self._engines:
                 try:
-                    made = Engine(self.config.rulesets, backend=backend)
+                    made = Engine(self.config.rulesets, backend=chosen)
                 except BackendUnavailable as exc:
-                    zh, _, en = str(exc).removeprefix("error RC302: ").partition(" / ")
+                    zh, en = zh_en(str(exc).removeprefix("error RC302: "))
                     raise refused(400, "RC302", zh, en, path=("backend",)) from None
-                self._engines[backend] = made
-            return self._engines[backend]
+                self._engines[chosen] = made
+            return self._engines[chosen]
+
+    def record(self, decision: Decision, case: Case) -> tuple[str, bool]:
+        """Keep ``decision``, made from ``case``, in the store: its record id, and whether it
+        is new (False when the same evaluation was kept before)."""
+        made = make_record(decision, case, recorded_at=now())
+        with self.store() as store:
+            store.check_writable()
+            return made.id, store.put(made)
 
     def cached(self, key: tuple[str, str], make: Callable[[], Any]) -> bytes:
         """The JSON bytes of ``make()``, made once for ``key`` (what, a content hash)."""
@@ -351,8 +354,19 @@ def record_refusal(exc: RecordError) -> Refused:
 def not_found(exc: RulesetNotFound) -> Refused:
     """404 RC301 for a ruleset with no version that applies (the library's words, which name
     versions and days, never the folders)."""
-    zh, _, en = str(exc).partition(" / ")
-    return refused(404, "RC301", zh, en or zh, path=("ruleset",))
+    return refused(404, "RC301", *zh_en(str(exc)), path=("ruleset",))
+
+
+def zh_en(message: str) -> tuple[str, str]:
+    """A library message written "中文 / English" as its two halves (the Chinese twice when it
+    has no English half)."""
+    zh, _, en = message.partition(" / ")
+    return zh, en or zh
+
+
+def now() -> str:
+    """The time a record is made, as the service's clock says (UTC, seconds)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def as_of_day(as_of: str | None) -> dt.date | None:

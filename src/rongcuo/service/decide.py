@@ -11,7 +11,6 @@ turns (durable_rules is not thread-safe).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import threading
 from typing import Any, get_args
@@ -21,11 +20,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from rongcuo.api import Engine, Memo
+from rongcuo.api import CaseInput, Engine, Memo
 from rongcuo.errors import RulesetNotFound
 from rongcuo.memo.contract import DOCUMENT_TITLES, Document
 from rongcuo.memo.render import Format
-from rongcuo.records.model import make_record, record_id, ruleset_key
+from rongcuo.records.model import record_id, ruleset_key
 from rongcuo.schemas import json_schema
 from rongcuo.service.core import (
     Refused,
@@ -34,6 +33,7 @@ from rongcuo.service.core import (
     choice,
     library_call,
     refused,
+    zh_en,
 )
 from rongcuo.service.errors import error_responses, request_error
 
@@ -59,11 +59,6 @@ def case_body() -> dict[str, Any]:
             "content": {"application/json": {"schema": json_schema("case")}},
         }
     }
-
-
-def now() -> str:
-    """The time a record is made, as the service's clock says (UTC, seconds)."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 #: What OpenAPI says evaluate answers.
@@ -134,12 +129,7 @@ async def evaluate(
             decision = engine.evaluate(model, ruleset=ruleset_id, as_of=day, source=source)
         except RulesetNotFound as exc:  # the folder is there: no version covers the case
             raise date_not_covered(exc) from None
-        stored = None
-        if keep:
-            made = make_record(decision, model, recorded_at=now())
-            with svc.store() as store:
-                store.check_writable()
-                stored = store.put(made)
+        stored = svc.record(decision, model)[1] if keep else None
         rid = record_id(model.content_hash(), ruleset_key(decision), decision.as_of)
         # written here, in the pool, not on the event loop, which serves the other sockets
         return rid, decision, stored, decision.to_json().rstrip("\n")
@@ -215,7 +205,7 @@ async def memo(
     )
 
 
-def render(engine: Engine, case: dict[str, Any], options: dict[str, Any]) -> Memo:
+def render(engine: Engine, case: CaseInput, options: dict[str, Any]) -> Memo:
     """``engine.memo(case, **options)``, a PDF one at a time (:data:`PDF_LOCK`); a case dated
     before every version is 422 at its date."""
     try:
@@ -230,10 +220,8 @@ def render(engine: Engine, case: dict[str, Any], options: dict[str, Any]) -> Mem
 def date_not_covered(exc: RulesetNotFound) -> Refused:
     """422 RC301 at the case's dates: the ruleset is served, but no version of it was in force
     on the day the case gives (the case's fault, not an unknown ruleset)."""
-    zh, _, en = str(exc).partition(" / ")
-    return Refused(
-        422, [request_error("RC301", zh, en or zh, where="<case>", path=("incident_date",))]
-    )
+    zh, en = zh_en(str(exc))
+    return Refused(422, [request_error("RC301", zh, en, where="<case>", path=("incident_date",))])
 
 
 def file_name(case_id: str, title: str, document: str, fmt: str) -> str:

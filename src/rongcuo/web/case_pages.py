@@ -32,11 +32,10 @@ from rongcuo.decision.missing import missing_weight
 from rongcuo.decision.model import Decision, MissingFact, ValueEffect
 from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
 from rongcuo.memo.render import Format
-from rongcuo.records.model import make_record
 from rongcuo.ruleset.document import load_text
 from rongcuo.ruleset.model import Ruleset
 from rongcuo.service.core import choice, library_call, refused
-from rongcuo.service.decide import CONTENT_TYPES, PDF_LOCK, content_disposition, file_name, now
+from rongcuo.service.decide import CONTENT_TYPES, content_disposition, file_name, render
 from rongcuo.web.case_form import FIELD_NAMES, Values, build_form, first
 from rongcuo.web.case_read import from_case, to_case
 from rongcuo.web.pages import Pages
@@ -303,20 +302,14 @@ async def memo(request: Request, ruleset_id: str, format: str = "docx") -> Respo
         return page(pages, request, ruleset_id, values, made, status=422)
     model = made.case
 
-    def work() -> Any:
-        options: dict[str, Any] = {
-            "ruleset": ruleset_id,
-            "as_of": made.as_of,
-            "format": fmt,
-            "calendar": svc.calendar,
-        }
-        if fmt == "pdf":
-            with PDF_LOCK:
-                return svc.engine.memo(model, **options)
-        return svc.engine.memo(model, **options)
-
+    options: dict[str, Any] = {
+        "ruleset": ruleset_id,
+        "as_of": made.as_of,
+        "format": fmt,
+        "calendar": svc.calendar,
+    }
     try:
-        done = await run_in_threadpool(work)
+        done = await run_in_threadpool(render, svc.engine, model, options)
     except InputError as exc:
         made.diagnostics = list(exc.diagnostics)
         return page(pages, request, ruleset_id, values, made, status=422)
@@ -359,13 +352,7 @@ async def record(request: Request, ruleset_id: str) -> HTMLResponse:
         return page(pages, request, ruleset_id, values, made, status=422)
     decision, model = made.decision, made.case
 
-    def work() -> tuple[str, bool]:
-        kept = make_record(decision, model, recorded_at=now())
-        with svc.store() as store:
-            store.check_writable()
-            return kept.id, store.put(kept)
-
-    rid, stored = await run_in_threadpool(library_call, work)
+    rid, stored = await run_in_threadpool(library_call, lambda: svc.record(decision, model))
     notice = {"record_id": rid, "stored": stored}
     return page(pages, request, ruleset_id, values, made, notice=notice)
 
