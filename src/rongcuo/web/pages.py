@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from rongcuo.api import __version__
-from rongcuo.errors import Diagnostic
+from rongcuo.errors import Diagnostic, InputError, RulesetNotFound
 from rongcuo.service.core import Refused, Service, refused
 from rongcuo.web.session import (
     CSRF_COOKIE,
@@ -153,7 +153,7 @@ def mount(app: FastAPI, svc: Service, modules: Sequence[Callable[[Pages], Any]] 
         for rid in engine.library.ids():
             try:
                 files = engine.library.versions(rid).files
-            except Exception:  # a folder without a usable version is listed, not served
+            except (InputError, RulesetNotFound):  # listed without versions, not served
                 files = []
             rows.append({"id": rid, "versions": files})
         return pages.render(request, "index.html", title="规则集", rulesets=rows)
