@@ -167,37 +167,58 @@ def to_case(values: Mapping[str, Sequence[str]], rs: Ruleset) -> dict[str, Any]:
 
 
 #: The hidden field that carries, unchanged, what a loaded case states but the form does not
-#: show (the cadre's id, the sanctions): a round trip through the form never drops it.
+#: show (the cadre's id, the sanctions, any field added to the case file later): a round trip
+#: through the form never drops it.
 KEPT = "kept"
+#: The case file's fields the form shows (all of ``cadre`` but the keys outside :data:`CADRE`).
+SHOWN = frozenset(
+    {k for k, _ in HEADER}
+    | {"cadre", "claimed_situations", "facts", "evidence", "procedure", "corrections"}
+    | {"allegations"}
+)
 
 
 def kept_of(case: Mapping[str, Any]) -> str:
-    """What of ``case`` the form does not show, as the JSON text of :data:`KEPT` ("" if none)."""
+    """What of ``case`` the form does not show, as the JSON text of :data:`KEPT` ("" if none):
+    ``{"case": {field: value}, "cadre": {key: value}}`` with the empty parts left out."""
     kept: dict[str, Any] = {}
+    rest = {k: v for k, v in case.items() if k not in SHOWN and v not in (None, [], {})}
+    if rest:
+        kept["case"] = rest
     cadre = case.get("cadre")
-    if isinstance(cadre, Mapping) and cadre.get("id") is not None:
-        kept["cadre_id"] = cadre["id"]
-    if case.get("sanction") not in (None, [], {}):
-        kept["sanction"] = case["sanction"]
+    if isinstance(cadre, Mapping):
+        shown = {k for k, _ in CADRE}
+        extra = {k: v for k, v in cadre.items() if k not in shown and v is not None}
+        if extra:
+            kept["cadre"] = extra
     return json.dumps(kept, ensure_ascii=False, sort_keys=True, default=str) if kept else ""
 
 
 def _restore_kept(case: dict[str, Any], raw: str) -> None:
-    """Put back into ``case`` what :func:`kept_of` carried; text that is not such JSON is given
-    to the case check as it is (``kept``), never dropped."""
+    """Put back into ``case`` what :func:`kept_of` carried; text that is not such JSON, or that
+    would overwrite what the form shows, is given to the case check as it is (``kept``, which
+    it refuses, located), never dropped."""
     if not raw:
         return
     try:
         kept = json.loads(raw)
     except ValueError:
         kept = None
-    if not isinstance(kept, dict) or not set(kept) <= {"cadre_id", "sanction"}:
-        case[KEPT] = raw  # the case check refuses the unknown key, located: nothing is lost
+    parts = kept if isinstance(kept, dict) else {}
+    rest, extra = parts.get("case", {}), parts.get("cadre", {})
+    if (
+        not isinstance(kept, dict)
+        or not set(kept) <= {"case", "cadre"}
+        or not isinstance(rest, dict)
+        or not isinstance(extra, dict)
+        or set(rest) & SHOWN
+        or set(extra) & {k for k, _ in CADRE}
+    ):
+        case[KEPT] = raw
         return
-    if "cadre_id" in kept:
-        case["cadre"] = {**case.get("cadre", {}), "id": kept["cadre_id"]}
-    if "sanction" in kept:
-        case["sanction"] = kept["sanction"]
+    case.update(rest)
+    if extra:
+        case["cadre"] = {**case.get("cadre", {}), **extra}
 
 
 def _allegation(row: Mapping[str, str]) -> dict[str, Any]:
