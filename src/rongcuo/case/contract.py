@@ -193,6 +193,16 @@ class Reporter(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Left out of the case's JSON when not given (old case hashes unchanged). A typical-case
+    # library removes it with the cadre's name (catalogue §13).
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        pattern=_NOT_BLANK,
+        exclude_if=lambda v: v is None,
+        description="举报人姓名 the reporter's name, when signed",
+    )
+
     signed: bool | Unknown | None = Field(
         default=None,
         description="实名举报 the report was signed; unknown / 不明 / null: not yet established",
@@ -235,6 +245,30 @@ class Allegation(BaseModel):
     concluded_on: Day | None = Field(
         default=None, description="核查结论作出之日 (ISO date): the clearing deadline runs from it"
     )
+
+
+#: The bodies that pursue accountability and so decide on tolerance (谁追责问责，谁负责容错;
+#: catalogue §13), id → name.
+BODY_KINDS: dict[str, str] = {
+    "discipline_commission": "纪委监委",
+    "organisation_department": "组织部门",
+    "party_committee": "党委（党组）",
+    "supervising_department": "主管部门",
+}
+BodyKind = Literal[
+    "discipline_commission", "organisation_department", "party_committee", "supervising_department"
+]
+
+
+class AccountabilityBody(BaseModel):
+    """The body pursuing accountability, which runs the tolerance assessment (catalogue §13)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: BodyKind = Field(
+        description="种类: " + " · ".join(f"{k} {v}" for k, v in BODY_KINDS.items())
+    )
+    name: str = Field(min_length=1, pattern=_NOT_BLANK, description="名称, e.g. 中共某县纪委监委")
 
 
 class Case(BaseModel):
@@ -296,6 +330,22 @@ class Case(BaseModel):
         exclude_if=lambda v: not v,
         description="处分或组织处理 the sanctions finally given (one mapping or a list of "
         "{kind, decided_on, months?}); the impact period runs from each (catalogue §12)",
+    )
+
+    # Both left out of the case's JSON when not given (old case hashes unchanged).
+    accountability_body: AccountabilityBody | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="问责机关 the body pursuing accountability, which decides on tolerance "
+        "(谁追责问责，谁负责容错; catalogue §13)",
+    )
+    managing_department: str | None = Field(
+        default=None,
+        min_length=1,
+        pattern=_NOT_BLANK,
+        exclude_if=lambda v: v is None,
+        description="干部管理权限所在的组织部门 the organisation department managing the cadre, with "
+        "which the decision is filed (catalogue §13)",
     )
 
     def content_hash(self) -> str:
