@@ -99,6 +99,23 @@ class ProcedureDates(BaseModel):
     accepted: Day | None = Field(default=None, description="受理申请或启动程序之日")
     decided: Day | None = Field(default=None, description="作出认定之日")
     notice_received: Day | None = Field(default=None, description="收到书面通知之日")
+    # The later events, each left out of the case's JSON when not given so that the content
+    # hash of a case dating only the four above is what it was before they existed.
+    applied: Day | None = Field(
+        default=None, exclude_if=lambda v: v is None, description="提出容错申请之日"
+    )
+    investigated: Day | None = Field(
+        default=None, exclude_if=lambda v: v is None, description="调查核实完毕之日"
+    )
+    filed: Day | None = Field(
+        default=None, exclude_if=lambda v: v is None, description="报组织部门备案之日"
+    )
+    appealed: Day | None = Field(
+        default=None, exclude_if=lambda v: v is None, description="提出申诉之日"
+    )
+    review_decided: Day | None = Field(
+        default=None, exclude_if=lambda v: v is None, description="作出复核决定之日"
+    )
 
 
 class Correction(BaseModel):

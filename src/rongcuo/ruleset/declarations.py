@@ -224,13 +224,19 @@ class ParamRef(str):
         return ref
 
 
-# Events a time limit can count from (``time_limit.from``), and what a memo calls them. A case
-# file records the dates of those that have happened (``procedure:``).
+# Events a time limit can count from (``time_limit.from``) or a step is done by (``done_by``),
+# and what a memo calls them. A case file records the dates of those that have happened
+# (``procedure:``); a case's procedure record (rongcuo.procedure) records each as a step.
 ANCHORS: dict[str, str] = {
     "inquiry_notified": "被告知问责调查之日",
+    "applied": "提出容错申请之日",
     "accepted": "受理申请或启动程序之日",
+    "investigated": "调查核实完毕之日",
     "decided": "作出认定之日",
     "notice_received": "收到书面通知之日",
+    "filed": "报组织部门备案之日",
+    "appealed": "提出申诉之日",
+    "review_decided": "作出复核决定之日",
 }
 
 
@@ -243,6 +249,9 @@ class ProcedureStep:
     description: str = ""
     time_limit: TimeLimit | None = None
     cite: Citation | None = None
+    #: the event (one of ANCHORS) whose date marks the step done (``done_by`` in YAML); ``""``
+    #: for a step no event completes (a case's record then shows it as not tracked)
+    done_by: str = ""
     src: Location = field(default=NOWHERE, compare=False)
 
 

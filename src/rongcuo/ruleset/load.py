@@ -301,9 +301,10 @@ class _RulesetParser:
 
     def procedure_step(self, raw: Any, path: DocPath) -> ProcedureStep | None:
         r = self.r
-        m = r.mapping(raw, path, ("id", "label"), ("description", "time_limit", "cite"))
+        m = r.mapping(raw, path, ("id", "label"), ("description", "time_limit", "cite", "done_by"))
         if m is None:
             return None
+        done_by = self.event(m, "done_by", path)
         limit = None
         if m.get("time_limit") is not None:
             tpath = (*path, "time_limit")
@@ -322,16 +323,7 @@ class _RulesetParser:
                             "期限不能为负数",
                             "a time limit cannot be negative",
                         )
-                anchor = r.text(t, "from", tpath)
-                if anchor and anchor not in ANCHORS:
-                    r.report(
-                        "RC111",
-                        (*tpath, "from"),
-                        f"期限起算事件 {anchor!r} 不存在，可用：{'、'.join(ANCHORS)}",
-                        f"unknown time-limit event {anchor!r}; known: {', '.join(ANCHORS)}",
-                        did_you_mean(anchor, ANCHORS),
-                    )
-                    anchor = ""
+                anchor = self.event(t, "from", tpath)
                 starts = r.text(t, "starts", tpath) or ANCHORS.get(anchor, "")
                 limit = TimeLimit(days or 0, extra, starts, anchor, days_ref, extra_ref)
         return ProcedureStep(
@@ -340,8 +332,29 @@ class _RulesetParser:
             description=r.text(m, "description", path),
             time_limit=limit,
             cite=self.citation(m.get("cite"), (*path, "cite")) if "cite" in m else None,
+            done_by=done_by,
             src=r.loc(path),
         )
+
+    def event(self, m: dict[str, Any], key: str, path: DocPath) -> str:
+        """A procedural event named at ``key`` (one of ANCHORS), or ``""`` (RC111 if unknown)."""
+        r = self.r
+        name = r.text(m, key, path)
+        if name and name not in ANCHORS:
+            zh, en = (
+                ("期限起算事件", "time-limit event")
+                if key == "from"
+                else ("完成事件", "done_by event")
+            )
+            r.report(
+                "RC111",
+                (*path, key),
+                f"{zh} {name!r} 不存在，可用：{'、'.join(ANCHORS)}",
+                f"unknown {en} {name!r}; known: {', '.join(ANCHORS)}",
+                did_you_mean(name, ANCHORS),
+            )
+            return ""
+        return name
 
     def days(self, t: dict[str, Any], key: str, path: DocPath) -> tuple[int | None, str]:
         """A count of working days: a whole number, or ``{param: NAME}`` (0 until merge puts
