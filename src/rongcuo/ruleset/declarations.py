@@ -240,6 +240,10 @@ ANCHORS: dict[str, str] = {
 }
 
 
+StepActor = Literal["body", "cadre"]
+STEP_ACTORS: tuple[StepActor, ...] = ("body", "cadre")
+
+
 @dataclass(frozen=True)
 class ProcedureStep:
     """A step of the tolerance procedure."""
@@ -252,6 +256,9 @@ class ProcedureStep:
     #: the event (one of ANCHORS) whose date marks the step done (``done_by`` in YAML); ``""``
     #: for a step no event completes (a case's record then shows it as not tracked)
     done_by: str = ""
+    #: who must act (``by`` in YAML): ``body``, the deciding body, whose late step is overdue;
+    #: or ``cadre``, whose step (applying, appealing) is a right that lapses when not used
+    by: StepActor = "body"
     src: Location = field(default=NOWHERE, compare=False)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rongcuo.errors import Diagnostic, DocPath, did_you_mean
+from rongcuo.ruleset.declarations import STEP_ACTORS
 from rongcuo.ruleset.document import load_document
 from rongcuo.ruleset.load_conditions import CMP_OPS, COND_FORMS, MAX_CONDITION_DEPTH, read_cond
 from rongcuo.ruleset.load_facts import FACT_TYPES, read_fact
@@ -301,10 +302,21 @@ class _RulesetParser:
 
     def procedure_step(self, raw: Any, path: DocPath) -> ProcedureStep | None:
         r = self.r
-        m = r.mapping(raw, path, ("id", "label"), ("description", "time_limit", "cite", "done_by"))
+        keys = ("description", "time_limit", "cite", "done_by", "by")
+        m = r.mapping(raw, path, ("id", "label"), keys)
         if m is None:
             return None
         done_by = self.event(m, "done_by", path)
+        by = r.text(m, "by", path) or "body"
+        if by not in STEP_ACTORS:
+            r.report(
+                "RC111",
+                (*path, "by"),
+                f"办理主体 {by!r} 不存在，可用：body（认定机关）、cadre（干部本人）",
+                f"unknown step actor {by!r}; known: body, cadre",
+                did_you_mean(by, STEP_ACTORS),
+            )
+            by = "body"
         limit = None
         if m.get("time_limit") is not None:
             tpath = (*path, "time_limit")
@@ -333,6 +345,7 @@ class _RulesetParser:
             time_limit=limit,
             cite=self.citation(m.get("cite"), (*path, "cite")) if "cite" in m else None,
             done_by=done_by,
+            by="cadre" if by == "cadre" else "body",
             src=r.loc(path),
         )
 
