@@ -617,9 +617,43 @@ def deadlines(m: Memo, title: str) -> None:
     m.para("本规则集未规定程序时限，请按本地实施办法执行。")
     m.tag("{%p endfor %}")
     m.para(_WORKING_DAYS)
+    m.tag("{%p if memo.impact_period %}")
+    impact_period(m)
+    m.tag("{%p endif %}")
+
+
+def impact_period(m: Memo) -> None:
+    """处分影响期 (catalogue §12): only when the case records a sanction (_sections.j2)."""
+    m.subheading("处分影响期")
+    m.tag("{%p for l in memo.impact_period.sanctions %}")
+    m.para(
+        "（{{ loop.index | cn_numeral }}）{{ l.text }}{% if l.error %}{{ l.error }}。{% endif %}",
+        source("l.no_post_source", "l.no_post_source"),
+        source("l.source", "not l.error"),
+    )
+    m.tag("{%p endfor %}")
+    m.tag("{%p if memo.impact_period.error %}")
+    m.para("{{ memo.impact_period.text }}")
+    m.tag("{%p else %}")
+    m.para(Strong("{{ memo.impact_period.text }}"), _MONTHS)
+    m.tag("{%p endif %}")
+
+
+_MONTHS = (
+    "影响期按月计算，起止之日均计入：届满之日为起算之日在对应月份同一日的前一日"
+    "（该月没有同一日的，为该月最后一日）。"
+)
 
 
 def closing(m: Memo) -> None:
+    m.tag("{%p if memo.deciding_body or memo.filed_with %}")
+    m.para(
+        "{% if memo.deciding_body %}按照“谁追责问责，谁负责容错”的要求，本案由问责机关"
+        "{{ memo.deciding_body.name }}{% if memo.deciding_body.kind_label not in "
+        "memo.deciding_body.name %}（{{ memo.deciding_body.kind_label }}）{% endif %}作出认定。"
+        "{% endif %}{% if memo.filed_with %}认定结果报{{ memo.filed_with }}备案。{% endif %}"
+    )
+    m.tag("{%p endif %}")
     note = m.para("本意见为认定建议，须经党委（党组）集体研究决定，不代替集体决策。")
     # The signature never stands alone on a page (GB/T 9704 7.3.5.1): it takes the last
     # paragraph of the text with it.

@@ -10,7 +10,8 @@ This module is the assembly: :func:`build_context` and the documents a decision 
 (:func:`require_document`, :func:`template_kind`). The models live in
 :mod:`rongcuo.memo.contract`, the findings and their sources in :mod:`rongcuo.memo.findings`,
 the presumed facts in :mod:`rongcuo.memo.presumed`, the deadlines in
-:mod:`rongcuo.memo.deadlines`, clearing names in :mod:`rongcuo.memo.clearing` and the Chinese
+:mod:`rongcuo.memo.deadlines`, the impact period and who decides in :mod:`rongcuo.memo.impact`,
+clearing names in :mod:`rongcuo.memo.clearing` and the Chinese
 dates and numerals in :mod:`rongcuo.memo.numerals`; the names other modules import from here
 are re-exported.
 """
@@ -34,10 +35,12 @@ from rongcuo.memo.contract import (
     ClearingMemo,
     Correction,
     Deadline,
+    DecidingBody,
     DistinctionParagraph,
     Document,
     Effect,
     Finding,
+    ImpactPeriodSection,
     LookParagraph,
     MemoCase,
     MemoContext,
@@ -45,10 +48,12 @@ from rongcuo.memo.contract import (
     NamedLine,
     PresumedLine,
     Provenance,
+    SanctionLine,
     Source,
 )
 from rongcuo.memo.deadlines import deadlines
 from rongcuo.memo.findings import facts_text, finding_of, held, source_of
+from rongcuo.memo.impact import deciding_body, impact_section
 from rongcuo.memo.numerals import cn_date, cn_numeral
 from rongcuo.memo.presumed import presumed_line, presumed_paragraph
 from rongcuo.ruleset.model import Ruleset
@@ -64,11 +69,13 @@ __all__ = [
     "ClearingMemo",
     "Correction",
     "Deadline",
+    "DecidingBody",
     "DistinctionParagraph",
     "Document",
     "DocumentNotApplicable",
     "Effect",
     "Finding",
+    "ImpactPeriodSection",
     "LookParagraph",
     "MemoCase",
     "MemoContext",
@@ -76,6 +83,7 @@ __all__ = [
     "NamedLine",
     "PresumedLine",
     "Provenance",
+    "SanctionLine",
     "Source",
     "build_context",
     "clearing_paragraph",
@@ -134,6 +142,7 @@ def build_context(
     as_of = dt.date.fromisoformat(decision.as_of)
     label = {o: ruleset.outcomes[o].label for o in ruleset.outcomes}
     clearing = clearing_memo(decision, ruleset, calendar, where)
+    body = deciding_body(case)
     return MemoContext(
         document=document,
         document_title=decision.outcome_label
@@ -146,7 +155,7 @@ def build_context(
         deciding=_deciding(decision),
         possible_outcomes=[label[o] for o in decision.possible_outcomes],
         doc_number=doc_number or "〔　　〕　　号",
-        issuer=issuer or BLANK,
+        issuer=issuer or (body.name if body else BLANK),
         jurisdiction=ruleset.jurisdiction,
         date=cn_date(as_of),
         case=_memo_case(case),
@@ -177,6 +186,9 @@ def build_context(
         deadlines=deadlines(decision.outcome, case, ruleset, as_of, calendar, where),
         proposal_note=decision.proposal_note,
         provenance=_provenance(decision, calendar, template),
+        impact_period=impact_section(case, ruleset),
+        deciding_body=body,
+        filed_with=case.managing_department or "",
     )
 
 

@@ -2,7 +2,8 @@
 
 Takes nothing: it declares. Gives :class:`MemoContext` and the models it is made of (each
 finding with its :class:`Source`, the six looks, three distinctions, missing and presumed
-facts, corrections, effects, deadlines, clearing names, the provenance footer), and the
+facts, corrections, effects, deadlines, clearing names, the impact period of sanctions, who
+decides and where it is filed, the provenance footer), and the
 documents a decision can yield (:data:`DOCUMENTS`). :mod:`rongcuo.memo.context` fills them;
 ``rongcuo schema memo`` prints them as JSON Schema for template authors.
 """
@@ -173,6 +174,63 @@ class MemoCase(_Model):
     evidence: list[str]
 
 
+class SanctionLine(_Model):
+    """One sanction's impact period (影响期, catalogue §12) as the memo prints it; the end
+    fields are empty when the period cannot be computed (``error`` says why)."""
+
+    kind: str = Field(description="the sanction kind id (party_warning …)")
+    kind_label: str = Field(description="党内警告 …")
+    decided_on: str = Field(description="作出之日, 2024年3月1日")
+    decided_on_iso: str
+    period_label: str = Field(
+        default="", description="the parameter's label, 党内警告的影响期; empty on error"
+    )
+    months: int | None = Field(default=None, description="the period's months (the parameter)")
+    start: str = Field(default="", description="the period's first day")
+    end: str = Field(default="", description="the period's last day, 2025年2月28日")
+    end_iso: str = ""
+    probation: str = Field(
+        default="", description="party_probation: 留党察看期12个月（2024年3月1日至2025年2月28日）"
+    )
+    no_post: str = Field(
+        default="",
+        description="resign_ordered / removed_from_office: the shorter period without any "
+        "post, 辞职、免职后不得担任职务的期限12个月，至2025年2月28日",
+    )
+    no_post_end_iso: str = ""
+    no_post_source: Source | None = None
+    governing: bool = Field(default=False, description="its end is the impact period's end")
+    text: str = Field(description="the whole line as memos print it (without the citation)")
+    source: Source | None = Field(
+        default=None, description="the months parameter (rule = its id) and its clause"
+    )
+    error: str = Field(default="", description="why the period cannot be computed (RC158)")
+
+
+class ImpactPeriodSection(_Model):
+    """The cadre's impact period: every sanction's period, the latest end governing (catalogue
+    §12). Present only when the case records a sanction."""
+
+    end: str = Field(default="", description="the governing end, 2027年2月28日; empty on error")
+    end_iso: str = ""
+    governing: str = Field(default="", description="the governing sanction, 党内警告（…作出）")
+    sanctions: list[SanctionLine] = Field(description="in the order the case gives them")
+    text: str = Field(description="one sentence: until when the cadre's impact period runs")
+    error: str = Field(
+        default="",
+        description="the period cannot be computed: the diagnostic, 规则集…没有声明…（RC158）",
+    )
+
+
+class DecidingBody(_Model):
+    """Who decides (谁追责问责，谁负责容错, catalogue §13): the body pursuing accountability,
+    as the case file names it."""
+
+    kind: str = Field(description="discipline_commission / organisation_department / …")
+    kind_label: str = Field(description="纪委监委 / 组织部门 / 党委（党组） / 主管部门")
+    name: str = Field(description="中共某县纪委监委")
+
+
 Document = Literal["decision", "clearing", "referral", "reporter"]
 #: The documents a decision can yield (``rongcuo memo --document``): the decision's own memo,
 #: chosen by its outcome, and the three documents of clearing names (catalogue §10).
@@ -319,4 +377,16 @@ class MemoContext(_Model):
     document_title: str = Field(default="", description="the document's title")
     clearing: ClearingMemo | None = Field(
         default=None, description="clearing names; null when the case lists no allegations"
+    )
+    impact_period: ImpactPeriodSection | None = Field(
+        default=None, description="the impact period of the case's sanctions; null without one"
+    )
+    deciding_body: DecidingBody | None = Field(
+        default=None,
+        description="the body that decides (the case's accountability_body); null when not given",
+    )
+    filed_with: str = Field(
+        default="",
+        description="the department the decision is filed with (报……备案: the case's "
+        "managing_department); empty when not given",
     )
