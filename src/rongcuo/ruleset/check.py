@@ -9,7 +9,8 @@ RC115 value outside the fact's bounds · RC116 unordered outcomes (warning) · R
 citation (warning) · RC119 claimed id is not a situation · RC121 missing outcome declarations or
 outcome rules · RC123 rule is too wide for the engine · RC140 a presumed value does not fit its
 fact · RC141 a presumption's condition reads more than facts · RC143 ``stated: true`` on a fact
-that is never presumed (warning) · RC166 the decision order can fall through (warning)
+that is never presumed (warning) · RC166 the decision order can fall through (warning);
+an assessment ruleset's own checks (RC170–RC177) are ``check_assessment``'s
 
 The checks of one rule are ``check_rules``'s; this module checks the facts, outcomes,
 presumptions, procedure and the rules together (cycles, the order of outcome rules), and adds
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from rongcuo.decision.lighter import check_ranks
 from rongcuo.errors import Diagnostic, Location, did_you_mean
+from rongcuo.ruleset.check_assessment import assessment_order, check_assessment
 from rongcuo.ruleset.check_clearing import check_clearing, clearing_citations
 from rongcuo.ruleset.check_order import check_order
 from rongcuo.ruleset.check_rules import (
@@ -54,11 +56,17 @@ OUTCOMES = (*REQUIRED_OUTCOMES, "cleared")
 
 
 def check_ruleset(rs: Ruleset) -> list[Diagnostic]:
-    """Every semantic problem of ``rs``."""
+    """Every semantic problem of ``rs`` (an assessment ruleset's by
+    :func:`~rongcuo.ruleset.check_assessment.check_assessment`'s rules instead of the tolerance
+    outcomes' and ranks')."""
     c = _Checker(rs)
     c.run()
     diags = c.diags + check_parameters(rs) + check_clearing(rs)
-    if not any(d.severity == "error" for d in diags):  # the order is searched once it checks
+    if rs.kind == "assessment":
+        diags += check_assessment(rs)
+        if not any(d.severity == "error" for d in diags):
+            diags += assessment_order(rs)
+    elif not any(d.severity == "error" for d in diags):  # the order is searched once it checks
         diags += check_order(rs)
     return diags
 
@@ -87,7 +95,8 @@ class _Checker:
                         f"fact {fact.id} names an undeclared look {look!r}",
                         did_you_mean(look, rs.looks),
                     )
-        for decl in rs.outcomes.values():
+        tolerance = rs.kind != "assessment"  # an assessment declares outcomes of its own
+        for decl in rs.outcomes.values() if tolerance else ():
             if decl.id not in OUTCOMES:
                 self.error(
                     "RC111",
@@ -97,7 +106,7 @@ class _Checker:
                     + ", ".join(OUTCOMES),
                     did_you_mean(decl.id, OUTCOMES),
                 )
-        for out_id in REQUIRED_OUTCOMES:
+        for out_id in REQUIRED_OUTCOMES if tolerance else ():
             if out_id not in rs.outcomes:
                 self.error(
                     "RC121",
@@ -115,7 +124,8 @@ class _Checker:
         self.cycles()
         self.outcome_order()
         # RC218, RC219: the outcomes' ranks, which 从旧兼从轻 compares
-        self.diags += check_ranks(rs, OUTCOMES)
+        if tolerance:
+            self.diags += check_ranks(rs, OUTCOMES)
 
     def presumptions(self) -> None:
         """Each presumption's value fits its fact (RC140); its condition reads declared facts

@@ -224,6 +224,44 @@ class ParamRef(str):
         return ref
 
 
+#: The kinds of ruleset (top-level ``kind:``): ``tolerance`` decides a case (a Decision, its
+#: fixed outcomes, catalogue §7); ``assessment`` assesses a cadre afterwards (reuse, catalogue
+#: §12; the three-level warning, §13) into outcomes of its own (an Assessment, never a Decision).
+RULESET_KINDS: tuple[str, ...] = ("tolerance", "assessment")
+
+
+@dataclass(frozen=True)
+class AssessmentFact:
+    """A fact the assessment stage computes for an assessment ruleset that declares it (the
+    input file never states it): its type, its values (an enum's keys, in order), and whether
+    it is always known once computed (``False``: unknown when the input lacks what it is
+    computed from, e.g. a sanction)."""
+
+    type: FactType
+    values: tuple[str, ...]
+    always_known: bool
+    source: str
+
+
+#: The facts the assessment stage computes, by id, with what computes them. A fixed table, as
+#: ANCHORS is: the values come from the input file (its sanctions, its warning history) and
+#: the ruleset's parameters, never from code.
+ASSESSMENT_FACTS: dict[str, AssessmentFact] = {
+    "impact_period_ended": AssessmentFact(
+        "bool",
+        (),
+        False,
+        "评估日期已过全部处分的影响期（由 sanction 与影响期参数算出；没有处分则不明）",
+    ),
+    "last_level": AssessmentFact(
+        "enum",
+        ("none", "level_1", "level_2", "level_3"),
+        True,
+        "最近一次问责预警的级别（由预警记录 history 算出；没有记录为 none）",
+    ),
+}
+
+
 # Events a time limit can count from (``time_limit.from``) or a step is done by (``done_by``),
 # and what a memo calls them. A case file records the dates of those that have happened
 # (``procedure:``); a case's procedure record (rongcuo.procedure) records each as a step.

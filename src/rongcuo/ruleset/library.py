@@ -16,6 +16,7 @@ here as ``merge``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Sequence
@@ -67,13 +68,24 @@ class Library:
 
     # --- discovery --------------------------------------------------------------------
 
-    def ids(self) -> list[str]:
-        """Every ruleset id that can be found."""
+    def ids(self, kind: str | None = "tolerance") -> list[str]:
+        """The ruleset ids that can be found, of ``kind`` (:meth:`kind_of`): by default the
+        tolerance rulesets, which decide cases (the service's list, the workspace); ``None``
+        gives every id, assessment rulesets too."""
         found: set[str] = set()
         for base in self.paths:
             if base.is_dir():
                 found.update(p.name for p in base.iterdir() if p.is_dir() and _has_versions(p))
-        return sorted(found)
+        if kind is None:
+            return sorted(found)
+        return sorted(rid for rid in found if self.kind_of(rid) == kind)
+
+    def kind_of(self, rid: str) -> str:
+        """The kind of ruleset ``rid`` (``tolerance`` or ``assessment``): that of its version
+        files. A folder none of whose files loads, or whose files differ in kind (RC174), counts
+        as ``tolerance``, so that it is still listed where its errors are shown."""
+        kinds = {f.kind for f in self.versions(rid).files}
+        return "assessment" if kinds == {"assessment"} else "tolerance"
 
     def folder(self, rid: str) -> Path:
         """The first folder named ``rid`` on :attr:`paths`. A folder of that name is the
@@ -86,7 +98,7 @@ class Library:
                 return candidate
         raise RulesetNotFound(
             f"找不到规则集 {rid!r} / no ruleset {rid!r} in {', '.join(map(str, self.paths))}. "
-            + did_you_mean(rid, self.ids())
+            + did_you_mean(rid, self.ids(kind=None))
         )
 
     def versions(self, rid: str) -> Versions:
@@ -114,6 +126,7 @@ class Library:
                 continue
             out.files.append(parsed)
         out.diagnostics.extend(_overlaps(out.files))
+        out.diagnostics.extend(_mixed_kinds(out.files))
         self._versions[rid] = out
         return out
 
@@ -145,7 +158,7 @@ class Library:
         key = tuple(f.sha256 for f in chain)
         if key in self._merged:  # every day on which the same files apply shares one ruleset
             return self._merged[key]
-        ruleset, more = merge(chain)
+        ruleset, more = _merge(chain)
         diags += more
         if ruleset is not None:
             diags += self._check_once(chain, ruleset)
@@ -187,7 +200,7 @@ class Library:
                         current,
                         f"extends 指向不存在的规则集 {base_id!r}",
                         f"extends names a ruleset that does not exist: {base_id!r}",
-                        did_you_mean(base_id, self.ids()),
+                        did_you_mean(base_id, self.ids(kind=None)),
                     )
                 ]
             if any(d.severity == "error" for d in versions.diagnostics):
@@ -208,6 +221,8 @@ class Library:
                         ),
                     )
                 ]
+            if base.kind != current.kind:
+                return None, [_across_kinds(current, base)]
             seen.add(base_id)
             chain.insert(0, base)
             current = base
@@ -225,7 +240,7 @@ class Library:
                 diags += more
                 if chain is None:
                     continue
-                ruleset, merged = merge(chain)
+                ruleset, merged = _merge(chain)
                 diags += merged
                 if ruleset is not None:
                     diags += self._check_once(chain, ruleset)
@@ -257,6 +272,47 @@ class Library:
             ):
                 days.append(f.effective_from)
         return days
+
+
+def _merge(chain: list[RulesetFile]) -> tuple[Ruleset | None, list[Diagnostic]]:
+    """``merge`` of a chain whose files share one kind (``_chain`` saw to it), with that kind."""
+    ruleset, diags = merge(chain)
+    if ruleset is not None and ruleset.kind != chain[-1].kind:
+        ruleset = dataclasses.replace(ruleset, kind=chain[-1].kind)
+    return ruleset, diags
+
+
+def _across_kinds(child: RulesetFile, base: RulesetFile) -> Diagnostic:
+    """RC174: an assessment ruleset extends a tolerance one, or the other way round."""
+    kinds = {"tolerance": "容错认定（tolerance）", "assessment": "评估（assessment）"}
+    return Diagnostic(
+        "RC174",
+        Location(child.path, child.src.line, child.src.column, ("extends",)),
+        f"{kinds[child.kind]}规则集 {child.id} 不能继承{kinds[base.kind]}规则集 {base.id}："
+        "两种规则集的结论与规则种类不同",
+        f"the {child.kind} ruleset {child.id} cannot extend the {base.kind} ruleset {base.id}: "
+        "the two kinds have different outcomes and rules",
+        "删除 extends；评估规则集读取的影响期参数由 national 提供，无须继承 "
+        "remove `extends` (an assessment reads the impact periods from national without it)",
+    )
+
+
+def _mixed_kinds(files: list[RulesetFile]) -> list[Diagnostic]:
+    """RC174 for each version file whose kind differs from the first version's."""
+    ordered = sorted(files, key=lambda f: f.effective_from)
+    return [
+        Diagnostic(
+            "RC174",
+            Location(f.path, f.src.line, f.src.column, ("kind",)),
+            f"同一规则集的各版本种类须相同：版本 {f.version} 是 {f.kind}，"
+            f"版本 {ordered[0].version} 是 {ordered[0].kind}",
+            f"every version of one ruleset has one kind: version {f.version} is {f.kind}, "
+            f"version {ordered[0].version} is {ordered[0].kind}",
+            "新种类的规则请另建一个规则集文件夹 put rules of another kind in a ruleset of its own",
+        )
+        for f in ordered[1:]
+        if f.kind != ordered[0].kind
+    ]
 
 
 def _version_files(folder: Path) -> list[Path]:

@@ -25,6 +25,7 @@ from rongcuo.ruleset.load_facts import FACT_TYPES, read_fact
 from rongcuo.ruleset.load_rules import read_rule
 from rongcuo.ruleset.model import (
     ANCHORS,
+    RULESET_KINDS,
     Citation,
     ClearingDecl,
     Constraint,
@@ -47,6 +48,7 @@ __all__ = ["CMP_OPS", "COND_FORMS", "FACT_TYPES", "MAX_CONDITION_DEPTH", "load_r
 _EPOCH = dt.date(1900, 1, 1)  # stands in for a missing effective_from, which is reported
 _TOP_REQUIRED = ("id", "title", "version", "effective_from")
 _TOP_OPTIONAL = (
+    "kind",
     "jurisdiction",
     "effective_until",
     "extends",
@@ -114,6 +116,7 @@ class _RulesetParser:
         )
         disable = tuple((name, r.loc(p)) for name, p in r.text_list(top, "disable", ()))
         return RulesetFile(
+            kind=self.kind(top),
             id=rid,
             title=r.text(top, "title", ()),
             jurisdiction=r.text(top, "jurisdiction", ()),
@@ -143,6 +146,23 @@ class _RulesetParser:
             constraints=self.items(top, "constraints", self.constraint),
             clearing=self.clearing(top["clearing"]) if top.get("clearing") is not None else None,
         )
+
+    def kind(self, top: dict[str, Any]) -> str:
+        """The top-level ``kind:``: ``tolerance`` when not given, else one of RULESET_KINDS
+        (RC178)."""
+        r = self.r
+        kind = r.text(top, "kind", (), "tolerance")
+        if kind not in RULESET_KINDS:
+            r.report(
+                "RC178",
+                ("kind",),
+                f"规则集种类 kind {kind!r} 不存在，可用：{'、'.join(RULESET_KINDS)}",
+                f"unknown ruleset kind {kind!r}; known: {', '.join(RULESET_KINDS)}",
+                did_you_mean(kind, RULESET_KINDS)
+                or "不写 kind 即为 tolerance（容错认定） leave it out for tolerance",
+            )
+            return "tolerance"
+        return kind
 
     def clearing(self, raw: Any) -> ClearingDecl | None:
         """The ``clearing:`` block (catalogue §10): ``kinds``, ``methods``, ``handlings`` (each

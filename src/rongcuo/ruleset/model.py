@@ -42,7 +42,10 @@ from rongcuo.ruleset.conditions import (
 )
 from rongcuo.ruleset.declarations import (
     ANCHORS,
+    ASSESSMENT_FACTS,
     PARAM_TYPES,
+    RULESET_KINDS,
+    AssessmentFact,
     Citation,
     ClearingDecl,
     Constraint,
@@ -81,15 +84,18 @@ __all__ = [
     "AGGREGATE_KINDS",
     "ALLEGATION_FACTS",
     "ANCHORS",
+    "ASSESSMENT_FACTS",
     "CLEARING_KINDS",
     "COMPUTED_FACTS",
     "LOOK_FINDINGS",
     "NOWHERE",
     "ORDER_OPS",
     "PARAM_TYPES",
+    "RULESET_KINDS",
     "RULE_KINDS",
     "AllOf",
     "AnyOf",
+    "AssessmentFact",
     "Citation",
     "Claimed",
     "ClearingDecl",
@@ -159,6 +165,8 @@ class RulesetFile:
     parameters: tuple[Parameter, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     clearing: ClearingDecl | None = None
+    #: ``tolerance`` (the default) or ``assessment`` (:data:`RULESET_KINDS`)
+    kind: str = "tolerance"
 
     def in_force(self, day: dt.date) -> bool:
         """Whether this version applies on ``day``."""
@@ -204,6 +212,9 @@ class Ruleset:
     constraints: dict[str, Constraint] = field(default_factory=dict)
     #: what the clearing rules name, merged along the chain (``None``: no ``clearing:`` block)
     clearing: ClearingDecl | None = None
+    #: ``tolerance`` (decides a case: a Decision) or ``assessment`` (assesses a cadre afterwards:
+    #: an Assessment, with the ruleset's own outcomes); every file of a chain has the same kind
+    kind: str = "tolerance"
 
     def rules_of(self, kind: RuleKind) -> list[Rule]:
         """Rules of one kind, in declaration order (referral situations included)."""
