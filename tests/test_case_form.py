@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -241,3 +242,46 @@ def test_every_example_round_trips_through_the_form(engine: rongcuo.Engine, path
     form = build_form(rs, values)
     empty = {f.id for g in form.groups for f in g.facts if f.empty}
     assert not empty & set(case.facts)
+
+
+def test_a_case_with_every_new_field_round_trips(engine: rongcuo.Engine, wanzhou: Ruleset) -> None:
+    """cadre.id, the sanctions (one mapping or a list), the accountability body and the
+    managing department are form fields (not the hidden kept field) and come back the same."""
+    sanctions: list[dict[str, Any]] = [
+        {"kind": "party_probation", "decided_on": "2024-01-31", "months": 24},
+        {"kind": "removed_from_office", "decided_on": "2024-02-29"},
+    ]
+    case: dict[str, Any] = {
+        **{k: v[0] for k, v in HEAD.items()},
+        "cadre": {"name": "王某", "id": "cadre-7"},
+        "sanction": sanctions,
+        "accountability_body": {"kind": "organisation_department", "name": "中共某县委组织部"},
+        "managing_department": "中共某市委组织部",
+    }
+    model = parse_case(case, CaseSource("t"))
+    values = from_case(model.model_dump(mode="json"), wanzhou)
+    assert "kept" not in values
+    assert values["cadre.id"] == ["cadre-7"] and values["sa.0.months"] == ["24"]
+    assert values["body.kind"] == ["organisation_department"]
+    assert values["managing_department"] == ["中共某市委组织部"]
+    back = parse_case(to_case(values, wanzhou), CaseSource("form"))
+    assert back.content_hash() == model.content_hash()
+    form = build_form(wanzhou, values)
+    assert [r["kind"] for r in form.sanctions] == ["party_probation", "removed_from_office", ""]
+    assert any(c.value == "party_probation" for c in form.sanction_kinds)
+    # one mapping, as a case file may write a single sanction, reads the same
+    single = from_case({**case, "sanction": sanctions[1]}, wanzhou)
+    assert single["sa.0.kind"] == ["removed_from_office"] and "sa.1.kind" not in single
+
+
+def test_a_sanction_row_left_half_filled_goes_to_the_case_check(wanzhou: Ruleset) -> None:
+    got = to_case({**HEAD, "sa.0.kind": ["gov_warning"], "sa.0.months": ["x"]}, wanzhou)
+    assert got["sanction"] == [{"kind": "gov_warning", "months": "x"}]
+    assert to_case({**HEAD, "sa.0.kind": [""], "sa.0.decided_on": [""]}, wanzhou) == {
+        "id": "T-1",
+        "title": "测试案件",
+        "incident_date": "2024-03-18",
+    }
+    assert to_case({**HEAD, "body.name": ["某委"]}, wanzhou)["accountability_body"] == {
+        "name": "某委"
+    }

@@ -5,6 +5,7 @@ the form for a case of each outcome, watching the next question change, download
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -31,6 +32,7 @@ from .conftest import ROOT, ruleset_of
 HTML = {"Accept": "text/html"}
 FORM = {**HTML, "Content-Type": "application/x-www-form-urlencoded"}
 EX = ROOT / "examples"
+ON_DAY = dt.date(2024, 3, 18)
 TOLERATE = EX / "wz-01-pilot-tolerate.yaml"
 INSUFFICIENT = EX / "wz-08-motive-unknown-insufficient.yaml"
 CLEARED = EX / "clearing" / "wz-c01-forged-transfer-screenshot-cleared.yaml"
@@ -532,17 +534,20 @@ def test_browser_marks_a_fact_left_empty_as_it_is_filled(browser: Any, web_serve
 
 
 def with_sanction(path: Path) -> bytes:
-    """The example ``path`` with a cadre id and two sanctions, which the form does not show."""
+    """The example ``path`` with a cadre id, two sanctions, the deciding body and the managing
+    department (catalogue §12, §13), and a field the form does not know."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["cadre"] = {**data.get("cadre", {}), "id": "cadre-0042"}
     data["sanction"] = [
         {"kind": "party_warning", "decided_on": "2024-05-06"},
-        {"kind": "gov_demerit", "decided_on": "2024-06-03"},
+        {"kind": "party_probation", "decided_on": "2024-01-31", "months": 12},
     ]
+    data["accountability_body"] = {"kind": "discipline_commission", "name": "中共万州区纪委监委"}
+    data["managing_department"] = "中共万州区委组织部"
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()
 
 
-def test_what_the_form_does_not_show_survives_the_form(
+def test_sanctions_and_who_decides_are_fields_and_survive_the_form(
     client: TestClient, engine: rongcuo.Engine, tmp_path: Path
 ) -> None:
     original = tmp_path / "wz-with-sanction.yaml"
@@ -550,14 +555,44 @@ def test_what_the_form_does_not_show_survives_the_form(
     case, _ = engine.load_case(original)
     assert case.sanction and case.cadre and case.cadre.id == "cadre-0042"
     page = upload(client, "with-sanction.yaml", original.read_bytes())
-    assert page.status_code == 200 and 'id="kept-note"' in page.text
+    assert page.status_code == 200
+    assert 'id="kept-note"' not in page.text  # shown in fields now, not carried hidden
+    assert 'name="cadre.id" id="in-cadre.id" value="cadre-0042"' in page.text
+    assert '<option value="discipline_commission" selected>' in page.text
+    assert 'value="中共万州区委组织部"' in page.text
+    assert '<option value="party_probation" selected>' in page.text
+    assert 'name="sa.1.months" value="12"' in page.text
+    # the panel: the impact period, the governing end (probation to 2025-01-30, then 24 months)
+    assert 'id="impact-period"' in page.text
+    assert "至2027年1月30日届满" in page.text and 'data-end="2025-05-05"' in page.text
     r = post(client, "/rulesets/wanzhou/cases/download", pairs_of(engine, original))
     assert r.status_code == 200
     saved = tmp_path / "saved.yaml"
     saved.write_bytes(r.content)
     back, _ = engine.load_case(saved)
     assert back.content_hash() == case.content_hash()
-    assert [s.kind for s in back.sanction] == ["party_warning", "gov_demerit"]
+    assert [s.kind for s in back.sanction] == ["party_warning", "party_probation"]
+    assert back.managing_department == "中共万州区委组织部"
+
+
+def test_no_impact_period_without_a_sanction(client: TestClient, engine: rongcuo.Engine) -> None:
+    r = post(client, "/rulesets/wanzhou/cases/panel", pairs_of(engine, TOLERATE))
+    assert 'id="outcome"' in r.text and 'id="impact-period"' not in r.text
+
+
+def test_a_half_filled_sanction_is_refused_located(
+    client: TestClient, engine: rongcuo.Engine
+) -> None:
+    pairs = [*pairs_of(engine, TOLERATE), ("sa.0.kind", "party_probation")]
+    r = post(client, "/rulesets/wanzhou/cases/panel", pairs, **{"HX-Request": "true"})
+    assert 'id="problems"' in r.text and "处分或组织处理" in r.text
+
+
+def test_a_field_the_form_does_not_know_still_survives(
+    client: TestClient, engine: rongcuo.Engine
+) -> None:
+    values = from_case({"id": "X", "future_field": {"a": 1}}, engine.ruleset("wanzhou", ON_DAY))
+    assert values["kept"] == ['{"case": {"future_field": {"a": 1}}}']
 
 
 def test_a_tampered_kept_field_is_refused_not_dropped(

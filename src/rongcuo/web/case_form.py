@@ -11,8 +11,9 @@ A fact is stated (a value), stated unknown (``不明``: no presumption applies) 
 Field names: ``f.<fact>`` a fact's value (several for a fact with several values), ``u.<fact>``
 its 不明 box (number, date, text and several-value facts), ``shape.<fact>`` and
 ``order.<fact>`` how a loaded case wrote a several-value fact, ``claim`` the claimed
-situations (``order.claims``), ``cadre.*``, ``procedure.*``, and rows ``al.N.*`` (allegations),
-``ev.N.*`` (evidence), ``co.N.*`` (corrections).
+situations (``order.claims``), ``cadre.*`` (with ``cadre.id``), ``procedure.*``, ``body.kind`` and
+``body.name`` (the accountability body), ``managing_department``, and rows ``al.N.*``
+(allegations), ``ev.N.*`` (evidence), ``co.N.*`` (corrections), ``sa.N.*`` (sanctions).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rongcuo.case.contract import BODY_KINDS, SANCTION_KINDS
 from rongcuo.ruleset.declarations import ANCHORS, FactDecl
 from rongcuo.ruleset.model import Ruleset
 
@@ -40,10 +42,17 @@ HEADER: tuple[tuple[str, str], ...] = (
     ("conduct_until", "行为终了日期"),
     ("narrative", "基本情况"),
 )
-CADRE: tuple[tuple[str, str], ...] = (("name", "姓名"), ("position", "职务"), ("unit", "单位"))
+CADRE: tuple[tuple[str, str], ...] = (
+    ("name", "姓名"),
+    ("position", "职务"),
+    ("unit", "单位"),
+    ("id", "干部编号"),
+)
 ALLEGATION_FIELDS = ("id", "summary", "finding", "kind", "signed", "informed", "spread", "when")
 EVIDENCE_FIELDS = ("id", "title", "supports")
 CORRECTION_FIELDS = ("what", "who", "due")
+#: A sanction row (catalogue §12): ``months`` only for party_probation (the probation).
+SANCTION_FIELDS = ("kind", "decided_on", "months")
 #: The allegation findings, spreads and reporter answers as the case contract names them
 #: (catalogue §10), used when the ruleset declares no labels of its own.
 FINDINGS: tuple[tuple[str, str], ...] = (
@@ -82,6 +91,12 @@ FIELD_NAMES: dict[str, str] = {
     "due": "完成时限",
     "supports": "支持的事实",
     **dict(CADRE),
+    "id": "案件编号",  # the cadre's id is named by field_of (干部 · 干部编号)
+    "sanction": "处分或组织处理",
+    "decided_on": "作出之日",
+    "months": "察看期（月）",
+    "accountability_body": "问责机关",
+    "managing_department": "干部管理部门",
     **ANCHORS,
 }
 
@@ -103,7 +118,7 @@ def situations(rs: Ruleset) -> list[tuple[str, str]]:
 
 
 def row_indices(values: Mapping[str, Sequence[str]], prefix: str) -> list[int]:
-    """The row numbers of section ``prefix`` (``al``, ``ev``, ``co``) the form holds."""
+    """The row numbers of section ``prefix`` (``al``, ``ev``, ``co``, ``sa``) the form holds."""
     found = set()
     pattern = re.compile(rf"^{prefix}\.(\d{{1,4}})\.\w+$")
     for name in values:
@@ -179,11 +194,15 @@ class FormView:
     allegations: tuple[dict[str, str], ...]
     evidence: tuple[dict[str, str], ...]
     corrections: tuple[dict[str, str], ...]
+    sanctions: tuple[dict[str, str], ...]
     findings: tuple[Choice, ...]
     kinds: tuple[Choice, ...]
     spreads: tuple[Choice, ...]
     procedure: tuple[tuple[str, str, str], ...]
     header: dict[str, str] = field(default_factory=dict)
+    #: the sanction kinds and the accountability bodies, as the case contract names them
+    sanction_kinds: tuple[Choice, ...] = ()
+    body_kinds: tuple[Choice, ...] = ()
 
     def value(self, name: str) -> str:
         """The first value of field ``name``."""
@@ -271,7 +290,7 @@ def build_form(
 ) -> FormView:
     """The form of ruleset ``rs`` filled with ``values``: each look's facts (a fact of several
     looks under its first), the facts of no look last; one empty row at the end of each
-    repeatable section, plus ``more[section]`` (``al``, ``ev``, ``co``)."""
+    repeatable section, plus ``more[section]`` (``al``, ``ev``, ``co``, ``sa``)."""
     more = more or {}
     groups: dict[str, list[FactField]] = {look: [] for look in rs.looks}
     rest: list[FactField] = []
@@ -298,6 +317,7 @@ def build_form(
         allegations=_section_rows(values, "al", ALLEGATION_FIELDS, 1 + more.get("al", 0)),
         evidence=_section_rows(values, "ev", EVIDENCE_FIELDS, 1 + more.get("ev", 0)),
         corrections=_section_rows(values, "co", CORRECTION_FIELDS, 1 + more.get("co", 0)),
+        sanctions=_section_rows(values, "sa", SANCTION_FIELDS, 1 + more.get("sa", 0)),
         findings=_choices(finding_decl.values if finding_decl else FINDINGS),
         kinds=_choices(kind_decl.values if kind_decl else ()),
         spreads=_choices(spread_decl.values if spread_decl else SPREADS),
@@ -305,6 +325,8 @@ def build_form(
             (key, label, first(values, f"procedure.{key}")) for key, label in ANCHORS.items()
         ),
         header={key: first(values, key) for key, _ in HEADER},
+        sanction_kinds=_choices(SANCTION_KINDS.items()),
+        body_kinds=_choices(BODY_KINDS.items()),
     )
 
 

@@ -31,12 +31,13 @@ from rongcuo.case.envelope import CaseSource, parse_case
 from rongcuo.decision.missing import missing_weight
 from rongcuo.decision.model import Decision, MissingFact, ValueEffect
 from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
+from rongcuo.memo.impact import impact_section
 from rongcuo.memo.render import Format
 from rongcuo.ruleset.document import load_text
 from rongcuo.ruleset.model import Ruleset
 from rongcuo.service.core import choice, library_call, refused
 from rongcuo.service.decide import CONTENT_TYPES, content_disposition, file_name, render
-from rongcuo.web.case_form import FIELD_NAMES, Values, build_form, first
+from rongcuo.web.case_form import CADRE, FIELD_NAMES, Values, build_form, first
 from rongcuo.web.case_read import from_case, to_case
 from rongcuo.web.pages import Pages
 from rongcuo.web.routing import add_page, pages_of
@@ -54,7 +55,8 @@ CLAIM_STATUS = {
 }
 FORMATS: tuple[tuple[str, str], ...] = (("docx", "DOCX"), ("pdf", "PDF"), ("md", "Markdown"))
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
-_SECTIONS = ("al", "ev", "co")
+_SECTIONS = ("al", "ev", "co", "sa")
+CADRE_ID = dict(CADRE)["id"]
 #: The header fields a case cannot go without, as the form asks for them.
 REQUIRED = (("id", "案件编号"), ("title", "案件名称"), ("incident_date", "失误发生日期"))
 
@@ -181,8 +183,11 @@ def decide(
 def field_of(d: Diagnostic, rs: Ruleset) -> str:
     """Where in the case a problem is, in Chinese: the field's name, a fact's label."""
     words = []
-    for part in d.location.path:
-        if isinstance(part, str) and part in rs.facts:
+    path = d.location.path
+    for i, part in enumerate(path):
+        if i and path[i - 1] == "cadre" and part == "id":
+            words.append(CADRE_ID)
+        elif isinstance(part, str) and part in rs.facts:
             words.append(rs.facts[part].label)
         elif isinstance(part, int):
             words.append(f"第 {part + 1} 项")
@@ -258,6 +263,8 @@ def panel_context(
         "formats": FORMATS,
         "can_record": pages.svc.config.store is not None,
         "claim_status": CLAIM_STATUS,
+        # 影响期 (catalogue §12): the case's sanctions under the form's ruleset version
+        "impact": None if made is None or made.case is None else impact_section(made.case, rs),
         "weight": weight,
         "effects": effects,
     }

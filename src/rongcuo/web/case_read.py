@@ -27,6 +27,7 @@ from rongcuo.web.case_form import (
     EVIDENCE_FIELDS,
     FINDINGS,
     HEADER,
+    SANCTION_FIELDS,
     SPREADS,
     UNKNOWN_TOKENS,
     Values,
@@ -162,19 +163,38 @@ def to_case(values: Mapping[str, Sequence[str]], rs: Ruleset) -> dict[str, Any]:
     allegations = [_allegation(row) for row in filled_rows(values, "al", ALLEGATION_FIELDS)]
     if allegations:
         case["allegations"] = allegations
+    _who_decides(case, values)
     _restore_kept(case, first(values, KEPT))
     return case
 
 
+def _who_decides(case: dict[str, Any], values: Mapping[str, Sequence[str]]) -> None:
+    """The sanctions, the accountability body and the managing department the form states
+    (catalogue §12, §13); a half-filled body or sanction goes to the case check as it is."""
+    sanctions = []
+    for row in filled_rows(values, "sa", SANCTION_FIELDS):
+        item: dict[str, Any] = _some((k, row[k].strip() or None) for k in ("kind", "decided_on"))
+        if row["months"].strip():
+            item["months"] = _number(row["months"])
+        sanctions.append(item)
+    if sanctions:
+        case["sanction"] = sanctions
+    body = _some((k, _text(values, f"body.{k}")) for k in ("kind", "name"))
+    if body:
+        case["accountability_body"] = body
+    department = _text(values, "managing_department")
+    if department is not None:
+        case["managing_department"] = department
+
+
 #: The hidden field that carries, unchanged, what a loaded case states but the form does not
-#: show (the cadre's id, the sanctions, any field added to the case file later): a round trip
-#: through the form never drops it.
+#: show (any field added to the case file later): a round trip through the form never drops it.
 KEPT = "kept"
 #: The case file's fields the form shows (all of ``cadre`` but the keys outside :data:`CADRE`).
 SHOWN = frozenset(
     {k for k, _ in HEADER}
     | {"cadre", "claimed_situations", "facts", "evidence", "procedure", "corrections"}
-    | {"allegations"}
+    | {"allegations", "sanction", "accountability_body", "managing_department"}
 )
 
 
@@ -323,6 +343,15 @@ def from_case(case: Mapping[str, Any], rs: Ruleset) -> Values:
         if spread is not None:
             put(f"al.{i}.spread", _unknown_word(spread) or spread)
         put(f"al.{i}.when", al.get("concluded_on"))
+    sanctions = case.get("sanction")
+    for i, sa in enumerate(_items([sanctions] if isinstance(sanctions, Mapping) else sanctions)):
+        for key in SANCTION_FIELDS:
+            put(f"sa.{i}.{key}", sa.get(key))
+    body = case.get("accountability_body")
+    if isinstance(body, Mapping):
+        put("body.kind", body.get("kind"))
+        put("body.name", body.get("name"))
+    put("managing_department", case.get("managing_department"))
     return out
 
 
