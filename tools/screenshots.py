@@ -1,5 +1,6 @@
 """Screenshots of the web workspace, for a person to look at: the ruleset page, a rule page, the
-case workspace with a decided and an insufficient case, the editor with a finding, and the
+case workspace with a decided and an insufficient case and one with sanctions (its impact
+period and the sanction fields), the editor with a finding, and the
 version comparison with a changed case.
 
 Run from the repository root (needs the service extra, selenium, and Debian's ``chromium`` and
@@ -87,6 +88,18 @@ def upload_case(driver: Any, base: str, ruleset: str, case: Path) -> None:
     until(driver, lambda d: d.find_elements(By.ID, "upload-notice"))
 
 
+def with_sanctions(path: Path) -> str:
+    """The example ``path`` with two sanctions (one party_probation), the deciding body and
+    the managing department (catalogue §12, §13): the panel shows its impact period."""
+    return path.read_text(encoding="utf-8") + (
+        "sanction:\n"
+        "  - {kind: party_warning, decided_on: 2024-03-01}\n"
+        "  - {kind: party_probation, decided_on: 2024-01-31, months: 12}\n"
+        "accountability_body: {kind: discipline_commission, name: 中共万州区纪委监委}\n"
+        "managing_department: 中共万州区委组织部\n"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Make every screenshot; 0 when all were made."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -122,6 +135,14 @@ def main(argv: list[str] | None = None) -> int:
             shoot(driver, out, "4-case-insufficient")
             driver.execute_script("document.getElementById('panel').scrollIntoView();")
             shoot(driver, out, "4-case-insufficient-full", full=True)
+
+            sanctioned = work / "wz-03-with-sanctions.yaml"
+            sanctioned.write_text(with_sanctions(EXAMPLES / "wz-03-legacy-partial-mitigate.yaml"))
+            upload_case(driver, base, "wanzhou", sanctioned)
+            driver.execute_script("document.getElementById('impact-period').scrollIntoView();")
+            shoot(driver, out, "4-case-sanction-impact")
+            driver.execute_script("document.getElementById('field-sanction').scrollIntoView();")
+            shoot(driver, out, "4-case-sanction-fields")
 
             driver.get(f"{base}/rulesets/wanzhou/edit")
             until(driver, lambda d: d.execute_script("return !!window.rongcuoEditor"))
