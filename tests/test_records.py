@@ -118,7 +118,7 @@ def test_store_is_in_wal_mode_with_a_schema_version(tmp_path: Path) -> None:
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert raw.execute("SELECT version, app FROM schema_version").fetchall() == [
-            (1, "rongcuo-records")
+            (2, "rongcuo-records")
         ]
     finally:
         raw.close()
@@ -454,7 +454,10 @@ def test_an_emptied_store_is_rc703_not_silently_made_anew(
     with SQLiteStore(dropped) as store:
         store.put(record)
     raw = sqlite3.connect(dropped)
-    raw.executescript("DROP TABLE reviews; DROP TABLE records; DROP TABLE schema_version;")
+    raw.executescript(
+        "DROP TABLE case_events; DROP TABLE cases; "
+        "DROP TABLE reviews; DROP TABLE records; DROP TABLE schema_version;"
+    )
     raw.close()
     with pytest.raises(RecordError) as exc:
         SQLiteStore(dropped)

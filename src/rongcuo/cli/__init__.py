@@ -3,7 +3,8 @@
 (:mod:`~rongcuo.cli.rulesets`: check, lint, test, diff), on one case
 (:mod:`~rongcuo.cli.cases`: evaluate, explain, schema), memos (:mod:`~rongcuo.cli.memos`: memo,
 templates), many cases (:mod:`~rongcuo.cli.batch`: batch) and decision records
-(:mod:`~rongcuo.cli.records`: record show/list/review, replay). What they share (options, the
+(:mod:`~rongcuo.cli.records`: record show/list/review, replay) and cases through their
+procedure (:mod:`~rongcuo.cli.procedure`: case open/step/decide/extend/show/list/log/verify). What they share (options, the
 RULESET argument, the clock, errors into exit codes) is :mod:`~rongcuo.cli.shared`.
 
 Exit codes: 0 ok · 1 bad input (located errors printed) · 2 usage · 3 internal failure.
@@ -17,6 +18,7 @@ from rongcuo.api import __version__
 from rongcuo.cli.batch import batch_command
 from rongcuo.cli.cases import evaluate, explain, schema
 from rongcuo.cli.memos import memo, templates
+from rongcuo.cli.procedure import case_group
 from rongcuo.cli.records import record, replay
 from rongcuo.cli.rulesets import check, diff_command, lint, test_command
 from rongcuo.cli.service import serve
@@ -44,5 +46,6 @@ for _command in (
     diff_command,
     schema,
     serve,
+    case_group,
 ):
     main.add_command(_command)

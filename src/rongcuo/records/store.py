@@ -1,6 +1,6 @@
 """The embedded record store: one SQLite file in WAL mode, plain SQL, no ORM.
 
-Schema (version 1)::
+Schema (version 2; :mod:`rongcuo.records.migrations` brings a version-1 store to it)::
 
     schema_version(version, app)          one row: 1, 'rongcuo-records'
     records(id PRIMARY KEY, case_id, case_hash, case_json, ruleset_id, ruleset_version,
@@ -8,6 +8,9 @@ Schema (version 1)::
             decision_json, recorded_at)   append-only: a trigger refuses UPDATE
     reviews(seq, record_id → records.id, final_outcome, deciding_body, decided_on, reason,
             reviewer)
+    cases(id, ruleset_id, cadre_id, title, version, head_hash, opened_at, updated_at)
+    case_events(case_id, seq, at, actor, action, payload_json, prev_hash, hash)
+                                  append-only: triggers refuse UPDATE and DELETE
 
 Several processes may append at once: WAL lets readers go on while one writer writes, writers
 queue on SQLite's lock (``timeout`` seconds), and ``INSERT OR IGNORE`` on the deterministic id
@@ -25,6 +28,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rongcuo.procedure.events import Change, Event
+from rongcuo.records import case_tables, migrations
+from rongcuo.records.case_tables import CaseHead, Check
 from rongcuo.records.model import (
     DecisionRecord,
     Review,
@@ -33,7 +39,7 @@ from rongcuo.records.model import (
     record_error,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = migrations.LATEST
 _SQLITE_READONLY = 8  # SQLite's primary result code for a write to a read-only file or folder
 APP = "rongcuo-records"
 
@@ -122,6 +128,7 @@ class SQLiteStore:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._check_schema()  # only reads: an emptied file must stay as it was found
             self._enter_wal(timeout)
+            self._upgrade()
             # In WAL mode NORMAL never corrupts the file; a power cut (not a crash of the
             # program) may lose the last commits. Records can be recorded again with the same
             # id; reviews cannot be recomputed, so add_review commits with FULL.
@@ -150,11 +157,13 @@ class SQLiteStore:
             db = sqlite3.connect(tmp, timeout=timeout, isolation_level=None)
             try:
                 db.execute("PRAGMA journal_mode=WAL")
+                # Version 1, then the migrations: a new store is what a migrated old one is.
                 db.executescript(
                     f"BEGIN IMMEDIATE;{_SCHEMA}"
-                    f"INSERT INTO schema_version (version, app) VALUES ({SCHEMA_VERSION}, '{APP}');"
+                    f"INSERT INTO schema_version (version, app) VALUES (1, '{APP}');"
                     "COMMIT;"
                 )
+                migrations.migrate(db)
             finally:
                 db.close()  # the last connection closing checkpoints and removes -wal, -shm
             try:
@@ -181,6 +190,16 @@ class SQLiteStore:
                 tmp.with_name(tmp.name + "-shm"),
             ):
                 leftover.unlink(missing_ok=True)
+
+    def _upgrade(self) -> None:
+        """Migrate an older store; one that cannot be written stays readable at its version
+        (its records can be read; case procedure records need the upgrade, RC706)."""
+        try:
+            self.schema_version = migrations.migrate(self._db)
+        except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_READONLY:
+                raise
+            self.schema_version = migrations.current(self._db)
 
     def _check_file(self) -> None:
         try:
@@ -353,6 +372,53 @@ class SQLiteStore:
         ).fetchall()
         names = [c.strip() for c in _REVIEW_COLUMNS.split(",")]
         return [Review.model_validate(dict(zip(names, r, strict=True))) for r in rows]
+
+    # --- case procedure records (schema version 2) -------------------------------------
+
+    def _cases_ready(self) -> None:
+        if self.schema_version < 2:
+            raise record_error(
+                "RC706",
+                self.name,
+                f"记录库是旧版本（结构版本 {self.schema_version}）且不可写入，无法升级以保存案件程序记录",
+                f"the store is an old one (schema version {self.schema_version}) that cannot be "
+                "written, so it cannot be upgraded to hold case procedure records",
+                "让 rongcuo 以可写方式打开一次即可升级 open it once where it can be written",
+            )
+
+    def append(
+        self, case_id: str, change: Change, expected_version: int | None, check: Check
+    ) -> Event:
+        """Record ``change`` as the case's next event (see :class:`CaseStore`)."""
+        self._cases_ready()
+        self._db.execute("PRAGMA synchronous=FULL")  # a step recorded is never lost
+        try:
+            return case_tables.append(self._db, self.name, case_id, change, expected_version, check)
+        except sqlite3.Error as exc:
+            raise self._not_writable(exc) from None
+        finally:
+            self._db.execute("PRAGMA synchronous=NORMAL")
+
+    def events(self, case_id: str) -> list[Event]:
+        """The case's events, oldest first."""
+        self._cases_ready()
+        return case_tables.events(self._db, case_id)
+
+    def heads(self) -> list[CaseHead]:
+        """Every case's row, by id."""
+        self._cases_ready()
+        return case_tables.heads(self._db)
+
+    def head(self, case_id: str) -> CaseHead | None:
+        """One case's row, or None."""
+        self._cases_ready()
+        found = case_tables.heads(self._db, case_id)
+        return found[0] if found else None
+
+    def cases_of_cadre(self, cadre_id: str) -> list[str]:
+        """The cases whose file names this ``cadre.id``."""
+        self._cases_ready()
+        return case_tables.cases_of_cadre(self._db, cadre_id)
 
     # --- schema -----------------------------------------------------------------------
 
