@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from rongcuo.api import Engine
 from rongcuo.cli.precedents import library, precedents
@@ -37,7 +37,7 @@ def cases(tmp_path: Path) -> Path:
     return folder
 
 
-def _build(cases: Path, out: Path, *extra: str) -> object:
+def _build(cases: Path, out: Path, *extra: str) -> Result:
     args = ["build", "--cases", str(cases), "--ruleset", "wanzhou", "--out", str(out), *extra]
     return CliRunner().invoke(library, args)
 
@@ -45,8 +45,8 @@ def _build(cases: Path, out: Path, *extra: str) -> object:
 def test_build_then_search_in_chinese_and_json(cases: Path, tmp_path: Path) -> None:
     out = tmp_path / "lib"
     res = _build(cases, out)
-    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
-    assert "3 件典型案例" in res.output  # type: ignore[attr-defined]
+    assert res.exit_code == 0, res.output
+    assert "3 件典型案例" in res.output
     case = str(EXAMPLES / "wz-06-art18-mitigate.yaml")
     args = [case, "--ruleset", "wanzhou", "--library", str(out), "--top", "2"]
     text = CliRunner().invoke(precedents, args)
@@ -68,10 +68,10 @@ def test_errors_are_located_bilingual_exit_1(cases: Path, tmp_path: Path) -> Non
     bad = tmp_path / "redact.txt"
     bad.write_text("万州区\n => 某区\n", encoding="utf-8")
     res = _build(cases, tmp_path / "lib", "--redact", str(bad))
-    assert res.exit_code == 1  # type: ignore[attr-defined]
-    assert f"{bad}:2:1: error RC752" in res.output  # type: ignore[attr-defined]
+    assert res.exit_code == 1
+    assert f"{bad}:2:1: error RC752" in res.output
     res = _build(tmp_path / "none", tmp_path / "lib")
-    assert res.exit_code == 1 and "RC755" in res.output  # type: ignore[attr-defined]
+    assert res.exit_code == 1 and "RC755" in res.output
     (tmp_path / "lib2").mkdir()
     (tmp_path / "lib2" / "index.json").write_text(
         '{"format": "rongcuo.precedents/1", "weights": {"looks": -1}, "entries": []}'
@@ -92,7 +92,7 @@ def test_usage_errors_exit_2(cases: Path, tmp_path: Path) -> None:
 def test_a_redact_file_removes_more_terms(cases: Path, tmp_path: Path) -> None:
     terms = tmp_path / "redact.txt"
     terms.write_text("# 地名\n万州区 => 某区\n区委 => 上级党委\n", encoding="utf-8")
-    assert _build(cases, tmp_path / "lib", "--redact", str(terms)).exit_code == 0  # type: ignore[attr-defined]
+    assert _build(cases, tmp_path / "lib", "--redact", str(terms)).exit_code == 0
     blob = b"".join(p.read_bytes() for p in (tmp_path / "lib").iterdir())
     assert "万州区".encode() not in blob and "区委".encode() not in blob
 

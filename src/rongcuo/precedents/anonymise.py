@@ -228,12 +228,30 @@ def find_leaks(value: Any, terms: Terms, where: str) -> list[Diagnostic]:
     return found
 
 
-def unlisted_names(value: Any, table: Table, where: str) -> list[Diagnostic]:
+def unlisted_names(
+    value: Any, table: Table, where: str, people: Iterable[str] = ()
+) -> list[Diagnostic]:
     """RC751 warnings: a surname followed by 某 (李某, 王某某) left in a text, which names a
-    person no field of the case lists; the officer decides whether to redact it."""
+    person no field of the case lists, and the given name alone of a known person of three
+    characters or more (建国 of 王建国); the officer decides whether to redact it. Warnings,
+    not refusals: 建国 is also a word."""
     pattern = re.compile(f"[{re.escape(table.surnames)}]某+")
+    given = sorted({normalise(p)[1:] for p in people if len(normalise(p)) >= 3})
     found: list[Diagnostic] = []
     for path, text in strings(value):
+        flat = normalise(text)
+        for part in given:
+            if part in flat:
+                found.append(
+                    Diagnostic(
+                        "RC751",
+                        Location(where, 0, 0, path),
+                        f"文本中的“{part}”可能是已知人员名字的一部分",
+                        f"{part!r} in the text may be part of a known person's name",
+                        "如是，加入 --redact 文件后重新生成 if so, add it to --redact",
+                        severity="warning",
+                    )
+                )
         for m in sorted(set(pattern.findall(text))):
             found.append(
                 Diagnostic(

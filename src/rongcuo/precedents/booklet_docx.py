@@ -171,8 +171,8 @@ def _case(w: _Writer, n: int, e: dict[str, Any]) -> None:
     w.para("三、依据条款", HEAD_FONT)
     rule = e["deciding_rule"]
     if rule:
-        quote = f"——“{rule['text']}”" if rule["text"] else ""
-        w.para(f"{rule['label']}：{rule['doc_title']}{rule['doc_number']}{rule['clause']}{quote}")
+        quote = f"：“{rule['text']}”" if rule["text"] else ""
+        w.para(f"依据{rule['doc_title']}{rule['doc_number']}{rule['clause']}{quote}。")
     else:
         w.para("（未载明决定规则）")
     if e["situations"]:

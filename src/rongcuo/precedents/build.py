@@ -112,8 +112,9 @@ def make_entries(
         anon["case"] = anonymise_case(data["case"], terms)
         names = {k: v for k, v in terms.items() if k != item.case.id}
         leaks += find_leaks(anon, names, item.source)
+        people = [t for t, r in terms.items() if r in pseudonyms.people.values()]
         warnings += unlisted_names(
-            {k: anon[k] for k in ("title", "narrative", "points")}, table, item.source
+            {k: anon[k] for k in ("title", "narrative", "points")}, table, item.source, people
         )
         entries.append(Entry.model_validate(anon))
     if leaks:

@@ -21,6 +21,7 @@ the 启示 (``data/booklet.yaml``), plus :func:`features`, the sets a search com
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,6 +198,17 @@ def _named(items: Iterable[Any]) -> list[dict[str, str]]:
     return [{"id": i.id, "label": i.label} for i in items]
 
 
+#: Space between two CJK characters or punctuation marks: a line break a folded YAML block
+#: (``>-``) turned into a space, which Chinese text does not have.
+_CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def tidy(text: str) -> str:
+    """The narrative as the booklet prints it: trimmed, without the spaces a folded YAML line
+    leaves between Chinese characters."""
+    return _CJK_SPACE.sub("", text.strip())
+
+
 def lessons() -> dict[str, Any]:
     """The booklet's wording (``data/booklet.yaml``): title, subtitle, issuer, lessons."""
     loaded: dict[str, Any] = yaml.safe_load((DATA / "booklet.yaml").read_text(encoding="utf-8"))
@@ -240,7 +252,7 @@ def entry_data(decided: Decided, library_id: str, wording: dict[str, Any]) -> di
         ],
         "work_area": areas,
         "work_area_note": note,
-        "narrative": (case.narrative or "").strip(),
+        "narrative": tidy(case.narrative or ""),
         "points": points,
         "lesson": str(wording["lessons"].get(outcome, "")),
         "features": features(decided),
