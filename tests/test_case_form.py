@@ -257,6 +257,10 @@ def test_a_case_with_every_new_field_round_trips(engine: rongcuo.Engine, wanzhou
         "sanction": sanctions,
         "accountability_body": {"kind": "organisation_department", "name": "中共某县委组织部"},
         "managing_department": "中共某市委组织部",
+        "allegations": [
+            {"id": "A1", "summary": "反映的问题", "finding": "untrue", "reporter": {"name": "李某"}},
+            {"id": "A2", "summary": "另一问题", "finding": "untrue", "reporter": {"signed": False}},
+        ],
     }
     model = parse_case(case, CaseSource("t"))
     values = from_case(model.model_dump(mode="json"), wanzhou)
@@ -264,6 +268,7 @@ def test_a_case_with_every_new_field_round_trips(engine: rongcuo.Engine, wanzhou
     assert values["cadre.id"] == ["cadre-7"] and values["sa.0.months"] == ["24"]
     assert values["body.kind"] == ["organisation_department"]
     assert values["managing_department"] == ["中共某市委组织部"]
+    assert values["al.0.reporter_name"] == ["李某"] and "al.1.reporter_name" not in values
     back = parse_case(to_case(values, wanzhou), CaseSource("form"))
     assert back.content_hash() == model.content_hash()
     form = build_form(wanzhou, values)

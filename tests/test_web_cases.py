@@ -468,6 +468,30 @@ def test_browser_fills_facts_and_the_next_question_changes(
 
 
 @needs_browser
+def test_browser_shows_the_impact_period_as_a_sanction_is_entered(
+    browser: Any, web_server: str
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    upload_in_browser(browser, web_server, TOLERATE)
+    assert not browser.find_elements(By.ID, "impact-period")
+    kind = browser.find_element(By.NAME, "sa.0.kind")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", kind)
+    Select(kind).select_by_value("gov_warning")
+    browser.execute_script(
+        "const e = document.getElementsByName('sa.0.decided_on')[0]; e.value = '2024-08-31';"
+        "e.dispatchEvent(new Event('change', {bubbles: true}));"
+    )
+    # 6 months from 31 August: no 31 February, so its last day
+    end = wait_for(browser, lambda b: b.find_elements(By.ID, "impact-end"))[0]
+    assert end.text == "影响期至2025年2月28日届满。"
+    (line,) = browser.find_elements(By.CSS_SELECTOR, "#impact-sanctions li")
+    assert line.get_attribute("data-end") == "2025-02-28"
+    assert "governing" in str(line.get_attribute("class"))
+
+
+@needs_browser
 def test_browser_downloads_a_docx_memo(browser: Any, web_server: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -585,7 +609,13 @@ def test_a_half_filled_sanction_is_refused_located(
 ) -> None:
     pairs = [*pairs_of(engine, TOLERATE), ("sa.0.kind", "party_probation")]
     r = post(client, "/rulesets/wanzhou/cases/panel", pairs, **{"HX-Request": "true"})
-    assert 'id="problems"' in r.text and "处分或组织处理" in r.text
+    assert 'id="problems"' in r.text and 'id="impact-period"' not in r.text
+    assert 'href="#field-sanction">处分或组织处理 · 第 1 项' in r.text
+    assert "sanction.0.decided_on" in r.text and "RC004" in r.text
+    pairs = [*pairs_of(engine, TOLERATE), ("body.name", "某委")]
+    r = post(client, "/rulesets/wanzhou/cases/panel", pairs, **{"HX-Request": "true"})
+    assert 'href="#field-accountability_body">问责机关' in r.text
+    assert "accountability_body.kind" in r.text
 
 
 def test_a_field_the_form_does_not_know_still_survives(

@@ -48,7 +48,17 @@ CADRE: tuple[tuple[str, str], ...] = (
     ("unit", "单位"),
     ("id", "干部编号"),
 )
-ALLEGATION_FIELDS = ("id", "summary", "finding", "kind", "signed", "informed", "spread", "when")
+ALLEGATION_FIELDS = (
+    "id",
+    "summary",
+    "finding",
+    "kind",
+    "signed",
+    "informed",
+    "spread",
+    "when",
+    "reporter_name",
+)
 EVIDENCE_FIELDS = ("id", "title", "supports")
 CORRECTION_FIELDS = ("what", "who", "due")
 #: A sanction row (catalogue §12): ``months`` only for party_probation (the probation).
@@ -84,6 +94,7 @@ FIELD_NAMES: dict[str, str] = {
     "reporter": "举报人",
     "signed": "实名举报",
     "informed": "已反馈举报人",
+    "reporter_name": "举报人姓名",
     "spread": "扩散范围",
     "concluded_on": "核查结论作出之日",
     "what": "纠错事项",

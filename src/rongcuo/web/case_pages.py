@@ -56,7 +56,14 @@ CLAIM_STATUS = {
 FORMATS: tuple[tuple[str, str], ...] = (("docx", "DOCX"), ("pdf", "PDF"), ("md", "Markdown"))
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
 _SECTIONS = ("al", "ev", "co", "sa")
-CADRE_ID = dict(CADRE)["id"]
+#: A key whose name depends on what it is in (FIELD_NAMES has the usual one).
+NESTED_NAMES: dict[tuple[str, str | int], str] = {
+    ("cadre", "id"): dict(CADRE)["id"],
+    ("sanction", "kind"): "种类",
+    ("accountability_body", "kind"): "类别",
+    ("accountability_body", "name"): "名称",
+    ("reporter", "name"): "举报人姓名",
+}
 #: The header fields a case cannot go without, as the form asks for them.
 REQUIRED = (("id", "案件编号"), ("title", "案件名称"), ("incident_date", "失误发生日期"))
 
@@ -185,8 +192,9 @@ def field_of(d: Diagnostic, rs: Ruleset) -> str:
     words = []
     path = d.location.path
     for i, part in enumerate(path):
-        if i and path[i - 1] == "cadre" and part == "id":
-            words.append(CADRE_ID)
+        parent = next((p for p in reversed(path[:i]) if isinstance(p, str)), "")
+        if (parent, part) in NESTED_NAMES:
+            words.append(NESTED_NAMES[parent, part])
         elif isinstance(part, str) and part in rs.facts:
             words.append(rs.facts[part].label)
         elif isinstance(part, int):

@@ -249,7 +249,9 @@ def _allegation(row: Mapping[str, str]) -> dict[str, Any]:
         item["finding"] = value
     if row["kind"]:
         item["kind"] = row["kind"]
-    reporter = {}
+    reporter: dict[str, Any] = {}
+    if row["reporter_name"]:
+        reporter["name"] = row["reporter_name"]
     for key in ("signed", "informed"):
         stated, value = _answer(row[key], {"true": True, "false": False})
         if stated and value is not None:
@@ -335,6 +337,7 @@ def from_case(case: Mapping[str, Any], rs: Ruleset) -> Values:
         put(f"al.{i}.kind", al.get("kind"))
         reporter = al.get("reporter")
         if isinstance(reporter, Mapping):
+            put(f"al.{i}.reporter_name", reporter.get("name"))
             for key in ("signed", "informed"):
                 answer = reporter.get(key)
                 if answer is not None:
