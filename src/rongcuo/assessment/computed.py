@@ -22,6 +22,8 @@ from rongcuo.errors import CaseError, Diagnostic
 from rongcuo.procedure.periods import impact_period
 from rongcuo.ruleset.model import ASSESSMENT_FACTS, FactValue, Ruleset
 
+#: The tolerance ruleset whose impact-period parameters apply unless another is named.
+DEFAULT_PERIODS = "national"
 #: The parameter (``months``) after which a warning lapses, when a warning ruleset declares it.
 RESET_PARAMETER = "warning_reset_months"
 

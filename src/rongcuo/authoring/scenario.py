@@ -20,13 +20,15 @@ the ruleset presumes (or unknown, if it must be stated); a fact it states as not
 The library is written in five modules, whose phrases this one joins in order: the frame
 (:mod:`.scenario_steps`), what names mean (:mod:`.scenario_names`), the given and when steps
 (:mod:`.scenario_case`), and the then steps on the decision (:mod:`.scenario_checks`) and on
-clearing names (:mod:`.scenario_clearing`). Here: dispatch, the not-found message and the table.
+clearing names (:mod:`.scenario_clearing`); an assessment ruleset's (reuse, warning) are
+:mod:`.scenario_assess`'s. Here: dispatch, the not-found message and the table.
 """
 
 from __future__ import annotations
 
 import difflib
 
+from rongcuo.authoring.scenario_assess import ASSESS_STEPS
 from rongcuo.authoring.scenario_case import CASE_STEPS, CLEARED
 from rongcuo.authoring.scenario_checks import CHECK_STEPS
 from rongcuo.authoring.scenario_clearing import CLEARING_STEPS
@@ -48,6 +50,7 @@ from rongcuo.authoring.scenario_steps import (
 )
 
 __all__ = [
+    "ASSESSMENT_STEPS",
     "CLEARED",
     "CLEARING_KINDS",
     "CONSENT",
@@ -59,6 +62,7 @@ __all__ = [
     "StepFailed",
     "StepKind",
     "StepNotFound",
+    "assessment_step_table",
     "fact_id",
     "fact_value",
     "kind_label",
@@ -70,6 +74,10 @@ __all__ = [
 
 #: Every step phrase, in the order the library writes them: the first that matches runs.
 STEPS: list[Step] = [*CASE_STEPS, *CHECK_STEPS, *CLEARING_STEPS]
+#: The phrases of an assessment ruleset's scenarios (reuse, warning), tried first: each begins
+#: with words no other phrase does (受到、曾于、于 "…" 按、评估). Listed apart, in
+#: docs/assessment.md (:func:`assessment_step_table`).
+ASSESSMENT_STEPS: list[Step] = ASSESS_STEPS
 
 _KIND_ZH = {
     "situation": "容错情形",
@@ -86,7 +94,7 @@ _KIND_ZH = {
 
 def run_step(kind: StepKind, text: str, state: ScenarioState) -> None:
     """Run the library step that matches ``text``; :class:`StepNotFound` lists close phrases."""
-    for step in STEPS:
+    for step in (*ASSESSMENT_STEPS, *STEPS):
         if step.kind == kind and (m := step.pattern.match(text.strip())):
             step.run(state, **m.groupdict())
             return
@@ -95,7 +103,7 @@ def run_step(kind: StepKind, text: str, state: ScenarioState) -> None:
 
 def _not_found(kind: StepKind, text: str) -> str:
     keyword = {"given": "假如", "when": "当", "then": "那么"}[kind]
-    same = [s.example for s in STEPS if s.kind == kind]
+    same = [s.example for s in (*ASSESSMENT_STEPS, *STEPS) if s.kind == kind]
     close = difflib.get_close_matches(text, same, n=3, cutoff=0.0)
     others = [
         s.example
@@ -115,12 +123,17 @@ def _not_found(kind: StepKind, text: str) -> str:
     return "\n".join(lines)
 
 
-def step_table() -> str:
+def step_table(steps: list[Step] | None = None) -> str:
     """The step library as a Markdown table (for ``rongcuo test --steps`` and the docs)."""
     keyword = {"given": "假如", "when": "当", "then": "那么"}
     rows = ["| 关键词 | 写法示例 | 含义 |", "|---|---|---|"]
-    rows += [f"| {keyword[s.kind]} | `{s.example}` | {s.doc} |" for s in STEPS]
+    rows += [f"| {keyword[s.kind]} | `{s.example}` | {s.doc} |" for s in steps or STEPS]
     return "\n".join(rows) + "\n"
+
+
+def assessment_step_table() -> str:
+    """The assessment phrases as a Markdown table (docs/assessment.md)."""
+    return step_table(ASSESSMENT_STEPS)
 
 
 #: The rule kinds coverage counts: a clearing rule counts when it held for some allegation.

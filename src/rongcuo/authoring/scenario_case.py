@@ -81,6 +81,8 @@ def _cleared(state: ScenarioState) -> None:
 def _fresh(state: ScenarioState) -> None:
     state.facts = {}
     state.allegations = {}
+    state.sanctions = []
+    state.history = []
 
 
 @_step(
@@ -289,6 +291,22 @@ def _consent(state: ScenarioState, consent: str) -> None:
 )
 def _evaluate(state: ScenarioState, ruleset: str) -> None:
     rs = state.resolve(ruleset, dt.date.fromisoformat(state.incident_date))
+    if rs.kind == "assessment":
+        raise StepFailed(
+            f'{ruleset} 是评估规则集：写「当 于 "<评估日期>" 按 "{ruleset}" 规则集评估」'
+        )
+    facts = stated_facts(state, rs)
+    claims = [rule_id(rs, c, ("situation",), "容错情形") for c in state.claims]
+    case = _case(state, facts, claims)
+    if state.allegations:
+        case["allegations"] = [_allegation_entry(rs, a) for a in state.allegations.values()]
+    state.decision = state.evaluate(case, ruleset)
+    state.ruleset = rs
+
+
+def stated_facts(state: ScenarioState, rs: Ruleset) -> dict[str, Any]:
+    """The facts the scenario wrote, by id, as a case file states them (names and values
+    resolved against ``rs``; a fact stated as not yet established is ``"unknown"``)."""
     facts: dict[str, Any] = {}
     for name, raw in state.facts.items():
         fid = fact_id(rs, name)
@@ -300,12 +318,7 @@ def _evaluate(state: ScenarioState, ruleset: str) -> None:
             facts[fid] = _values_of(rs.facts[fid], raw)
         else:
             facts[fid] = raw if not isinstance(raw, str) else fact_value(rs.facts[fid], raw)
-    claims = [rule_id(rs, c, ("situation",), "容错情形") for c in state.claims]
-    case = _case(state, facts, claims)
-    if state.allegations:
-        case["allegations"] = [_allegation_entry(rs, a) for a in state.allegations.values()]
-    state.decision = state.evaluate(case, ruleset)
-    state.ruleset = rs
+    return facts
 
 
 def _allegation_entry(rs: Ruleset, written: dict[str, Any]) -> dict[str, Any]:

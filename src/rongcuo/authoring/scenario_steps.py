@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from rongcuo.assessment.model import Assessment
 from rongcuo.decision.model import Decision
 from rongcuo.ruleset.model import Ruleset
 
@@ -33,7 +34,8 @@ class ScenarioState:
     """What a scenario builds up: the case (with facts by name), then the decision.
 
     The runner gives ``resolve`` (ruleset id, incident date → the ruleset in force) and
-    ``evaluate`` (case dict, ruleset id → Decision).
+    ``evaluate`` (case dict, ruleset id → Decision), and for an assessment ruleset ``assess``
+    (input dict, ruleset id, day → Assessment).
     """
 
     resolve: Callable[[str, dt.date], Ruleset]
@@ -45,6 +47,16 @@ class ScenarioState:
     allegations: dict[str, dict[str, Any]] = field(default_factory=dict)
     decision: Decision | None = None
     ruleset: Ruleset | None = None
+    assess: Callable[[dict[str, Any], str, dt.date], Assessment] | None = None
+    #: an assessment's input beyond the facts: the sanctions and the warning history
+    sanctions: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    assessment: Assessment | None = None
+
+    def require_assessment(self) -> Assessment:
+        if self.assessment is None:
+            raise StepFailed('还没有评估：先写一步「当 于 "<评估日期>" 按 "<规则集>" 规则集评估」')
+        return self.assessment
 
     def require_decision(self) -> tuple[Decision, Ruleset]:
         if self.decision is None or self.ruleset is None:

@@ -6,7 +6,8 @@ row) runs on a fresh case with the step library of :mod:`.scenario`. Coverage co
 ruleset under test, which situations, exclusions, preconditions, look rules, decision-order
 rules and clearing rules held in at least one scenario (a referral situation, which has no
 condition, when a claim of it was referred; a clearing rule when it held for one allegation of
-one scenario): a rule no scenario ever makes hold is a rule no scenario tests.
+one scenario; an assessment ruleset's rule when it decided an assessment): a rule no scenario
+ever makes hold is a rule no scenario tests.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from gherkin.pickles.compiler import Compiler
 from gherkin.token_scanner import TokenScanner
 
 from rongcuo.api import Engine
+from rongcuo.assessment import Assessor, parse_input
+from rongcuo.assessment.computed import DEFAULT_PERIODS
+from rongcuo.assessment.model import Assessment
 from rongcuo.authoring.scenario import (
     COVERED_KINDS,
     ScenarioState,
@@ -33,6 +37,7 @@ from rongcuo.authoring.scenario import (
     kind_label,
     run_step,
 )
+from rongcuo.case.envelope import CaseSource
 from rongcuo.decision.model import Decision
 from rongcuo.errors import Diagnostic, InputError, Location, RongcuoError
 from rongcuo.ruleset.model import Ruleset
@@ -174,6 +179,23 @@ class Runner:
         self.engine = engine
         self.ruleset_id = ruleset_id
         self.decisions: list[tuple[Ruleset, Decision]] = []
+        self.assessments: list[tuple[Ruleset, Assessment]] = []
+        self._assessors: dict[str, Assessor] = {}
+
+    def _assess(self, data: dict[str, Any], rid: str, on: dt.date) -> Assessment:
+        """An assessment on ``on`` under ``rid``, its impact periods by national's parameters
+        (as ``rongcuo assess`` reads them by default)."""
+        rs = self.engine.ruleset(rid, on)
+        assessor = self._assessors.get(rs.content_hash)
+        if assessor is None:
+            assessor = Assessor(rs, self.engine.evaluator(rs))
+            self._assessors[rs.content_hash] = assessor
+        item = parse_input(data, CaseSource("<scenario>"))
+        periods = self.engine.ruleset(DEFAULT_PERIODS, on) if item.sanction else None
+        found = assessor.assess(item, as_of=on, periods=periods)
+        if rid == self.ruleset_id:
+            self.assessments.append((rs, found))
+        return found
 
     def _resolve(self, rid: str, on: dt.date) -> Ruleset:
         return self.engine.ruleset(rid, on)
@@ -192,7 +214,7 @@ class Runner:
     def run_pickle(
         self, path: Path, pickle: dict[str, Any], lines: dict[str, int]
     ) -> ScenarioResult:
-        state = ScenarioState(resolve=self._resolve, evaluate=self._evaluate)
+        state = ScenarioState(resolve=self._resolve, evaluate=self._evaluate, assess=self._assess)
         results: list[StepResult] = []
         failed = False
         kind: StepKind = "given"
@@ -236,6 +258,11 @@ class Runner:
                 }
             entry = by_version.setdefault(rs.content_hash, (rs, set()))
             entry[1].update(held)
+        # an assessment rule counts when it decided: a later step's rule that holds as well
+        # was never reached
+        for rs, found in self.assessments:
+            entry = by_version.setdefault(rs.content_hash, (rs, set()))
+            entry[1].add(found.deciding_rule.id)
         out = []
         for rs, held in by_version.values():
             rules = [r for r in rs.rules.values() if r.kind in COVERED_KINDS]
