@@ -258,7 +258,12 @@ def test_a_case_with_every_new_field_round_trips(engine: rongcuo.Engine, wanzhou
         "accountability_body": {"kind": "organisation_department", "name": "中共某县委组织部"},
         "managing_department": "中共某市委组织部",
         "allegations": [
-            {"id": "A1", "summary": "反映的问题", "finding": "untrue", "reporter": {"name": "李某"}},
+            {
+                "id": "A1",
+                "summary": "反映的问题",
+                "finding": "untrue",
+                "reporter": {"name": "李某"},
+            },
             {"id": "A2", "summary": "另一问题", "finding": "untrue", "reporter": {"signed": False}},
         ],
     }
