@@ -170,3 +170,15 @@ def test_booklet_pdf_renders(cases: Path, tmp_path: Path) -> None:
     reader = PdfReader(io.BytesIO(out.read_bytes()))
     assert len(reader.pages) >= 2 + 3  # cover, contents, a page or more per case
     assert "容错纠错典型案例汇编" in reader.pages[0].extract_text()
+
+
+def test_the_basis_line_quotes_the_clause_once(cases: Path, tmp_path: Path) -> None:
+    from rongcuo.precedents.booklet import basis
+
+    _build(cases, tmp_path / "lib")
+    lines = {e.outcome: basis(e) for e in load_entries(tmp_path / "lib")}
+    assert lines["mitigate"] == (
+        "依据《中国共产党问责条例》第十八条：“有下列情形之一的，可以从轻或者减轻问责”。"
+    )
+    assert lines["not_tolerate"].startswith("依据《容错纠错政策规格说明")
+    assert not lines["not_tolerate"].endswith("。”。")

@@ -42,8 +42,22 @@ def booklet_context(entries: Sequence[Entry]) -> dict[str, Any]:
             "issuer": str(wording.get("issuer", "")),
             "count": len(entries),
         },
-        "entries": [e.model_dump(mode="json") for e in entries],
+        "entries": [{**e.model_dump(mode="json"), "basis": basis(e)} for e in entries],
     }
+
+
+def basis(entry: Entry) -> str:
+    """The 依据条款 line: 依据《document》number clause：“text”。 (empty without a rule)."""
+    rule = entry.deciding_rule
+    if rule is None:
+        return ""
+    title = rule["doc_title"]
+    if title and not title.startswith("《"):
+        title = f"《{title}》"
+    text = rule["text"].strip()
+    quote = f"：“{text}”" if text else ""
+    end = "" if quote and text[-1] in "。；！？" else "。"
+    return f"依据{title}{rule['doc_number']}{rule['clause']}{quote}{end}"
 
 
 def render_booklet(

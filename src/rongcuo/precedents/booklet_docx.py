@@ -169,12 +169,7 @@ def _case(w: _Writer, n: int, e: dict[str, Any]) -> None:
     for point in e["points"]:
         w.para(point)
     w.para("三、依据条款", HEAD_FONT)
-    rule = e["deciding_rule"]
-    if rule:
-        quote = f"：“{rule['text']}”" if rule["text"] else ""
-        w.para(f"依据{rule['doc_title']}{rule['doc_number']}{rule['clause']}{quote}。")
-    else:
-        w.para("（未载明决定规则）")
+    w.para(e["basis"] or "（未载明决定规则）")
     if e["situations"]:
         w.para("所符合的容错情形：" + "；".join(s["label"] for s in e["situations"]) + "。")
     if e["exclusions"]:
