@@ -232,3 +232,12 @@ def test_a_given_name_alone_is_a_warning_and_a_term_inside_its_replacement_is_no
     [entry] = built.entries
     assert entry.narrative == "某甲牵头试点，某区委同意，建国同志主动报告。"
     assert [(d.code, d.location.path) for d in built.warnings] == [("RC751", ("narrative",))]
+
+
+def test_a_non_empty_folder_that_is_no_library_is_refused(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    entries = make_entries(decide_cases(engine, WZ[:1], "wanzhou")).entries
+    with pytest.raises(InputError) as err:
+        build_library(entries, tmp_path)
+    assert [d.code for d in err.value.diagnostics] == ["RC753"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

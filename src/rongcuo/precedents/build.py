@@ -136,11 +136,22 @@ def build_library(
 ) -> list[Path]:
     """Write ``entries`` and their index into ``out_dir`` (created if needed) and give the
     paths written. Entry files an earlier build of this folder listed and this one does not are
-    removed, so a rebuilt library holds no stale (and perhaps less anonymised) entry."""
+    removed, so a rebuilt library holds no stale (and perhaps less anonymised) entry; a folder
+    that holds other files and is no library is refused (RC753)."""
     out = ensure_folder(out_dir)
     old: list[str] = []
     if (out / INDEX).is_file():
         old = [e.file for e in load_index(out).entries]
+    elif any(out.iterdir()):
+        # Files of some other kind could be overwritten (2024-01.json) or mixed in: refused.
+        raise library_error(
+            "RC753",
+            str(out),
+            f"输出文件夹 {out} 不为空，且不是案例库（没有 {INDEX}），不写入",
+            f"the output folder {out} is not empty and not a library (no {INDEX}); "
+            "nothing is written",
+            "另选一个新文件夹，或已有案例库的文件夹 give a new folder, or a library's folder",
+        )
     weights = weights or default_weights()
     index = {
         "format": FORMAT,
