@@ -184,12 +184,17 @@ def test_deadlines_count_working_days_across_national_day_with_make_up_days(
     # days for an appeal: 10/11 (Sat, 调休 workday) … 10/30.
     memo = engine.memo(SAMPLES["tolerate"][0], ruleset="wanzhou", as_of=AS_OF)
     by_id = {d.id: d for d in memo.context.deadlines}
-    assert list(by_id) == ["decide", "notify", "appeal"]
+    assert list(by_id) == ["decide", "notify", "file", "appeal", "appeal_review"]
     assert by_id["decide"].deadline == ""
     assert by_id["notify"].deadline == "2025年10月10日"
     assert by_id["notify"].start_note == "案件材料未载明，按本意见日期推算"
+    assert by_id["file"].deadline == "2025年10月10日"  # filed with the notice
     assert by_id["appeal"].start_date == "2025年10月10日"
     assert by_id["appeal"].deadline == "2025年10月30日"
+    # an appeal is the cadre's right: its review is not dated as if one had been made
+    review = by_id["appeal_review"]
+    assert (review.deadline, review.start_date) == ("", "")
+    assert (review.limit, review.start_note) == ("15个工作日", "仅在提出申诉时适用")
     assert "截止日期为**2025年10月10日**" in memo.data.decode()
 
 

@@ -610,6 +610,7 @@ def deadlines(m: Memo, title: str) -> None:
         "起算，截止日期为",
         Strong("{{ d.deadline }}"),
         "{% if d.extended_deadline %}；经批准延长的，截止日期为{{ d.extended_deadline }}{% endif %}。"
+        "{% elif d.limit %}期限{{ d.limit }}，自{{ d.starts }}起算（{{ d.start_note }}）。"
         "{% else %}不设固定期限。{% endif %}",
         source("d.source"),
     )

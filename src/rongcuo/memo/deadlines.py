@@ -44,10 +44,28 @@ def deadlines(
         steps = steps[investigation + 1 :]
     recorded = case.procedure
     latest_notice: dt.date | None = None  # the last day to serve the decision's notice
+    # events that are a cadre's right (applying, appealing): never presumed to happen
+    rights = {s.done_by for s in rs.procedure if s.by == "cadre" and s.done_by}
     out: list[Deadline] = []
     for step in steps:
         limit = step.time_limit
         source = source_of(step.id, step.cite, rs)
+        unused_right = (
+            limit is not None and limit.anchor in rights and getattr(recorded, limit.anchor) is None
+        )
+        if unused_right and limit is not None:
+            out.append(
+                Deadline(
+                    id=step.id,
+                    label=step.label,
+                    description=step.description,
+                    limit=f"{limit.working_days}个工作日",
+                    starts=limit.starts or ANCHORS[limit.anchor],
+                    start_note=f"仅在{ANCHORS[limit.anchor].removesuffix('之日')}时适用",
+                    source=source,
+                )
+            )
+            continue
         if limit is None or not limit.anchor:
             starts = limit.starts if limit else ""
             out.append(
