@@ -28,6 +28,7 @@ if durable_installed():  # the tests of the durable wall are skipped where it is
 #: not part of the public API.
 STAGES = {"api", "authoring", "batch", "case", "cli", "decision", "engine", "errors", "files"}
 STAGES |= {"memo", "records", "ruleset", "schemas", "service", "web", "procedure"}
+STAGES |= {"assessment", "precedents"}
 
 
 def test_public_api_is_exactly_all() -> None:

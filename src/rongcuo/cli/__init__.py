@@ -4,7 +4,8 @@
 (:mod:`~rongcuo.cli.cases`: evaluate, explain, schema), memos (:mod:`~rongcuo.cli.memos`: memo,
 templates), many cases (:mod:`~rongcuo.cli.batch`: batch) and decision records
 (:mod:`~rongcuo.cli.records`: record show/list/review, replay) and cases through their
-procedure (:mod:`~rongcuo.cli.procedure`: case open/step/decide/extend/show/list/log/verify). What they share (options, the
+procedure (:mod:`~rongcuo.cli.procedure`: case open/step/decide/extend/show/list/log/verify),
+and the typical-case library (:mod:`~rongcuo.cli.precedents`: precedents, library build/booklet). What they share (options, the
 RULESET argument, the clock, errors into exit codes) is :mod:`~rongcuo.cli.shared`.
 
 Exit codes: 0 ok · 1 bad input (located errors printed) · 2 usage · 3 internal failure.
@@ -18,6 +19,7 @@ from rongcuo.api import __version__
 from rongcuo.cli.batch import batch_command
 from rongcuo.cli.cases import evaluate, explain, schema
 from rongcuo.cli.memos import memo, templates
+from rongcuo.cli.precedents import library, precedents
 from rongcuo.cli.procedure import case_group
 from rongcuo.cli.records import record, replay
 from rongcuo.cli.rulesets import check, diff_command, lint, test_command
@@ -47,5 +49,7 @@ for _command in (
     schema,
     serve,
     case_group,
+    precedents,
+    library,
 ):
     main.add_command(_command)
