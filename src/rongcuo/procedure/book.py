@@ -196,7 +196,8 @@ class CaseBook:
         note: str = "",
     ) -> Event:
         """Open a case's record: an application accepted, or the body's own motion, on ``on``."""
-        data = case.model_dump(mode="json") if isinstance(case, Case) else dict(case)
+        model = case if isinstance(case, Case) else self.engine.load_case(dict(case))[0]
+        data = model.model_dump(mode="json")  # its canonical form: the same content hash
         payload: dict[str, Any] = {
             "ruleset": ruleset,
             "case": data,
