@@ -22,7 +22,7 @@ test: $(BIN)/.installed
 	$(BIN)/ruff check src tests features tools bench
 	$(BIN)/ruff format --check src tests features tools bench
 	$(BIN)/mypy
-	$(BIN)/rongcuo check national wanzhou mianyang
+	$(BIN)/rongcuo check national wanzhou mianyang reuse warning
 	RONGCUO_REQUIRE_DASK=1 $(BIN)/pytest
 
 clean:

@@ -4,8 +4,10 @@
 
 One file a kind: ``case.schema.json`` (a case file), ``decision.schema.json`` (the Decision
 contract, v1), ``record.schema.json`` (a decision record), ``memo.schema.json`` (the data a memo
-template receives), and one case schema per bundled ruleset (``case.<ruleset>.schema.json``,
-its newest version: facts with types, allowed values and Chinese labels). ``rongcuo schema``
+template receives), ``assessment.schema.json`` (an Assessment, its own contract v1: reuse and
+warning are assessment rulesets, with no case schema), and one case schema per bundled
+ruleset (``case.<ruleset>.schema.json``, its newest version: facts with types, allowed values
+and Chinese labels). ``rongcuo schema``
 prints the same text; ``tests/test_schemas.py`` fails when a file differs from what the code
 generates, so a change to the contract shows in review as a change to these files.
 """

@@ -1,7 +1,8 @@
 """JSON Schemas of what rongcuo takes and gives: takes a kind (or a ruleset), gives a schema.
 
 ``case`` (a case file), ``decision`` (the Decision contract, v1), ``record`` (a decision
-record) and ``memo`` (the data a memo template receives) are generated from the models and kept
+record), ``memo`` (the data a memo template receives) and ``assessment`` (an Assessment of an
+assessment ruleset, its own contract v1) are generated from the models and kept
 under ``schemas/`` in the repository (``tools/make_schemas.py`` writes them; a test fails when
 they differ from what the code generates). :func:`case_schema` narrows the case schema to one
 ruleset: its facts with their types, allowed values and Chinese labels, its situations, so that
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from rongcuo.assessment.model import ASSESSMENT_SCHEMA_VERSION, Assessment
 from rongcuo.case.file import UNKNOWN_WORDS, Case
 from rongcuo.decision.model import SCHEMA_VERSION
 from rongcuo.decision.wire import DecisionV1
@@ -23,26 +25,29 @@ from rongcuo.memo.context import MemoContext
 from rongcuo.records.model import DecisionRecord
 from rongcuo.ruleset.model import FactDecl, Ruleset
 
-SchemaKind = Literal["case", "decision", "record", "memo"]
-KINDS: tuple[SchemaKind, ...] = ("case", "decision", "record", "memo")
+SchemaKind = Literal["case", "decision", "record", "memo", "assessment"]
+KINDS: tuple[SchemaKind, ...] = ("case", "decision", "record", "memo", "assessment")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _MODELS: dict[str, type[BaseModel]] = {
     "case": Case,
     "decision": DecisionV1,
     "record": DecisionRecord,
     "memo": MemoContext,
+    "assessment": Assessment,
 }
 _TITLES = {
     "case": "rongcuo 案件文件 case file",
     "decision": f"rongcuo 认定结果 Decision (contract {SCHEMA_VERSION})",
     "record": "rongcuo 认定记录 decision record",
     "memo": "rongcuo 文书模板数据 memo template data",
+    "assessment": f"rongcuo 评估结果 Assessment (contract {ASSESSMENT_SCHEMA_VERSION})",
 }
 
 
 def schema_id(kind: SchemaKind) -> str:
     """The ``$id`` of a kind's schema: a URN naming the kind and the contract's major version."""
-    return f"urn:rongcuo:schema:{kind}:v{SCHEMA_VERSION.split('.')[0]}"
+    version = ASSESSMENT_SCHEMA_VERSION if kind == "assessment" else SCHEMA_VERSION
+    return f"urn:rongcuo:schema:{kind}:v{version.split('.')[0]}"
 
 
 def json_schema(kind: SchemaKind) -> dict[str, Any]:

@@ -84,7 +84,8 @@ class Assessor:
         values = self.evaluator.rule_values(reading.facts, reading.flags)
         walked = walk_outcomes(self.program, values)
         rule = walked.deciding
-        assert rule is not None and rule.when is not None  # RC175, RC176: it always decides
+        if rule is None or rule.when is None:  # RC175, RC176 see to it; never a traceback
+            raise InputError([self._undecided(reading)])
         held = grounds(rs, rule.when, reading.facts, values)
         questions = [self._question(f, reading, computed) for f in held]
         return Assessment(
@@ -134,6 +135,17 @@ class Assessor:
                 for steps in self.program.steps
                 for r in steps
             ],
+        )
+
+    def _undecided(self, reading: Reading) -> Diagnostic:
+        last = self.program.steps[-1][-1] if self.program.steps else None
+        known = ", ".join(f"{k}={json_value(v)}" for k, v in sorted(reading.facts.items()))
+        return Diagnostic(
+            "RC175",
+            last.src if last is not None else Location(self.rs.components[-1].path),
+            f"评估规则集 {self.rs.id} 的认定顺序没有一步作出结论（{known or '没有事实'}）",
+            f"no step of {self.rs.id}'s decision order decides this input ({known or 'no facts'})",
+            "运行 rongcuo check 并补全认定顺序 run rongcuo check and complete the order",
         )
 
     def _question(self, fid: str, reading: Reading, computed: dict[str, FactValue]) -> Question:

@@ -17,6 +17,8 @@ library's, RC178 (an unknown ``kind``) the loader's.
 
 from __future__ import annotations
 
+import itertools
+
 from rongcuo.errors import Diagnostic, Location
 from rongcuo.ruleset.check_order import order_completeness
 from rongcuo.ruleset.model import (
@@ -27,13 +29,14 @@ from rongcuo.ruleset.model import (
     Compare,
     Cond,
     Established,
+    FactValue,
     KindRef,
     Known,
     Not,
     Presumed,
-    Rule,
     RuleRef,
     Ruleset,
+    walk,
 )
 
 __all__ = ["assessment_order", "check_assessment", "may_be_unknown"]
@@ -174,33 +177,95 @@ def may_be_unknown(rs: Ruleset, cond: Cond) -> bool:
     return True  # pragma: no cover - every condition form is above
 
 
+#: Inputs an exhaustive search of the decision order may try before it falls back to the
+#: search of ``check_order`` (which reads ``established`` as its item and so may miss a gap
+#: that an unknown fact opens).
+EXHAUSTIVE_LIMIT = 50_000
+
+
 def assessment_order(rs: Ruleset) -> list[Diagnostic]:
     """RC175 (an error) when the decision order can fall through, or is too large to tell:
-    an assessment has no ``refer`` to fall to, so some step must decide every input."""
+    an assessment has no ``refer`` to fall to, so some step must decide every input. The
+    facts the order reads are few, so every combination of their values (each region their
+    comparisons tell apart, and unknown unless the stage always computes it) is tried on the
+    reference evaluator; past :data:`EXHAUSTIVE_LIMIT` combinations, ``check_order``'s search
+    decides."""
     steps = sorted(rs.rules_of("outcome"), key=lambda r: r.step)
     if not steps:
         return []
-    found = order_completeness(rs)
-    if found.complete:
+    gap = _exhaustive_gap(rs)
+    if gap is None:
         return []
-    last: Rule = steps[-1]
-    if found.gap is None:
+    if isinstance(gap, str):  # "large"
+        found = order_completeness(rs)
+        if found.complete:
+            return []
+        words = found.gap.words() if found.gap is not None else None
+    else:
+        words = (
+            [f"事实 {f} 未知" if v is None else f"{f} 为 {_shown(v)}" for f, v in gap],
+            [f"fact {f} is unknown" if v is None else f"{f} is {_shown(v)}" for f, v in gap],
+        )
+    if words is None:
         zh = "认定顺序的条件太多，无法检查是否每次评估都有一步作出结论"
         en = "the decision order is too large to verify that some step decides every input"
     else:
-        zh_parts, en_parts = found.gap.words()
-        zh = f"认定顺序不完整：当 {'、'.join(zh_parts) or '任何情况'} 时，没有一步作出评估结论"
+        zh = f"认定顺序不完整：当 {'、'.join(words[0]) or '任何情况'} 时，没有一步作出评估结论"
         en = (
-            f"the decision order is incomplete: when {', '.join(en_parts) or 'anything'}, "
+            f"the decision order is incomplete: when {', '.join(words[1]) or 'anything'}, "
             "no step decides"
         )
     return [
         Diagnostic(
             "RC175",
-            last.src,
+            steps[-1].src,
             zh,
             en,
             "加上最后一步，在前面各步都不成立时作出结论（评估没有提请集体研究可退） add a final "
             "step that holds when the others do not (an assessment cannot fall through to refer)",
         )
     ]
+
+
+def _shown(value: FactValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, frozenset):
+        return "[" + ", ".join(sorted(value)) + "]"
+    return str(value)
+
+
+def _exhaustive_gap(rs: Ruleset) -> list[tuple[str, FactValue | None]] | str | None:
+    """A combination of the order's facts in which no outcome rule holds (``None``: there is
+    none; ``"large"``: too many combinations to try)."""
+    from rongcuo.engine.reference import Program, ReferenceEvaluator, representative_values
+
+    consts: dict[str, list[FactValue]] = {}
+    for rule in rs.rules.values():
+        for node in walk(rule.when) if rule.when is not None else ():
+            if isinstance(node, Compare | Known):
+                found = consts.setdefault(node.fact, [])
+                if isinstance(node, Compare):
+                    value = node.value
+                    found.extend(value if isinstance(value, tuple) else [value])
+    domains: list[list[FactValue | None]] = []
+    names = sorted(f for f in consts if f in rs.facts)
+    size = 1
+    for fid in names:
+        spec = ASSESSMENT_FACTS.get(fid)
+        values: list[FactValue | None] = list(representative_values(rs.facts[fid], consts[fid]))
+        if spec is None or not spec.always_known:
+            values.append(None)
+        domains.append(values)
+        size *= len(values)
+        if size > EXHAUSTIVE_LIMIT:
+            return "large"
+    program = Program.build(rs)
+    evaluator = ReferenceEvaluator(program)
+    order = [r.id for step in program.steps for r in step]
+    for combo in itertools.product(*domains):
+        facts = {f: v for f, v in zip(names, combo, strict=True) if v is not None}
+        held = evaluator.rule_values(facts, frozenset())
+        if not any(held.get(rid) for rid in order):
+            return list(zip(names, combo, strict=True))
+    return None
