@@ -26,6 +26,7 @@ from rongcuo.authoring.testrun import run_scenarios, scenario_files
 from rongcuo.case.envelope import CaseSource
 from rongcuo.cli.assess import assess
 from rongcuo.errors import CaseError, InputError
+from rongcuo.ruleset.check_assessment import require_kind
 from rongcuo.ruleset.library import Library
 
 from .conftest import BACKENDS

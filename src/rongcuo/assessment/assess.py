@@ -37,6 +37,7 @@ from rongcuo.decision.presume import Presumer, Reading
 from rongcuo.decision.walk import walk_outcomes
 from rongcuo.engine.reference import Evaluator, Program, ReferenceEvaluator, truth_name
 from rongcuo.errors import Diagnostic, InputError, Location
+from rongcuo.ruleset.check_assessment import require_kind
 from rongcuo.ruleset.model import FactValue, Rule, Ruleset, json_value
 
 
@@ -44,20 +45,7 @@ class Assessor:
     """Assessments under one effective assessment ruleset with one evaluator."""
 
     def __init__(self, rs: Ruleset, evaluator: Evaluator | None = None) -> None:
-        if rs.kind != "assessment":
-            raise InputError(
-                [
-                    Diagnostic(
-                        "RC172",
-                        Location(rs.components[-1].path, 1, 1, ("kind",)),
-                        f"规则集 {rs.id} 是容错认定规则集，不是评估规则集（kind: assessment）",
-                        f"ruleset {rs.id} is a tolerance ruleset, not an assessment "
-                        "(kind: assessment)",
-                        "评估用 reuse 或 warning；认定案件用 rongcuo evaluate "
-                        "assess with reuse or warning; decide a case with rongcuo evaluate",
-                    )
-                ]
-            )
+        require_kind(rs, "assessment")
         self.rs = rs
         self.program = Program.build(rs)
         self.evaluator = evaluator or ReferenceEvaluator(self.program)

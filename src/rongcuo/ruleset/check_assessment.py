@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 
-from rongcuo.errors import Diagnostic, Location
+from rongcuo.errors import Diagnostic, Location, RulesetError
 from rongcuo.ruleset.check_order import order_completeness
 from rongcuo.ruleset.model import (
     ASSESSMENT_FACTS,
@@ -39,7 +39,33 @@ from rongcuo.ruleset.model import (
     walk,
 )
 
-__all__ = ["assessment_order", "check_assessment", "may_be_unknown"]
+__all__ = ["assessment_order", "check_assessment", "may_be_unknown", "require_kind"]
+
+_KIND_WORDS = {"tolerance": "容错认定规则集", "assessment": "评估规则集（kind: assessment）"}
+
+
+def require_kind(rs: Ruleset, kind: str) -> None:
+    """Raise :class:`~rongcuo.errors.RulesetError` (RC172) unless ``rs`` is of ``kind``: a
+    Decision is made under a tolerance ruleset only (its outcomes are the contract's), an
+    Assessment under an assessment ruleset only."""
+    if rs.kind == kind:
+        return
+    use = (
+        "评估用 rongcuo assess reuse|warning assess with rongcuo assess"
+        if rs.kind == "assessment"
+        else "认定案件用 rongcuo evaluate decide a case with rongcuo evaluate"
+    )
+    raise RulesetError(
+        [
+            Diagnostic(
+                "RC172",
+                Location(rs.components[-1].path, 1, 1, ("kind",)),
+                f"规则集 {rs.id} 是{_KIND_WORDS.get(rs.kind, rs.kind)}，不是{_KIND_WORDS[kind]}",
+                f"ruleset {rs.id} is a {rs.kind} ruleset, not a {kind} one",
+                use,
+            )
+        ]
+    )
 
 
 def check_assessment(rs: Ruleset) -> list[Diagnostic]:
