@@ -28,6 +28,7 @@ from rongcuo.case.contract import Case
 from rongcuo.decision.model import Decision
 from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
 from rongcuo.memo.calendar import OfficialCalendar
+from rongcuo.procedure.book import CaseBook
 from rongcuo.records.model import RecordError, make_record
 from rongcuo.records.store import SQLiteStore
 from rongcuo.service.errors import request_error
@@ -295,6 +296,15 @@ class Service:
         with store:
             yield store
 
+    @contextmanager
+    def book(self, backend: str | None = None) -> Iterator[CaseBook]:
+        """The case book over the record store, for this request: its decisions made by the
+        engine of ``backend`` (the default when ``None``), its deadlines on the service's
+        calendar (404 RC907 when no store is configured)."""
+        engine = self.engine_for(backend)
+        with self.store() as store:
+            yield CaseBook(store, engine, self.calendar)
+
 
 def service(request: Request) -> Service:
     """The :class:`Service` serving ``request`` (a FastAPI dependency: ``Depends(service)``)."""
@@ -319,7 +329,17 @@ def too_large(limit: int) -> Refused:
 
 #: The status a record-store failure is answered with: an unknown record is the client's 404,
 #: a review the store refuses its 422, a store that cannot be read or written the server's 503.
-_RECORD_STATUS = {"RC701": 404, "RC702": 422, "RC705": 422}
+#: A case's procedure record (RC710–RC723): a change made from a stale version, or a case
+#: opened twice, is a 409 conflict; an unknown case 404; a change its rules refuse 422.
+_RECORD_STATUS = {
+    "RC701": 404,
+    "RC702": 422,
+    "RC705": 422,
+    "RC710": 409,
+    "RC711": 409,
+    "RC712": 404,
+    **{f"RC7{n}": 422 for n in range(13, 24)},
+}
 
 
 def library_call(work: Callable[[], T]) -> T:
@@ -347,7 +367,12 @@ def record_refusal(exc: RecordError) -> Refused:
         return refused(503, code or "RC703", "记录库暂不可用", "the record store is unavailable")
     return Refused(
         status,
-        [replace(d, location=replace(d.location, file="<records>")) for d in exc.diagnostics],
+        [
+            d
+            if d.location.file.startswith("<")  # <case ID>: a place in a record, not a path
+            else replace(d, location=replace(d.location, file="<records>"))
+            for d in exc.diagnostics
+        ],
     )
 
 
