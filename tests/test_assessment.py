@@ -161,10 +161,19 @@ def test_the_docs_list_the_assessment_steps() -> None:
     assert assessment_step_table() in docs, "paste assessment_step_table() into the docs"
 
 
-def test_an_assessor_refuses_a_tolerance_ruleset() -> None:
-    with rongcuo.Engine(backend="reference") as engine, pytest.raises(InputError) as exc:
-        Assessor(engine.ruleset("national", DAY))
-    assert exc.value.diagnostics[0].code == "RC172"
+def test_each_kind_is_used_only_for_its_own_result() -> None:
+    with rongcuo.Engine(backend="reference") as engine:
+        with pytest.raises(InputError) as exc:
+            Assessor(engine.ruleset("national", DAY))
+        assert exc.value.diagnostics[0].code == "RC172"
+        assert "rongcuo evaluate" in exc.value.diagnostics[0].hint
+        # what a Decision's maker calls before deciding (never a Decision under reuse)
+        with pytest.raises(InputError) as exc:
+            require_kind(engine.ruleset("reuse", DAY), "tolerance")
+        (d,) = exc.value.diagnostics
+        assert (d.code, d.location.path) == ("RC172", ("kind",))
+        assert "rongcuo assess" in d.hint
+        require_kind(engine.ruleset("wanzhou", DAY), "tolerance")
 
 
 # --- the warning history -------------------------------------------------------------------
