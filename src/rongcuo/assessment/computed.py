@@ -20,6 +20,7 @@ from rongcuo.case.contract import SANCTION_KINDS
 from rongcuo.case.envelope import CaseSource
 from rongcuo.errors import CaseError, Diagnostic
 from rongcuo.procedure.periods import impact_period
+from rongcuo.ruleset.check_assessment import require_kind
 from rongcuo.ruleset.model import ASSESSMENT_FACTS, FactValue, Ruleset
 
 #: The tolerance ruleset whose impact-period parameters apply unless another is named.
@@ -84,6 +85,7 @@ def _period(
         return None, "评估文件未载明处分或组织处理（sanction），影响期无法计算"
     if periods is None:
         return None, "没有给出读取影响期参数的容错规则集，影响期无法计算"
+    require_kind(periods, "tolerance")  # the impact periods are a tolerance ruleset's parameters
     found = impact_period(item.sanction, periods)
     assert found is not None
     g = found.governing
