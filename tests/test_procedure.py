@@ -202,20 +202,21 @@ def test_a_case_through_application_decision_filing_and_appeal(book: CaseBook) -
     assert book.store.reviews(record_id)[0].final_outcome == "tolerate"
     assert book.store.get(record_id) is not None
     event(book, "notice_received", "2025-11-10")
-    assert book.view(CASE, dt.date(2025, 11, 11)).status == "appeal"  # the cadre may appeal
+    assert book.view(CASE, dt.date(2025, 11, 11)).status == "file"  # still to be filed
+    event(book, "filed", "2025-11-11", filed_with="中共重庆市万州区委组织部")
+    assert book.view(CASE, dt.date(2025, 11, 12)).status == "appeal"  # the cadre may appeal
     event(book, "appealed", "2025-11-20")
+    assert book.view(CASE, dt.date(2025, 11, 21)).status == "appeal_review"
+    review = {s.id: s for s in book.view(CASE, dt.date(2025, 11, 21)).steps}["appeal_review"]
+    assert review.due == dt.date(2025, 12, 11)  # 15 working days from 11-20
+    event(book, "review_decided", "2025-12-10", result="upheld")
     view = book.view(CASE, dt.date(2025, 12, 31))
     states = {s.id: s.state for s in view.steps}
     assert states["appeal"] == "done"
     assert view.state.details["decided"].body == "中共重庆市万州区纪委"
-    assert [e.action for e in view.state.events] == [
-        "open",
-        "extend",
-        "event",
-        "event",
-        "event",
-        "event",
-    ]
+    assert states["appeal_review"] == "done" and view.status == "closed"
+    assert view.state.details["filed"].filed_with == "中共重庆市万州区委组织部"
+    assert [e.action for e in view.state.events] == ["open", "extend", *["event"] * 6]
     assert book.verify(CASE)[1] == []
 
 

@@ -21,6 +21,7 @@ from rongcuo.cli.cases import evaluate, explain, schema
 from rongcuo.cli.memos import memo, templates
 from rongcuo.cli.precedents import library, precedents
 from rongcuo.cli.procedure import case_group
+from rongcuo.cli.procedure_loop import LOOP_COMMANDS
 from rongcuo.cli.records import record, replay
 from rongcuo.cli.rulesets import check, diff_command, lint, test_command
 from rongcuo.cli.service import serve
@@ -53,3 +54,5 @@ for _command in (
     library,
 ):
     main.add_command(_command)
+for _command in LOOP_COMMANDS:
+    case_group.add_command(_command)
