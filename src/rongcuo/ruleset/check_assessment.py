@@ -41,6 +41,7 @@ from rongcuo.ruleset.model import (
 
 __all__ = ["assessment_order", "check_assessment", "may_be_unknown", "require_kind"]
 
+_ARTICLE = {"tolerance": "a", "assessment": "an"}
 _KIND_WORDS = {"tolerance": "容错认定规则集", "assessment": "评估规则集（kind: assessment）"}
 
 
@@ -61,7 +62,8 @@ def require_kind(rs: Ruleset, kind: str) -> None:
                 "RC172",
                 Location(rs.components[-1].path, 1, 1, ("kind",)),
                 f"规则集 {rs.id} 是{_KIND_WORDS.get(rs.kind, rs.kind)}，不是{_KIND_WORDS[kind]}",
-                f"ruleset {rs.id} is a {rs.kind} ruleset, not a {kind} one",
+                f"ruleset {rs.id} is {_ARTICLE[rs.kind]} {rs.kind} ruleset, not {_ARTICLE[kind]} "
+                f"{kind} one",
                 use,
             )
         ]
