@@ -28,7 +28,8 @@ def render_text(a: Assessment) -> str:
     if a.questions:
         lines.append("所依据的事项：")
         lines += [
-            f"  - {q.label}：{q.display}" + ("" if q.status == "unknown" else f"（{_STATUS[q.status]}）")
+            f"  - {q.label}：{q.display}"
+            + ("" if q.status == "unknown" else f"（{_STATUS[q.status]}）")
             for q in a.questions
         ]
     if a.computed:
