@@ -1,6 +1,6 @@
 """Assessment rulesets (kind: assessment): reuse (catalogue §12) and the warning (§13).
 
-The examples under examples/assessment/ give their outcomes on both backends with byte-identical
+The examples under assessments/ give their outcomes on both backends with byte-identical
 JSON (apart from the engine named) that validates against schemas/assessment.schema.json; the
 CLI prints them in Chinese or as JSON and locates errors (exit 1); the bundled scenarios cover
 every rule; the warning history is a pure function of its entries.
@@ -32,7 +32,7 @@ from rongcuo.ruleset.library import Library
 from .conftest import BACKENDS
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples" / "assessment").glob("*.yaml"))
+EXAMPLES = sorted((ROOT / "assessments").glob("*.yaml"))
 DAY = dt.date(2025, 9, 1)
 #: each example's outcome on DAY (the file's comment says why)
 OUTCOMES = {
@@ -111,7 +111,7 @@ def test_the_json_validates_and_repeats_byte_for_byte() -> None:
 
 def test_postponement_names_each_unfavourable_or_unknown_question() -> None:
     with rongcuo.Engine(backend="reference") as engine:
-        found = run(engine, ROOT / "examples/assessment/reuse-02-postpone-unknown.yaml")
+        found = run(engine, ROOT / "assessments/reuse-02-postpone-unknown.yaml")
     assert [(q.id, q.status, q.display) for q in found.questions] == [
         ("situation_calmed", "stated", "否"),
         ("reflected_deeply", "unknown", "尚未查明"),
@@ -123,7 +123,7 @@ def test_postponement_names_each_unfavourable_or_unknown_question() -> None:
 
 
 def test_the_impact_period_is_computed_from_national_and_the_day() -> None:
-    path = ROOT / "examples/assessment/reuse-01-use-further.yaml"
+    path = ROOT / "assessments/reuse-01-use-further.yaml"
     with rongcuo.Engine(backend="reference") as engine:
         on_the_end = run(engine, path, dt.date(2024, 11, 9))  # 2023-05-10 + 18 months
         next_day = run(engine, path, dt.date(2024, 11, 10))
@@ -257,7 +257,7 @@ def test_input_errors_are_located(tmp_path: Path) -> None:
 
 def test_the_cli_prints_the_assessment_in_chinese_and_as_json() -> None:
     runner = CliRunner()
-    path = str(ROOT / "examples/assessment/reuse-02-postpone-unknown.yaml")
+    path = str(ROOT / "assessments/reuse-02-postpone-unknown.yaml")
     text = runner.invoke(assess, ["reuse", path, "--as-of", "2025-09-01", "--backend", "reference"])
     assert text.exit_code == 0, text.output
     assert "评估结论：暂缓使用（postpone）" in text.output
@@ -274,7 +274,7 @@ def test_the_cli_prints_the_assessment_in_chinese_and_as_json() -> None:
         assess,
         [
             "warning",
-            str(ROOT / "examples/assessment/warning-03-stays-3.yaml"),
+            str(ROOT / "assessments/warning-03-stays-3.yaml"),
             "--as-of",
             "2025-09-01",
         ],

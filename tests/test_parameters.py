@@ -93,7 +93,9 @@ def test_bundled_time_limits_are_parameters_with_their_clauses() -> None:
             "apply": (5, 0),
             "investigate": (15, 15),
             "notify": (5, 0),
+            "file": (5, 0),  # filed with the notice
             "appeal": (15, 0),
+            "appeal_review": (15, 0),
         }
         investigate = next(s for s in rs.procedure if s.id == "investigate")
         assert investigate.time_limit is not None
@@ -106,16 +108,27 @@ def test_bundled_time_limits_are_parameters_with_their_clauses() -> None:
             "investigate_extension_days": 15,
             "notify_days": 5,
             "appeal_days": 15,
+            "review_days": 15,
             "clearing_days": 15,
         }
-        # the clearing deadline is national's (catalogue §10 gives no local value)
-        procedural = [p for p in days if p.id != "clearing_days"]
+        # the clearing and review deadlines are national's (catalogue §8, §10 give no local value)
+        procedural = [p for p in days if p.id not in ("clearing_days", "review_days")]
         assert all(p.cite is not None and p.cite.doc == doc for p in procedural), rid
         assert rs.parameters["investigate_days"].display() == "15个工作日"
-        # the rest are national's impact periods in months (catalogue §12; tests/test_periods.py)
-        months = [p for p in rs.parameters.values() if p.type == "months"]
-        assert len(months) == 11 and len(months) + len(days) == len(rs.parameters), rid
-        assert all(p.id.startswith("impact_") and p.ruleset == "national" for p in months)
+        # the rest are national's: the impact periods in months (catalogue §12;
+        # tests/test_periods.py) and the return visits (§9, §13; tests/test_procedure_loop.py)
+        impact = [p for p in rs.parameters.values() if p.id.startswith("impact_")]
+        assert len(impact) == 11 and all(p.type == "months" for p in impact)
+        visits = [p for p in rs.parameters.values() if "visit" in p.id]
+        assert {p.id: (p.type, p.value) for p in visits} == {
+            "return_visit_months": ("months", 3),
+            "visits_first_count": ("number", 3),
+            "visits_first_months": ("months", 3),
+            "visits_second_count": ("number", 3),
+            "visits_second_months": ("months", 12),
+        }
+        assert len(impact) + len(visits) + len(days) == len(rs.parameters), rid
+        assert all(p.ruleset == "national" for p in impact + visits)
         assert rs.parameters["impact_party_serious_warning"].display() == "18个月"
 
 

@@ -30,6 +30,7 @@ from rongcuo.memo.calendar import OfficialCalendar
 from rongcuo.memo.context import Document, MemoContext, build_context, template_kind
 from rongcuo.memo.render import Format, Renderer, TemplateInfo
 from rongcuo.records.model import DecisionRecord, RecordStore, make_record
+from rongcuo.ruleset.check_assessment import require_kind
 from rongcuo.ruleset.library import Library
 from rongcuo.ruleset.model import CLEARING_KINDS, Ruleset
 from rongcuo.schemas import case_schema
@@ -325,7 +326,9 @@ class Engine:
         self, rs: Ruleset, model: Case, source: CaseSource, when: dt.date
     ) -> Decision:
         """Decide ``model`` under one effective ruleset: bind its facts, then walk the decision
-        order. The one place a case meets a ruleset; 从旧兼从轻 calls it once per version."""
+        order. The one place a case meets a ruleset; 从旧兼从轻 calls it once per version.
+        An assessment ruleset (reuse, warning) makes no Decision (RC172)."""
+        require_kind(rs, "tolerance")
         decider = self._decider(rs)
         facts = bind_facts(model, rs, source)
         allegations = bind_allegations(model, rs, source)

@@ -77,7 +77,7 @@ def parse_input(data: Any, source: CaseSource) -> AssessmentInput:
                     source.at(()),
                     f"评估文件应是一个映射（键: 值），实际是{zh}",
                     f"an assessment input must be a mapping (key: value), got {en}",
-                    "参见 see examples/assessment/ 与 docs/assessment.md",
+                    "参见 see assessments/ 与 docs/assessment.md",
                 )
             ]
         )

@@ -5,7 +5,8 @@
 templates), many cases (:mod:`~rongcuo.cli.batch`: batch) and decision records
 (:mod:`~rongcuo.cli.records`: record show/list/review, replay) and cases through their
 procedure (:mod:`~rongcuo.cli.procedure`: case open/step/decide/extend/show/list/log/verify),
-and the typical-case library (:mod:`~rongcuo.cli.precedents`: precedents, library build/booklet). What they share (options, the
+the typical-case library (:mod:`~rongcuo.cli.precedents`: precedents, library build/booklet)
+and assessments after a decision (:mod:`~rongcuo.cli.assess`: assess reuse/warning). What they share (options, the
 RULESET argument, the clock, errors into exit codes) is :mod:`~rongcuo.cli.shared`.
 
 Exit codes: 0 ok · 1 bad input (located errors printed) · 2 usage · 3 internal failure.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import click
 
 from rongcuo.api import __version__
+from rongcuo.cli.assess import assess
 from rongcuo.cli.batch import batch_command
 from rongcuo.cli.cases import evaluate, explain, schema
 from rongcuo.cli.memos import memo, templates
@@ -52,6 +54,7 @@ for _command in (
     case_group,
     precedents,
     library,
+    assess,
 ):
     main.add_command(_command)
 for _command in LOOP_COMMANDS:
