@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rongcuo.web import case_pages, diff_pages, edit_pages, ruleset_pages
+from rongcuo.web import case_pages, diff_pages, edit_pages, procedure_pages, ruleset_pages
 from rongcuo.web.pages import Pages
 
 ROUTES: tuple[Callable[[Pages], Any], ...] = (
@@ -14,4 +14,5 @@ ROUTES: tuple[Callable[[Pages], Any], ...] = (
     case_pages.register,
     edit_pages.register,
     diff_pages.register,
+    procedure_pages.register,
 )
