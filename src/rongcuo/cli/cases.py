@@ -15,7 +15,7 @@ from rongcuo.cli import shared
 from rongcuo.decision.explain import render_explain, render_summary
 from rongcuo.decision.model import Decision
 from rongcuo.records.model import make_record
-from rongcuo.records.store import SQLiteStore
+from rongcuo.records.open import open_store
 from rongcuo.schemas import KINDS, SchemaKind, json_schema, schema_text
 
 
@@ -53,7 +53,7 @@ def evaluate(
     def action() -> int:
         # Open the store and check it can be written first, and record before printing: a
         # decision is shown only once it is recorded, never shown and then lost (RC703, RC706).
-        store = SQLiteStore(store_path) if record_it else None
+        store = open_store(store_path, create=True) if record_it else None
         try:
             if store is not None:
                 store.check_writable()

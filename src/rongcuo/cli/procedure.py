@@ -30,7 +30,7 @@ from rongcuo.cli import shared
 from rongcuo.memo.calendar import OfficialCalendar
 from rongcuo.procedure.book import CaseBook
 from rongcuo.procedure.views import list_text, log_text, row_json, view_json, view_text
-from rongcuo.records.store import SQLiteStore
+from rongcuo.records.open import open_store
 from rongcuo.ruleset.model import ANCHORS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -88,7 +88,7 @@ def opened_book(
     """The book over the store at ``store_path`` (made when ``create``)."""
     calendar = OfficialCalendar.with_supplements(*calendars) if calendars else OfficialCalendar()
     with (
-        SQLiteStore(store_path, create=create) as store,
+        open_store(store_path, create=create) as store,
         Engine([Path(d) for d in ruleset_dirs], backend="reference") as engine,
     ):
         yield CaseBook(store, engine, calendar)

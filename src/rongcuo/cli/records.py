@@ -13,8 +13,8 @@ import click
 from rongcuo.api import Engine
 from rongcuo.cli import shared
 from rongcuo.records.model import OUTCOME_LABELS, Review, render_record, require
+from rongcuo.records.open import open_store
 from rongcuo.records.replay import replay as replay_record
-from rongcuo.records.store import SQLiteStore
 
 
 @click.group()
@@ -32,7 +32,7 @@ def record_show(record_id: str, store_path: str, fmt: str) -> None:
     """Show record ID: its inputs, the machine proposal, then the deciding body's reviews."""
 
     def action() -> int:
-        with SQLiteStore(store_path, create=False) as store:
+        with open_store(store_path, create=False) as store:
             found = require(store, record_id)
             reviews = store.reviews(found.id)
         if fmt == "json":
@@ -59,7 +59,7 @@ def record_list(case_id: str | None, ruleset_id: str | None, store_path: str, fm
     """List records, oldest first, with the proposed and (if reviewed) final outcome."""
 
     def action() -> int:
-        with SQLiteStore(store_path, create=False) as store:
+        with open_store(store_path, create=False) as store:
             rows = [(r, store.reviews(r.id)) for r in store.find(case_id, ruleset_id)]
         if fmt == "json":
             data = [
@@ -113,7 +113,7 @@ def record_review(
     """Record the deciding body's final decision on record ID (the proposal is kept unchanged)."""
 
     def action() -> int:
-        with SQLiteStore(store_path, create=False) as store:
+        with open_store(store_path, create=False) as store:
             store.check_writable()
             found = require(store, record_id)
             review = Review(
@@ -161,7 +161,7 @@ def replay(
     """Decide record ID again; exit 0 when the Decision is byte-identical, 1 when it differs."""
 
     def action() -> int:
-        with SQLiteStore(store_path, create=False) as store:
+        with open_store(store_path, create=False) as store:
             found = require(store, record_id)
         chosen = backend or ("reference" if found.engine == "reference" else "durable")
         with Engine(ruleset_dirs, backend=chosen) as engine:  # type: ignore[arg-type]
