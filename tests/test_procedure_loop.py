@@ -193,3 +193,82 @@ def test_the_cli_plans_visits_and_reports_what_is_open(tmp_path: Path) -> None:
     assert ("visit", "V1") not in {(r["kind"], r["id"]) for r in report}
     text = run("case", "report", "--as-of", "2025-03-20")
     assert "【逾期】2025-02-28" in text and "完善制度 M1" in text
+
+
+def test_warnings_are_kept_by_cadre_across_cases_and_read_by_the_assessment(
+    tmp_path: Path, book: CaseBook
+) -> None:
+    from rongcuo.cli.assess import assess
+
+    first = yaml.safe_load(
+        (ROOT / "examples" / "wz-04-private-gain-not-tolerate.yaml").read_text("utf-8")
+    )
+    second = yaml.safe_load(
+        (ROOT / "examples" / "wz-10-arbitrary-not-tolerate.yaml").read_text("utf-8")
+    )
+    with pytest.raises(RecordError, match="cadre.id"):
+        book.open(
+            first,
+            ruleset="wanzhou",
+            opened_by="own_motion",
+            on=D(2025, 3, 3),
+            actor="甲",
+            at="2025-03-03T09:00:00+08:00",
+        )
+        book.change(
+            str(first["id"]),
+            "warning",
+            {"level": 1, "form": "面对面谈话", "on": "2025-03-12"},
+            actor="甲",
+            at="2025-03-12T09:00:00+08:00",
+        )
+    # the same cadre (by id) on a second case: the history gathers both
+    second["cadre"] = dict(second.get("cadre") or {}, id="C-7")
+    first_id, second_id = str(first["id"]), str(second["id"])
+    book.change(
+        first_id,
+        "case",
+        {"case": dict(first, cadre=dict(first["cadre"], id="C-7"))},
+        actor="甲",
+        at="2025-03-04T09:00:00+08:00",
+    )
+    book.open(
+        second,
+        ruleset="wanzhou",
+        opened_by="own_motion",
+        on=D(2025, 5, 6),
+        actor="甲",
+        at="2025-05-06T09:00:00+08:00",
+    )
+    book.change(
+        first_id,
+        "warning",
+        {"level": 1, "form": "面对面谈话", "on": "2025-03-12", "by": "组织部副部长"},
+        actor="甲",
+        at="2025-03-12T09:00:00+08:00",
+    )
+    book.change(
+        second_id,
+        "warning",
+        {"level": 2, "form": "书面提醒函询", "on": "2025-06-10"},
+        actor="乙",
+        at="2025-06-10T09:00:00+08:00",
+    )
+    history = book.warning_history("C-7")
+    assert [(e.level, e.given_on, e.by) for e in history] == [
+        (1, D(2025, 3, 12), "组织部副部长"),
+        (2, D(2025, 6, 10), "乙"),
+    ]
+    assert book.warning_history("C-8") == []
+    # ``assess warning --store`` reads it: after level 2, still not corrected → level 3
+    book.store.close()
+    store = str(tmp_path / "loop.sqlite3")
+    item = tmp_path / "w.yaml"
+    item.write_text(
+        "id: WA-9\ncadre: {id: C-7}\nfacts: {corrected_since_last: false, little_change: true}\n",
+        encoding="utf-8",
+    )
+    args = ["warning", str(item), "--as-of", "2025-09-01", "--format", "json"]
+    alone = json.loads(CliRunner().invoke(assess, args).output)
+    joined = json.loads(CliRunner().invoke(assess, [*args, "--store", store]).output)
+    assert (alone["outcome"], joined["outcome"]) == ("no_warning", "level_3_admonish")

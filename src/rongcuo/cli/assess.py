@@ -15,8 +15,12 @@ import click
 from rongcuo.api import Engine
 from rongcuo.assessment import Assessor, load_input
 from rongcuo.assessment.computed import DEFAULT_PERIODS
+from rongcuo.assessment.input import AssessmentInput
 from rongcuo.assessment.text import render_text
 from rongcuo.cli import shared
+from rongcuo.memo.calendar import OfficialCalendar
+from rongcuo.procedure.book import CaseBook
+from rongcuo.records.store import SQLiteStore
 
 
 @click.group()
@@ -32,11 +36,14 @@ def _run(
     backend: str,
     fmt: str,
     periods_from: str,
+    store_path: str | None,
 ) -> None:
     def action() -> int:
         rid, paths = shared.split_ruleset(ruleset or default)
         day = as_of or shared.today()
         item, source = load_input(file)
+        if store_path is not None:
+            item = with_store_history(item, store_path)
         with Engine(paths, backend=backend) as engine:  # type: ignore[arg-type]
             rs = engine.ruleset(rid, day)
             periods = engine.ruleset(periods_from, day) if item.sanction else None
@@ -49,6 +56,18 @@ def _run(
     shared.run(action)
 
 
+def with_store_history(item: AssessmentInput, store_path: str) -> AssessmentInput:
+    """``item`` with the warnings the store's cases record for its ``cadre.id`` added to its
+    history (an entry the file already lists is not repeated)."""
+    cadre_id = item.cadre.id if item.cadre else None
+    if not cadre_id:
+        return item  # the assessment itself says that a history needs cadre.id (RC179)
+    with SQLiteStore(store_path, create=False) as store, Engine(backend="reference") as engine:
+        found = CaseBook(store, engine, OfficialCalendar()).warning_history(cadre_id)
+    history = list(item.history) + [e for e in found if e not in item.history]
+    return item.model_copy(update={"history": history})
+
+
 def _options(default: str) -> click.Command:
     def command(
         file: str,
@@ -57,8 +76,9 @@ def _options(default: str) -> click.Command:
         backend: str,
         fmt: str,
         periods_from: str,
+        store_path: str | None,
     ) -> None:
-        _run(default, file, ruleset, as_of, backend, fmt, periods_from)
+        _run(default, file, ruleset, as_of, backend, fmt, periods_from, store_path)
 
     command.__doc__ = {
         "reuse": "Assess FILE for reuse at the end of the impact period (catalogue §12).",
@@ -75,6 +95,14 @@ def _options(default: str) -> click.Command:
         show_default=True,
         help="Tolerance ruleset whose impact-period parameters apply (version in force on "
         "--as-of).",
+    )(cmd)
+    cmd = click.option(
+        "--store",
+        "store_path",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Record store whose cases' warnings for the file's cadre.id join its history "
+        "(rongcuo case warning).",
     )(cmd)
     cmd = click.option(
         "--as-of",

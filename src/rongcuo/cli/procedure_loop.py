@@ -3,7 +3,8 @@
 Takes the same store, rulesets and calendar as :mod:`rongcuo.cli.procedure`; gives
 ``case correction add|done`` (纠错事项: what, who, by when; tracked to done), ``case visit
 plan|add|done`` (回访: planned from the ruleset's parameters, or one by one; recorded when made),
-``case measure add|done`` (完善制度: a systemic cause, its measure and owner) and ``case report``
+``case measure add|done`` (完善制度: a systemic cause, its measure and owner), ``case warning
+add|history`` (问责三级预警, a cadre's history across cases by ``cadre.id``) and ``case report``
 (what is open across every case on a day, overdue first). :data:`LOOP_COMMANDS` are added to the
 ``case`` group by :mod:`rongcuo.cli`.
 """
@@ -201,6 +202,58 @@ def measure_add(
 _done_command(measure, "measure_done", "prevention measure")
 
 
+@click.group("warning")
+def warning() -> None:
+    """问责三级预警: a level given on a case, and a cadre's history across cases (by cadre.id)."""
+
+
+@warning.command("add")
+@click.argument("case_id")
+@click.option("--level", type=click.IntRange(1, 3), required=True, help="1 · 2 · 3.")
+@click.option("--form", required=True, help="方式, e.g. 面对面谈话、书面提醒函询.")
+@click.option("--on", "on", callback=shared.to_date, required=True, help="预警之日.")
+@click.option("--by", "by", default="", help="作出预警的机关或负责人 (default: --actor).")
+@click.option("--note", default="")
+@book_options
+@change_options
+@fmt_option
+def warning_add(
+    case_id: str, level: int, form: str, on: dt.date, by: str, note: str, fmt: str, **opts: Any
+) -> None:
+    """Record a warning given to CASE_ID's cadre (the case file must give cadre.id)."""
+    payload = {"level": level, "form": form, "on": on.isoformat(), "by": by, "note": note}
+    _change(opts, case_id, "warning", payload, fmt)
+
+
+@warning.command("history")
+@click.argument("cadre_id")
+@book_options
+@fmt_option
+def warning_history(
+    cadre_id: str,
+    store_path: str,
+    ruleset_dirs: tuple[str, ...],
+    calendars: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """A cadre's warnings across every case, oldest first (what `assess warning --store`
+    reads)."""
+
+    def action() -> int:
+        with opened_book(store_path, ruleset_dirs, calendars, create=False) as book:
+            entries = book.warning_history(cadre_id)
+        if fmt == "json":
+            data = [e.model_dump(mode="json") for e in entries]
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        elif not entries:
+            click.echo(f"干部 {cadre_id} 没有问责预警记录 no warnings")
+        for e in entries if fmt == "text" else ():
+            click.echo(f"{e.given_on}	{e.level}级	{e.form}	{e.by}	{e.note}".rstrip())
+        return 0
+
+    shared.run(action)
+
+
 @click.command("report")
 @click.option("--as-of", callback=shared.to_date, help="The day (default today).")
 @book_options
@@ -244,4 +297,4 @@ def report(
     shared.run(action)
 
 
-LOOP_COMMANDS = (correction, visit, measure, report)
+LOOP_COMMANDS = (correction, visit, measure, warning, report)

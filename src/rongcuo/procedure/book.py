@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rongcuo.api import Engine
+from rongcuo.assessment.history import WarningEntry
 from rongcuo.case.file import Case
 from rongcuo.errors import Diagnostic, InputError, did_you_mean
 from rongcuo.memo.calendar import OfficialCalendar
@@ -127,6 +128,26 @@ class CaseBook:
     def heads(self) -> list[CaseHead]:
         """Every case's row (id, ruleset, version, head hash), by id."""
         return self.store.heads()
+
+    def warning_history(self, cadre_id: str) -> list[WarningEntry]:
+        """The warnings recorded on every case whose file names ``cadre_id`` (catalogue §13),
+        oldest first: the history the warning assessment reads."""
+        out: list[tuple[str, str, int, WarningEntry]] = []
+        for case_id in self.store.cases_of_cadre(cadre_id):
+            for event in self.store.events(case_id):
+                if event.action != "warning":
+                    continue
+                w = c.Warning.model_validate(event.payload)
+                entry = WarningEntry(
+                    cadre_id=cadre_id,
+                    level=w.level,
+                    form=w.form,
+                    given_on=w.on,
+                    by=w.by or event.actor,
+                    note=w.note,
+                )
+                out.append((w.on.isoformat(), case_id, event.seq, entry))
+        return [entry for *_, entry in sorted(out, key=lambda t: t[:3])]
 
     def verify(self, case_id: str) -> tuple[CaseHead, list[Diagnostic]]:
         """The case's row and every break in its chain (RC720), or none."""

@@ -56,6 +56,15 @@ def check_change(
         _check_new_item(_items(state, action), p.id, where)
     elif isinstance(p, c.Done):
         _check_done(_items(state, action), p, where)
+    elif isinstance(p, c.Warning) and state.cadre_id is None:
+        raise procedure_error(
+            "RC723",
+            where,
+            "登记问责预警须有干部的稳定标识：案件文件未写 cadre.id",
+            "a warning needs the cadre's stable id: the case file gives no cadre.id",
+            "在案件文件中写明 cadre: {id: …} 并用 rongcuo case update 更新 give cadre.id and "
+            "update the case",
+        )
 
 
 def _check_open(state: CaseState, p: c.Open, today: dt.date, where: str) -> None:
