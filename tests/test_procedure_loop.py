@@ -272,3 +272,41 @@ def test_warnings_are_kept_by_cadre_across_cases_and_read_by_the_assessment(
     alone = json.loads(CliRunner().invoke(assess, args).output)
     joined = json.loads(CliRunner().invoke(assess, [*args, "--store", store]).output)
     assert (alone["outcome"], joined["outcome"]) == ("no_warning", "level_3_admonish")
+
+
+def test_a_reuse_assessment_reads_the_sanctions_of_the_cadres_cases(
+    tmp_path: Path, book: CaseBook
+) -> None:
+    from rongcuo.cli.assess import assess
+
+    data = yaml.safe_load(
+        (ROOT / "examples" / "wz-04-private-gain-not-tolerate.yaml").read_text("utf-8")
+    )
+    data["cadre"] = dict(data.get("cadre") or {}, id="C-9")
+    data["sanction"] = [{"kind": "party_serious_warning", "decided_on": "2024-05-10"}]
+    book.open(
+        data,
+        ruleset="wanzhou",
+        opened_by="own_motion",
+        on=D(2024, 3, 4),
+        actor="甲",
+        at="2024-03-04T09:00:00+08:00",
+    )
+    assert [x.kind for x in book.sanctions_of("C-9")] == ["party_serious_warning"]
+    book.store.close()
+    item = tmp_path / "r.yaml"
+    facts = "{matter_properly_handled: true, situation_calmed: true, reflected_deeply: true, corrects_with_good_attitude: true}"
+    item.write_text(f"id: RE-9\ncadre: {{id: C-9}}\nfacts: {facts}\n", encoding="utf-8")
+    store = str(tmp_path / "loop.sqlite3")
+
+    def outcome(day: str, *more: str) -> str:
+        out = CliRunner().invoke(
+            assess, ["reuse", str(item), "--as-of", day, "--format", "json", *more]
+        )
+        assert out.exit_code == 0, out.output
+        return str(json.loads(out.output)["outcome"])
+
+    # 18 months from 2024-05-10 end on 2025-11-09: postponed on that day, used further after
+    assert outcome("2025-11-09", "--store", store) == "postpone"
+    assert outcome("2025-11-10", "--store", store) == "use_further"
+    assert outcome("2025-11-10") == "postpone"  # without the store: no sanction, period unknown

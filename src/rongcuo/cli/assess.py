@@ -57,15 +57,21 @@ def _run(
 
 
 def with_store_history(item: AssessmentInput, store_path: str) -> AssessmentInput:
-    """``item`` with the warnings the store's cases record for its ``cadre.id`` added to its
-    history (an entry the file already lists is not repeated)."""
+    """``item`` with what the store's cases record for its ``cadre.id`` added: the warnings
+    given (its history) and the sanctions their case files record (an entry or sanction the
+    file already lists is not repeated)."""
     cadre_id = item.cadre.id if item.cadre else None
     if not cadre_id:
         return item  # the assessment itself says that a history needs cadre.id (RC179)
     with SQLiteStore(store_path, create=False) as store, Engine(backend="reference") as engine:
-        found = CaseBook(store, engine, OfficialCalendar()).warning_history(cadre_id)
-    history = list(item.history) + [e for e in found if e not in item.history]
-    return item.model_copy(update={"history": history})
+        book = CaseBook(store, engine, OfficialCalendar())
+        history, sanctions = book.warning_history(cadre_id), book.sanctions_of(cadre_id)
+    return item.model_copy(
+        update={
+            "history": list(item.history) + [e for e in history if e not in item.history],
+            "sanction": list(item.sanction) + [x for x in sanctions if x not in item.sanction],
+        }
+    )
 
 
 def _options(default: str) -> click.Command:
@@ -101,8 +107,8 @@ def _options(default: str) -> click.Command:
         "store_path",
         default=None,
         type=click.Path(dir_okay=False),
-        help="Record store whose cases' warnings for the file's cadre.id join its history "
-        "(rongcuo case warning).",
+        help="Record store whose cases for the file's cadre.id add their warnings (rongcuo "
+        "case warning) and the sanctions their case files record.",
     )(cmd)
     cmd = click.option(
         "--as-of",

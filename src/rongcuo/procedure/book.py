@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from rongcuo.api import Engine
 from rongcuo.assessment.history import WarningEntry
+from rongcuo.case.contract import Sanction
 from rongcuo.case.file import Case
 from rongcuo.errors import Diagnostic, InputError, did_you_mean
 from rongcuo.memo.calendar import OfficialCalendar
@@ -148,6 +149,15 @@ class CaseBook:
                 )
                 out.append((w.on.isoformat(), case_id, event.seq, entry))
         return [entry for *_, entry in sorted(out, key=lambda t: t[:3])]
+
+    def sanctions_of(self, cadre_id: str) -> list[Sanction]:
+        """The sanctions the case files of every case naming ``cadre_id`` record, by case id
+        (the impact period is the latest end of them all, catalogue §12)."""
+        out: list[Sanction] = []
+        for case_id in self.store.cases_of_cadre(cadre_id):
+            case = Case.model_validate(fold(case_id, self.store.events(case_id)).case)
+            out += [x for x in case.sanction if x not in out]
+        return out
 
     def verify(self, case_id: str) -> tuple[CaseHead, list[Diagnostic]]:
         """The case's row and every break in its chain (RC720), or none."""
