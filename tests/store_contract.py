@@ -10,6 +10,7 @@ variable the PostgreSQL tests skip, saying "no PostgreSQL: set RONGCUO_TEST_PG";
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 import os
 import secrets
@@ -160,15 +161,34 @@ def _race(spec: str, target: Any, actors: list[str], *more: Any) -> dict[str, st
     return results
 
 
+@functools.cache
+def example_record() -> DecisionRecord:
+    """The record of wz-01 on the reference evaluator (made once)."""
+    with Engine(backend="reference") as engine:
+        decision = engine.evaluate(CASE, ruleset="wanzhou", as_of=dt.date(2024, 4, 1))
+        return make_record(decision, load_case(CASE)[0], recorded_at=WHEN)
+
+
+def review_of(made: DecisionRecord, outcome: str, reason: str = "") -> Review:
+    """The deciding body's review of ``made`` with ``outcome``."""
+    return Review.model_validate(
+        {
+            "record_id": made.id,
+            "final_outcome": outcome,
+            "deciding_body": "中共万州区委",
+            "decided_on": "2024-04-20",
+            "reason": reason,
+            "reviewer": "李某",
+        }
+    )
+
+
 class StoreContract:
     """The store behaviour both stores must show; subclass it in a test module to run it."""
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def made(cls) -> DecisionRecord:
-        with Engine(backend="reference") as engine:
-            decision = engine.evaluate(CASE, ruleset="wanzhou", as_of=dt.date(2024, 4, 1))
-            return make_record(decision, load_case(CASE)[0], recorded_at=WHEN)
+    @pytest.fixture
+    def made(self) -> DecisionRecord:
+        return example_record()
 
     @pytest.fixture(params=["sqlite", "postgres"])
     def spec(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
@@ -249,16 +269,7 @@ class StoreContract:
     # --- reviews ----------------------------------------------------------------------
 
     def review(self, made: DecisionRecord, outcome: str, reason: str = "") -> Review:
-        return Review.model_validate(
-            {
-                "record_id": made.id,
-                "final_outcome": outcome,
-                "deciding_body": "中共万州区委",
-                "decided_on": "2024-04-20",
-                "reason": reason,
-                "reviewer": "李某",
-            }
-        )
+        return review_of(made, outcome, reason)
 
     def test_reviews_are_kept_in_order_beside_an_unchanged_record(
         self, store: Store, made: DecisionRecord

@@ -20,7 +20,17 @@ from rongcuo.cli import main
 from rongcuo.records.model import RecordError
 from rongcuo.records.open import open_store, public_dsn
 
-from .store_contract import CASE, StoreContract, anything, note, opening, pg_base, pg_schema
+from .store_contract import (
+    CASE,
+    StoreContract,
+    anything,
+    example_record,
+    note,
+    opening,
+    pg_base,
+    pg_schema,
+    review_of,
+)
 
 
 class TestStoreContract(StoreContract):
@@ -172,19 +182,45 @@ def test_a_nul_character_is_rc743_and_nothing_is_written(pg: tuple[str, str]) ->
 
 
 @contextmanager
-def reader(schema: str, url: str, *, may_create: bool = False) -> Iterator[str]:
-    """A login role that may read the schema's tables (and create in it when asked): the
-    store's URL as that role."""
-    role = "r_" + secrets.token_hex(6)
-    grants = [f"CREATE ROLE {role} LOGIN", f"GRANT USAGE ON SCHEMA {schema} TO {role}"]
-    grants.append(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
-    if may_create:
-        grants.append(f"GRANT CREATE ON SCHEMA {schema} TO {role}")
-    sql(url, *grants)
+def role(schema: str, url: str, *grants: str) -> Iterator[str]:
+    """A login role with USAGE on the schema and ``grants`` (``{role}`` in them is its name):
+    the store's URL as that role."""
+    name = "r_" + secrets.token_hex(6)
+    given = [f"CREATE ROLE {name} LOGIN", f"GRANT USAGE ON SCHEMA {schema} TO {name}"]
+    sql(url, *given, *(g.format(role=name, schema=schema) for g in grants))
     try:
-        yield re.sub(r"user=[^&]*", f"user={role}", url)
+        yield re.sub(r"user=[^&]*", f"user={name}", url)
     finally:
-        sql(url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+        sql(url, f"DROP OWNED BY {name}", f"DROP ROLE {name}")
+
+
+def reader(schema: str, url: str) -> Any:
+    """A role that may only read the schema's tables."""
+    return role(schema, url, "GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+
+
+def test_an_append_only_role_as_docs_records_md_grants_does_all_a_store_does(
+    pg: tuple[str, str],
+) -> None:
+    schema, url = pg
+    made = example_record()
+    open_store(url, create=True).close()
+    grants = (
+        "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}",
+        "GRANT UPDATE ON {schema}.cases TO {role}",
+    )
+    with role(schema, url, *grants) as app, open_store(app, create=False) as store:
+        store.check_writable()
+        assert store.put(made) is True
+        store.add_review(review_of(made, made.outcome))
+        store.append("C-1", opening(), 0, anything)
+        store.append("C-1", note("一"), 1, anything)
+        assert [e.seq for e in store.events("C-1")] == [1, 2]
+        assert len(store.reviews(made.id)) == 1
+    with role(schema, url, grants[0]) as no_update, open_store(no_update, create=False) as store:
+        with pytest.raises(RecordError) as exc:
+            store.check_writable()
+        assert "UPDATE ON cases" in exc.value.diagnostics[0].message_en
 
 
 def test_a_role_that_may_only_read_reads_and_is_rc706_on_writing(pg: tuple[str, str]) -> None:

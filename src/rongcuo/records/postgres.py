@@ -166,22 +166,21 @@ class PostgresStore:
     def check_writable(self) -> None:
         """RC706 unless this connection can append to the store: call before doing work whose
         result must be recorded, so that nothing is shown as done and then not recorded."""
-        wanted = ["records", "reviews"] + (
-            ["cases", "case_events"] if self.schema_version >= 2 else []
-        )
+        wanted = [("records", "INSERT"), ("reviews", "INSERT")]
+        if self.schema_version >= 2:  # a case's row moves with each event
+            wanted += [("cases", "INSERT"), ("cases", "UPDATE"), ("case_events", "INSERT")]
         with self._writing():
             row = self._db.execute(
                 "SELECT current_setting('transaction_read_only'), "
-                + ", ".join(["has_table_privilege(%s, 'INSERT')"] * len(wanted)),
-                wanted,
+                + ", ".join(["has_table_privilege(%s, %s)"] * len(wanted)),
+                [x for pair in wanted for x in pair],
             ).fetchone()
         assert row is not None
         if row[0] == "on":
             raise self._not_writable(psycopg.Error("the server is read-only (a standby?)"))
-        missing = [t for t, ok in zip(wanted, row[1:], strict=True) if not ok]
+        missing = [f"{r} ON {t}" for (t, r), ok in zip(wanted, row[1:], strict=True) if not ok]
         if missing:
-            why = f"no INSERT right on {', '.join(missing)}"
-            raise self._not_writable(psycopg.Error(why))
+            raise self._not_writable(psycopg.Error(f"no right to {', '.join(missing)}"))
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -277,8 +276,11 @@ class PostgresStore:
     def add_review(self, review: Review) -> None:
         """Append the deciding body's decision (RC701 unknown record, RC702 reason missing)."""
         with self._writing(), self._db.transaction():
+            # No lock needed: a record is never changed, and the foreign key holds it in place
+            # until the review is in (FOR SHARE would need the UPDATE right, which an
+            # append-only role has not).
             row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM records WHERE id = %s FOR SHARE", (review.record_id,)
+                f"SELECT {_COLUMNS} FROM records WHERE id = %s", (review.record_id,)
             ).fetchone()
             check_review(self, review, None if row is None else _record(row))
             self._db.execute(
