@@ -7,17 +7,20 @@ overdue case flagged in the list, and a stale form showing the conflict."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+import rongcuo
 from rongcuo.memo.calendar import OfficialCalendar
 from rongcuo.service.app import create_app
 from rongcuo.service.core import Config
@@ -174,9 +177,6 @@ def test_refusals_keep_the_form(client: TestClient) -> None:
 
 
 def test_from_the_case_workspace(client: TestClient) -> None:
-    from urllib.parse import urlencode
-
-    import rongcuo
 
     from .test_web_cases import pairs_of
 
@@ -192,7 +192,7 @@ def test_from_the_case_workspace(client: TestClient) -> None:
     assert carried is not None
     fields = {
         "csrf": csrf(client),
-        "case_json": carried.group(1).replace("&#34;", '"').replace("&quot;", '"'),
+        "case_json": html.unescape(carried.group(1)),
         "ruleset": "wanzhou",
         "opened_by": "own_motion",
         "on": "2025-09-22",
@@ -329,7 +329,16 @@ def test_an_officer_runs_a_case_in_the_browser(browser: Any, served: tuple[str, 
     log = d.find_element(By.ID, "audit-log").text
     assert log.count("李四") == 7 and "哈希链完好（第 7 版" in d.find_element(By.ID, "chain").text
 
-    # an overdue case, flagged in the list
+
+@needs_browser
+@pytest.mark.slow
+def test_an_overdue_case_is_flagged_and_a_stale_form_is_kept(
+    browser: Any, served: tuple[str, Path]
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    base, work = served
+    d = browser
     d.get(f"{base}/cases/new")
     d.find_element(By.ID, "case-file").send_keys(str(work / "wz-03-legacy-partial-mitigate.yaml"))
     d.find_element(By.CSS_SELECTOR, 'input[name="opened_by"][value="own_motion"]').click()
@@ -339,8 +348,8 @@ def test_an_officer_runs_a_case_in_the_browser(browser: Any, served: tuple[str, 
     assert late.get_attribute("class") == "overdue" and "调查核实（已逾期）" in late.text
     red = late.find_element(By.CSS_SELECTOR, "td.status").value_of_css_property("color")
     assert red == "rgba(158, 27, 27, 1)"
-    done = d.find_element(By.CSS_SELECTOR, f'tr[data-case="{CASE}"]')
-    assert done.get_attribute("class") == "closed" and "已办结" in done.text
+    for done in d.find_elements(By.CSS_SELECTOR, f'tr[data-case="{CASE}"]'):  # run above
+        assert done.get_attribute("class") == "closed" and "已办结" in done.text
     d.find_element(By.CSS_SELECTOR, 'input[name="overdue"]').click()
     submit(d, "case-filter")
     assert [

@@ -1,7 +1,8 @@
 """Screenshots of the web workspace, for a person to look at: the ruleset page, a rule page, the
 case workspace with a decided and an insufficient case and one with sanctions (its impact
-period and the sanction fields), the editor with a finding, and the
-version comparison with a changed case.
+period and the sanction fields), the editor with a finding, the
+version comparison with a changed case, and the case procedure pages (the deadline list, a case
+decided, filed and appealed, a case past its deadline).
 
 Run from the repository root (needs the service extra, selenium, and Debian's ``chromium`` and
 ``chromium-driver``)::
@@ -17,10 +18,12 @@ The screenshots are build outputs: never commit them.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,6 +103,86 @@ def with_sanctions(path: Path) -> str:
     )
 
 
+def post(base: str, path: str, body: dict[str, Any]) -> None:
+    """POST ``body`` as JSON to the service (the procedure's shots are made through the API)."""
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60):
+        pass
+
+
+def procedure_cases(base: str) -> None:
+    """Three cases through their procedure (catalogue §13): one decided, filed and appealed,
+    one still being investigated after an extension, one past its investigation deadline."""
+    import yaml
+
+    def case(name: str) -> dict[str, Any]:
+        data: dict[str, Any] = yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
+        data["accountability_body"] = {"kind": "discipline_commission", "name": "中共万州区纪委"}
+        data["managing_department"] = "中共万州区委组织部"
+        return data
+
+    opened = {"ruleset": "wanzhou", "opened_by": "application", "actor": "李四"}
+    post(
+        base,
+        "/v1/cases",
+        {
+            **opened,
+            "case": case("wz-01-pilot-tolerate.yaml"),
+            "on": "2025-09-22",
+            "applied_on": "2025-09-19",
+            "inquiry_notified_on": "2025-09-16",
+        },
+    )
+    one = "/v1/cases/WZ-2024-017"
+    for path, body in (
+        ("/extend", {"step": "investigate", "on": "2025-10-15", "reason": "涉及多个部门"}),
+        ("/events", {"event": "investigated", "on": "2025-10-24"}),
+        ("/decide", {"on": "2025-10-27"}),
+        ("/events", {"event": "notice_received", "on": "2025-10-29"}),
+        ("/events", {"event": "filed", "on": "2025-10-30"}),
+        ("/corrections", {"id": "1", "what": "补建试点台账", "who": "街道办", "due": "2025-11-28"}),
+        ("/events", {"event": "appealed", "on": "2025-11-03"}),
+    ):
+        post(base, one + path, {**body, "actor": "李四"})
+    post(
+        base,
+        "/v1/cases",
+        {
+            **opened,
+            "case": case("wz-02-investment-market-tolerate.yaml"),
+            "on": "2025-10-27",
+            "applied_on": "2025-10-24",
+        },
+    )
+    post(
+        base,
+        "/v1/cases",
+        {
+            **opened,
+            "opened_by": "own_motion",
+            "case": case("wz-03-legacy-partial-mitigate.yaml"),
+            "on": "2025-09-22",
+        },
+    )
+
+
+def procedure_shots(driver: Any, base: str, out: Path) -> None:
+    """The case list and two cases, on 5 November 2025."""
+    procedure_cases(base)
+    driver.get(f"{base}/cases?as_of=2025-11-05")
+    shoot(driver, out, "7-cases")
+    driver.get(f"{base}/cases/WZ-2024-017?as_of=2025-11-05")
+    shoot(driver, out, "8-case")
+    shoot(driver, out, "8-case-full", full=True)
+    driver.get(f"{base}/cases/WZ-2024-031?as_of=2025-11-05")
+    shoot(driver, out, "8-case-overdue")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Make every screenshot; 0 when all were made."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -117,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     edited.write_text(source.read_text(encoding="utf-8").replace("rules:\n", EDIT, 1), "utf-8")
     (work / "downloads").mkdir()
     args_ = ("--backend", "reference", "--drafts", str(work / "drafts"), "--cases", str(cases))
+    args_ += ("--store", str(work / "store.sqlite3"))
     driver = browser(work / "downloads")
     try:
         with running_server(*args_) as base:
@@ -172,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
             driver.execute_script("document.getElementById('report').scrollIntoView();")
             shoot(driver, out, "6-diff")
             shoot(driver, out, "6-diff-full", full=True)
+
+            procedure_shots(driver, base, out)
     finally:
         driver.quit()
         shutil.rmtree(work, ignore_errors=True)

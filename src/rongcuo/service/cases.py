@@ -106,7 +106,6 @@ def actor_of(request: Request, data: dict[str, Any]) -> str:
             "RC913",
             "须写明经办人（actor 字段或 X-Actor 请求头，至多 100 字）",
             "a change names who makes it (the actor field or the X-Actor header, 100 chars at most)",
-            where="<request>",
             path=("actor",),
         )
     return given.strip()
@@ -132,7 +131,6 @@ def version_of(request: Request, data: dict[str, Any]) -> int | None:
             f"{where[0]} 应为案件的版本号（正整数），收到 {str(given)[:40]!r}",
             f"{where[0]} must be the case's version (a positive whole number), "
             f"got {str(given)[:40]!r}",
-            where="<request>",
             path=where,
         )
     return given
@@ -312,7 +310,6 @@ async def record_event(case_id: str, request: Request, svc: ServiceDep) -> JSONR
                 "RC915",
                 "研究认定请用 /v1/cases/{id}/decide 登记（同时记录机器建议）",
                 "a decision is recorded with /v1/cases/{id}/decide (which records the proposal)",
-                where="<request>",
                 path=("event",),
             )
         if data.get("event") == "filed" and not data.get("filed_with"):
@@ -345,7 +342,6 @@ async def decide(
                 "RC916",
                 f"研究认定没有字段 {extra[0]!r}（可有 {'、'.join(DECIDE_FIELDS)}）",
                 f"a decision has no field {extra[0]!r} (fields: {', '.join(DECIDE_FIELDS)})",
-                where="<request>",
                 path=(extra[0],),
             )
         p = c.payload_of("event", {"event": "decided", **data}, f"<case {case_id}>")

@@ -330,7 +330,9 @@ def detail(
         ],
         events=[(e, ANCHORS[e], e in s.dates) for e in EVENTS],
         next_event=next((e for e in EVENTS if e not in s.dates), EVENTS[-1]),
-        extendable=[x for x in view.steps if x.extendable_by and not x.done_on],
+        extendable=[
+            x for x in view.steps if x.extendable_by and x.state == "open" and not x.extended_due
+        ],
         outcomes=OUTCOME_LABELS,
         opened_by=OPENED_BY.get(s.opened_by, s.opened_by),
         by=BY,
