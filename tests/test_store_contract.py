@@ -11,6 +11,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 from rongcuo.cli import main
 from rongcuo.records.model import RecordError
 from rongcuo.records.open import open_store, public_dsn
+from rongcuo.records.store import SQLiteStore
 
 from .store_contract import (
     CASE,
@@ -297,3 +299,9 @@ def test_the_cli_records_shows_and_reviews_on_postgresql(pg: tuple[str, str]) ->
         main, ["record", "list", "--store", url.replace("search_path%3Dt_", "search_path%3Dnone_")]
     )
     assert missing.exit_code != 0 and "RC742" in missing.stderr
+
+
+def test_a_path_or_a_string_without_a_postgresql_scheme_is_an_sqlite_file(tmp_path: Path) -> None:
+    for spec in (tmp_path / "a.sqlite3", str(tmp_path / "postgresql-b.sqlite3")):
+        with open_store(spec, create=True) as store:
+            assert isinstance(store, SQLiteStore) and store.name == str(spec)

@@ -12,6 +12,7 @@ RC740, and the SQLite store works as before.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Protocol, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -69,13 +70,15 @@ def public_dsn(dsn: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, kept, parts.fragment))
 
 
-def open_store(spec: str, *, create: bool) -> Store:
+def open_store(spec: str | os.PathLike[str], *, create: bool) -> Store:
     """The store ``spec`` names: a :class:`~rongcuo.records.postgres.PostgresStore` for a
-    PostgreSQL URL, else a :class:`~rongcuo.records.store.SQLiteStore` at that path.
+    PostgreSQL URL, else a :class:`~rongcuo.records.store.SQLiteStore` at that path (a
+    :class:`~pathlib.Path` is a path: never make a URL one, ``Path`` folds its ``//``).
 
     ``create=False`` refuses to make a new store (RC703), as both stores do; RC740 when the URL
     names PostgreSQL and psycopg is not installed.
     """
+    spec = os.fspath(spec)
     if not is_postgres(spec):
         return SQLiteStore(spec, create=create)
     try:

@@ -121,7 +121,7 @@ def tables(db: psycopg.Connection[tuple[object, ...]]) -> set[str]:
 def current(db: psycopg.Connection[tuple[object, ...]]) -> int:
     """The store's schema version."""
     row = db.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(str(row[0])) if row is not None else 0
+    return int(str(row[0])) if row is not None and row[0] is not None else 0
 
 
 def _lock(db: psycopg.Connection[tuple[object, ...]]) -> None:
