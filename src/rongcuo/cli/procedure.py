@@ -94,7 +94,8 @@ def opened_book(
         yield CaseBook(store, engine, calendar)
 
 
-def _echo_change(book: CaseBook, case_id: str, seq: int, fmt: str) -> None:
+def echo_change(book: CaseBook, case_id: str, seq: int, fmt: str) -> None:
+    """What a command that changed a case prints: the new version and status, or the view."""
     view = book.view(case_id, shared.today())
     if fmt == "json":
         click.echo(json.dumps(view_json(view), ensure_ascii=False, indent=2))
@@ -155,7 +156,7 @@ def case_open(
                 at=now(),
                 note=note,
             )
-            _echo_change(book, case.id, event.seq, fmt)
+            echo_change(book, case.id, event.seq, fmt)
         return 0
 
     shared.run(action)
@@ -203,7 +204,7 @@ def case_step(
             change = book.change(
                 case_id, "event", payload, actor=actor, at=now(), expected_version=expect_version
             )
-            _echo_change(book, case_id, change.seq, fmt)
+            echo_change(book, case_id, change.seq, fmt)
         return 0
 
     shared.run(action)
@@ -250,7 +251,7 @@ def case_decide(
             )
             if fmt == "text":
                 click.echo(f"决定记录 record: {record_id}")
-            _echo_change(book, case_id, event.seq, fmt)
+            echo_change(book, case_id, event.seq, fmt)
         return 0
 
     shared.run(action)
@@ -284,7 +285,7 @@ def case_extend(
             event = book.change(
                 case_id, "extend", payload, actor=actor, at=now(), expected_version=expect_version
             )
-            _echo_change(book, case_id, event.seq, fmt)
+            echo_change(book, case_id, event.seq, fmt)
         return 0
 
     shared.run(action)
@@ -315,7 +316,7 @@ def case_update(
             event = book.change(
                 case_id, "case", payload, actor=actor, at=now(), expected_version=expect_version
             )
-            _echo_change(book, case_id, event.seq, fmt)
+            echo_change(book, case_id, event.seq, fmt)
         return 0
 
     shared.run(action)

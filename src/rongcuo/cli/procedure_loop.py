@@ -19,9 +19,9 @@ import click
 
 from rongcuo.cli import shared
 from rongcuo.cli.procedure import (
-    _echo_change,
     book_options,
     change_options,
+    echo_change,
     fmt_option,
     now,
     opened_book,
@@ -44,7 +44,7 @@ def _change(
                 at=now(),
                 expected_version=opts["expect_version"],
             )
-            _echo_change(book, case_id, event.seq, fmt)
+            echo_change(book, case_id, event.seq, fmt)
         return 0
 
     shared.run(action_)
@@ -138,7 +138,7 @@ def visit_plan_command(case_id: str, fmt: str, **opts: Any) -> None:
                         f"{v.id}\t{v.due}\t{v.purpose}（依据参数 {'、'.join(v.parameters)}）"
                     )
             if fmt == "json":
-                _echo_change(book, case_id, version, fmt)
+                echo_change(book, case_id, version, fmt)
         return 0
 
     shared.run(action)
