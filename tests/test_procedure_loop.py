@@ -206,7 +206,7 @@ def test_warnings_are_kept_by_cadre_across_cases_and_read_by_the_assessment(
     second = yaml.safe_load(
         (ROOT / "examples" / "wz-10-arbitrary-not-tolerate.yaml").read_text("utf-8")
     )
-    with pytest.raises(RecordError, match="cadre.id"):
+    with pytest.raises(RecordError, match=r"cadre\.id"):
         book.open(
             first,
             ruleset="wanzhou",
