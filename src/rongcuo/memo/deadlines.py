@@ -13,10 +13,10 @@ import datetime as dt
 from rongcuo.case.file import Case
 from rongcuo.errors import Location
 from rongcuo.memo.calendar import OfficialCalendar
-from rongcuo.memo.contract import Deadline
+from rongcuo.memo.contract import Deadline, Source
 from rongcuo.memo.findings import source_of
 from rongcuo.memo.numerals import cn_date
-from rongcuo.ruleset.model import ANCHORS, Ruleset
+from rongcuo.ruleset.model import ANCHORS, ProcedureStep, Ruleset, TimeLimit
 
 
 def deadlines(
@@ -54,17 +54,7 @@ def deadlines(
             limit is not None and limit.anchor in rights and getattr(recorded, limit.anchor) is None
         )
         if unused_right and limit is not None:
-            out.append(
-                Deadline(
-                    id=step.id,
-                    label=step.label,
-                    description=step.description,
-                    limit=f"{limit.working_days}个工作日",
-                    starts=limit.starts or ANCHORS[limit.anchor],
-                    start_note=f"仅在{ANCHORS[limit.anchor].removesuffix('之日')}时适用",
-                    source=source,
-                )
-            )
+            out.append(_right_not_used(step, limit, source))
             continue
         if limit is None or not limit.anchor:
             starts = limit.starts if limit else ""
@@ -108,3 +98,17 @@ def deadlines(
             )
         )
     return out
+
+
+def _right_not_used(step: ProcedureStep, limit: TimeLimit, source: Source | None) -> Deadline:
+    """A step counted from a cadre's right not yet used (the review of an appeal not made):
+    its limit and when it applies, no dates (the event is never presumed to happen)."""
+    return Deadline(
+        id=step.id,
+        label=step.label,
+        description=step.description,
+        limit=f"{limit.working_days}个工作日",
+        starts=limit.starts or ANCHORS[limit.anchor],
+        start_note=f"仅在{ANCHORS[limit.anchor].removesuffix('之日')}时适用",
+        source=source,
+    )
