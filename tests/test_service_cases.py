@@ -294,3 +294,12 @@ def test_openapi_names_every_case_route(served: tuple[TestClient, Path]) -> None
     done = paths["/v1/cases/{case_id}/visits/{item}/done"]["post"]
     assert "id" not in done["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert json.dumps(paths).count("RC906") >= 1
+
+
+def test_a_postgresql_store_url_is_kept_as_written() -> None:
+    url = "postgresql://rongcuo@db.example//rongcuo?sslmode=require"
+    config = Config.from_json(Config(store=url).to_json())
+    assert config.store == url  # a Path would fold the //
+    assert Config.from_json(Config(store=Path("a/b.sqlite3")).to_json()).store == Path(
+        "a/b.sqlite3"
+    )

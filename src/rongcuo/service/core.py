@@ -30,7 +30,7 @@ from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
 from rongcuo.memo.calendar import OfficialCalendar
 from rongcuo.procedure.book import CaseBook
 from rongcuo.records.model import RecordError, make_record
-from rongcuo.records.store import SQLiteStore
+from rongcuo.records.open import Store, is_postgres, open_store
 from rongcuo.service.errors import request_error
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -46,7 +46,8 @@ class Config:
     ``rulesets`` are folders served beside the bundled rulesets; ``backend`` the default rule
     engine (a request may ask for the other with ``?backend=``); ``max_body`` the largest
     request body in bytes and ``body_timeout`` the seconds a client has to send it; ``store``
-    the record store (SQLite) that ``?record=true``, ``/v1/records`` use; ``token_file`` a file
+    the record store (an SQLite file, or a ``postgresql://`` URL kept as a string) that
+    ``?record=true``, ``/v1/records`` and ``/v1/cases`` use; ``token_file`` a file
     holding the bearer token that writes need (none: writes are open); ``cors_origins`` the
     origins allowed to call from a browser (none: CORS is off); ``calendars`` supplements of the
     official working-day calendar for memo deadlines; ``drafts`` the folder the workspace's
@@ -58,7 +59,7 @@ class Config:
     backend: str | None = None
     max_body: int = 1_000_000
     body_timeout: float = 30.0
-    store: Path | None = None
+    store: Path | str | None = None
     token_file: Path | None = None
     cors_origins: tuple[str, ...] = ()
     calendars: tuple[Path, ...] = ()
@@ -90,12 +91,14 @@ class Config:
         def path(key: str) -> Path | None:
             return None if raw.get(key) is None else Path(raw[key])
 
+        store = raw.get("store")
+
         return cls(
             rulesets=tuple(Path(p) for p in raw.get("rulesets", ())),
             backend=raw.get("backend"),
             max_body=int(raw.get("max_body", 1_000_000)),
             body_timeout=float(raw.get("body_timeout", 30.0)),
-            store=path("store"),
+            store=store if store is None or is_postgres(store) else Path(store),
             token_file=path("token_file"),
             cors_origins=tuple(raw.get("cors_origins", ())),
             calendars=tuple(Path(p) for p in raw.get("calendars", ())),
@@ -159,7 +162,7 @@ class Service:
         self._lock = threading.Lock()
         self._answers: dict[tuple[str, str], bytes] = {}  # (what, content hash) -> JSON bytes
         if config.store is not None:  # made (or checked) now, so a bad store stops the start
-            with SQLiteStore(config.store) as store:
+            with open_store(config.store, create=True) as store:
                 store.check_writable()
 
     @property
@@ -279,8 +282,10 @@ class Service:
             )
 
     @contextmanager
-    def store(self) -> Iterator[SQLiteStore]:
-        """The record store, opened for this request (404 RC907 when none is configured)."""
+    def store(self) -> Iterator[Store]:
+        """The record store, opened for this request (404 RC907 when none is configured): an
+        SQLite file, or a PostgreSQL server when ``store`` is a ``postgresql://`` URL (kept a
+        string: a :class:`~pathlib.Path` would fold its ``//``)."""
         if self.config.store is None:
             raise refused(
                 404,
@@ -290,7 +295,7 @@ class Service:
                 path=("records",),
             )
         try:
-            store = SQLiteStore(self.config.store, create=False)
+            store = open_store(self.config.store, create=False)
         except RecordError as exc:  # the store went missing or bad since the start
             raise record_refusal(exc) from None
         with store:
