@@ -20,7 +20,7 @@ from rongcuo.assessment.text import render_text
 from rongcuo.cli import shared
 from rongcuo.memo.calendar import OfficialCalendar
 from rongcuo.procedure.book import CaseBook
-from rongcuo.records.store import SQLiteStore
+from rongcuo.records.open import open_store
 
 
 @click.group()
@@ -63,7 +63,7 @@ def with_store_history(item: AssessmentInput, store_path: str) -> AssessmentInpu
     cadre_id = item.cadre.id if item.cadre else None
     if not cadre_id:
         return item  # the assessment itself says that a history needs cadre.id (RC179)
-    with SQLiteStore(store_path, create=False) as store, Engine(backend="reference") as engine:
+    with open_store(store_path, create=False) as store, Engine(backend="reference") as engine:
         book = CaseBook(store, engine, OfficialCalendar())
         history, sanctions = book.warning_history(cadre_id), book.sanctions_of(cadre_id)
     return item.model_copy(

@@ -27,7 +27,7 @@ from rongcuo.precedents.build import (
 )
 from rongcuo.precedents.entry import FEATURE_SETS, decide_cases, decided_from_store, features
 from rongcuo.precedents.search import Hit, search
-from rongcuo.records.store import SQLiteStore
+from rongcuo.records.open import open_store
 
 #: How the text output names each feature set.
 SET_LABELS = {
@@ -129,7 +129,7 @@ def library_build(
                 decided = decide_cases(engine, _case_files(Path(cases_dir)), rs_id, as_of)
             else:
                 assert store_path is not None
-                with SQLiteStore(store_path, create=False) as store:
+                with open_store(store_path, create=False) as store:
                     decided, skipped = decided_from_store(engine, store)
             built = make_entries(decided, terms)
         if built.warnings:

@@ -143,5 +143,5 @@ def store_option(func: F) -> F:
         default="rongcuo-records.sqlite3",
         show_default=True,
         type=click.Path(dir_okay=False),
-        help="Record store (SQLite file); also $RONGCUO_STORE.",
+        help="Record store: an SQLite file or a postgresql:// URL; also $RONGCUO_STORE.",
     )(func)
