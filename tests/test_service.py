@@ -364,6 +364,20 @@ def test_cors_is_off_unless_asked_for(client: TestClient) -> None:
         headers={**origin, "Access-Control-Request-Method": "POST"},
     )
     assert pre.status_code == 200 and "POST" in pre.headers["access-control-allow-methods"]
+    # a case changed from a page on another origin: its version and actor may be sent
+    pre = allowed.options(
+        "/v1/cases/WZ-2024-017/events",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "if-match, x-actor",
+        },
+    )
+    assert pre.status_code == 200
+    assert {"if-match", "x-actor"} <= set(
+        pre.headers["access-control-allow-headers"].lower().replace(" ", "").split(",")
+    )
+    assert "ETag" in r.headers["access-control-expose-headers"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -467,3 +481,19 @@ def test_a_case_dated_before_every_version_is_422_at_its_date(client: TestClient
         first = r.json()["errors"][0]
         assert first["code"] == "RC301" and first["path"] == ["incident_date"]
         assert "1990-01-01" in first["message_en"]
+
+
+def test_serve_keeps_a_postgresql_store_url_as_written(tmp_path: Path) -> None:
+    """A URL given to --store reaches the store as a URL (never folded into a file path that
+    would make an SQLite file named after it), and its password is never printed."""
+    from click.testing import CliRunner
+
+    from rongcuo.cli import main
+
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+    url = "postgresql://nobody:secret@127.0.0.1:1/x"
+    result = CliRunner().invoke(main, ["serve", "--store", url, "--port", "1"])
+    assert result.exit_code == 1
+    assert "postgresql://nobody@127.0.0.1:1/x: error RC706" in result.output
+    assert "secret" not in result.output
+    assert not any(tmp_path.iterdir()) and not Path("postgresql:").exists()

@@ -292,6 +292,13 @@ def test_record_with_a_store(tmp_path: Path, engine: rongcuo.Engine) -> None:
         pairs = pairs_of(engine, TOLERATE, csrf=csrf)
         panel = post(c, "/rulesets/wanzhou/cases/panel", pairs, **{"HX-Request": "true"})
         assert 'id="record-button"' in panel.text
+        # and the case can be opened (立案) from the form as it stands
+        assert (
+            'formaction="/cases/new/from-workspace?ruleset=wanzhou" id="open-case-button"'
+            in panel.text
+        )
+        opened = post(c, "/cases/new/from-workspace?ruleset=wanzhou", pairs)
+        assert opened.status_code == 200 and 'id="case-from-workspace"' in opened.text
         r = post(c, "/rulesets/wanzhou/cases/record", pairs)
         assert r.status_code == 200
         found = re.search(r'href="/v1/records/(rc-[0-9a-f]{20})"', r.text)

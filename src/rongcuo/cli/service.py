@@ -10,6 +10,7 @@ import click
 
 from rongcuo.cli import shared
 from rongcuo.cli.shared import backend_option
+from rongcuo.records.open import is_postgres
 
 
 @click.command("serve")
@@ -25,7 +26,8 @@ from rongcuo.cli.shared import backend_option
 @click.option(
     "--store",
     type=click.Path(dir_okay=False),
-    help="The record store (SQLite) for ?record=true and /v1/records; made if missing.",
+    help="The record store (an SQLite file, made if missing, or a postgresql:// URL) for "
+    "?record=true, /v1/records and /v1/cases.",
 )
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option(
@@ -110,7 +112,7 @@ def serve(
         backend=backend,
         max_body=max_body,
         body_timeout=body_timeout,
-        store=None if store is None else absolute(store),
+        store=None if store is None else store if is_postgres(store) else absolute(store),
         token_file=None if token_file is None else absolute(token_file),
         cors_origins=tuple(cors_origins),
         calendars=tuple(absolute(p) for p in calendars),

@@ -52,6 +52,7 @@ EXPOSED = [
     "X-Record",
     "Location",
     "Content-Disposition",
+    "ETag",
 ]
 
 
@@ -78,7 +79,7 @@ def create_app(config: Config) -> FastAPI:
             CORSMiddleware,
             allow_origins=list(config.cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "Authorization"],
+            allow_headers=["Content-Type", "Authorization", "If-Match", "X-Actor"],
             expose_headers=EXPOSED,
         )
     app.add_exception_handler(Refused, on_refused)  # type: ignore[arg-type]
