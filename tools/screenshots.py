@@ -199,7 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     edited = work / "wanzhou-edited.yaml"
     edited.write_text(source.read_text(encoding="utf-8").replace("rules:\n", EDIT, 1), "utf-8")
     (work / "downloads").mkdir()
-    args_ = ("--backend", "reference", "--drafts", str(work / "drafts"), "--cases", str(cases))
+    args_: tuple[str, ...] = (
+        "--backend",
+        "reference",
+        "--drafts",
+        str(work / "drafts"),
+        "--cases",
+        str(cases),
+    )
     args_ += ("--store", str(work / "store.sqlite3"))
     driver = browser(work / "downloads")
     try:
