@@ -115,6 +115,8 @@ def test_case_schema_lists_the_contract() -> None:
         "conduct_until",
         "allegations",
         "sanction",
+        "accountability_body",
+        "managing_department",
     }
 
 
