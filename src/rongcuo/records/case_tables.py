@@ -66,8 +66,9 @@ class CaseStore(Protocol):
         ...
 
 
-_EVENT_COLUMNS = "case_id, seq, at, actor, action, payload_json, prev_hash, hash"
-_HEAD_COLUMNS = "id, ruleset_id, cadre_id, title, version, head_hash, opened_at, updated_at"
+#: The columns of ``case_events`` and ``cases`` in the order rows are read (PostgreSQL too).
+EVENT_COLUMNS = "case_id, seq, at, actor, action, payload_json, prev_hash, hash"
+HEAD_COLUMNS = "id, ruleset_id, cadre_id, title, version, head_hash, opened_at, updated_at"
 
 
 def conflict(case_id: str, expected: int, actual: int, where: str) -> Exception:
@@ -118,7 +119,7 @@ def append(
         index = index_of(change)
         if version == 0:
             db.execute(
-                f"INSERT INTO cases ({_HEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO cases ({HEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     case_id,
                     index.get("ruleset_id", ""),
@@ -148,7 +149,7 @@ def append(
             if cur.rowcount != 1:  # cannot happen under the write lock; never write past it
                 raise conflict(case_id, version, version + 1, where)
         db.execute(
-            f"INSERT INTO case_events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO case_events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.case_id,
                 event.seq,
@@ -170,13 +171,13 @@ def append(
 def events(db: sqlite3.Connection, case_id: str) -> list[Event]:
     """See :meth:`CaseStore.events`."""
     rows = db.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM case_events WHERE case_id = ? ORDER BY seq", (case_id,)
+        f"SELECT {EVENT_COLUMNS} FROM case_events WHERE case_id = ? ORDER BY seq", (case_id,)
     ).fetchall()
     return [event_of(r) for r in rows]
 
 
 def event_of(row: Sequence[Any]) -> Event:
-    """An event from its row (as :data:`_EVENT_COLUMNS` orders them)."""
+    """An event from its row (as :data:`EVENT_COLUMNS` orders them)."""
     case_id, seq, at, actor, action, payload, prev_hash, hash_ = row
     return Event(
         case_id=case_id,
@@ -192,7 +193,7 @@ def event_of(row: Sequence[Any]) -> Event:
 
 def heads(db: sqlite3.Connection, case_id: str | None = None) -> list[CaseHead]:
     """See :meth:`CaseStore.heads` (one case's when ``case_id`` is given)."""
-    sql = f"SELECT {_HEAD_COLUMNS} FROM cases"
+    sql = f"SELECT {HEAD_COLUMNS} FROM cases"
     args: tuple[str, ...] = ()
     if case_id is not None:
         sql, args = sql + " WHERE id = ?", (case_id,)

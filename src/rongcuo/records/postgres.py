@@ -36,8 +36,8 @@ from psycopg.conninfo import conninfo_to_dict
 from rongcuo.procedure.events import Change, Event, chain
 from rongcuo.records import postgres_schema as schema
 from rongcuo.records.case_tables import (
-    _EVENT_COLUMNS,
-    _HEAD_COLUMNS,
+    EVENT_COLUMNS,
+    HEAD_COLUMNS,
     CaseHead,
     Check,
     conflict,
@@ -46,12 +46,12 @@ from rongcuo.records.case_tables import (
 )
 from rongcuo.records.model import DecisionRecord, Review, check_review, record_error
 from rongcuo.records.open import public_dsn
-from rongcuo.records.store import _COLUMNS, _REVIEW_COLUMNS, _record
+from rongcuo.records.store import RECORD_COLUMNS, REVIEW_COLUMNS, record_of
 
 SCHEMA_VERSION = schema.LATEST
-_MARKS = ", ".join(["%s"] * len(_COLUMNS.split(",")))
-_EVENT_MARKS = ", ".join(["%s"] * len(_EVENT_COLUMNS.split(",")))
-_HEAD_MARKS = ", ".join(["%s"] * len(_HEAD_COLUMNS.split(",")))
+_MARKS = ", ".join(["%s"] * len(RECORD_COLUMNS.split(",")))
+_EVENT_MARKS = ", ".join(["%s"] * len(EVENT_COLUMNS.split(",")))
+_HEAD_MARKS = ", ".join(["%s"] * len(HEAD_COLUMNS.split(",")))
 # What an old store that cannot be changed answers to a migration: it stays readable.
 _CANNOT_CHANGE = (pgerrors.InsufficientPrivilege, pgerrors.ReadOnlySqlTransaction)
 
@@ -230,7 +230,7 @@ class PostgresStore:
         )
         with self._writing():
             cur = self._db.execute(
-                f"INSERT INTO records ({_COLUMNS}) VALUES ({_MARKS}) ON CONFLICT (id) DO NOTHING",
+                f"INSERT INTO records ({RECORD_COLUMNS}) VALUES ({_MARKS}) ON CONFLICT (id) DO NOTHING",
                 row,
             )
         return cur.rowcount == 1
@@ -239,9 +239,9 @@ class PostgresStore:
         """The record with this id, or None."""
         with self._reading():
             row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM records WHERE id = %s", (record_id,)
+                f"SELECT {RECORD_COLUMNS} FROM records WHERE id = %s", (record_id,)
             ).fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else record_of(row)
 
     def find(
         self, case_id: str | None = None, ruleset_id: str | None = None
@@ -254,12 +254,12 @@ class PostgresStore:
         if ruleset_id is not None:
             where.append("ruleset_id = %s")
             args.append(ruleset_id)
-        sql = f"SELECT {_COLUMNS} FROM records"
+        sql = f"SELECT {RECORD_COLUMNS} FROM records"
         if where:
             sql += " WHERE " + " AND ".join(where)
         with self._reading():
             rows = self._db.execute(sql + " ORDER BY recorded_at, id", args).fetchall()
-        return [_record(r) for r in rows]
+        return [record_of(r) for r in rows]
 
     def ids_with_prefix(self, prefix: str, limit: int = 5) -> list[str]:
         """Up to ``limit`` ids starting with ``prefix``, sorted."""
@@ -280,11 +280,11 @@ class PostgresStore:
             # until the review is in (FOR SHARE would need the UPDATE right, which an
             # append-only role has not).
             row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM records WHERE id = %s", (review.record_id,)
+                f"SELECT {RECORD_COLUMNS} FROM records WHERE id = %s", (review.record_id,)
             ).fetchone()
-            check_review(self, review, None if row is None else _record(row))
+            check_review(self, review, None if row is None else record_of(row))
             self._db.execute(
-                f"INSERT INTO reviews ({_REVIEW_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO reviews ({REVIEW_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
                 (
                     review.record_id,
                     review.final_outcome,
@@ -299,10 +299,10 @@ class PostgresStore:
         """The reviews of a record, in the order they were added."""
         with self._reading():
             rows = self._db.execute(
-                f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE record_id = %s ORDER BY seq",
+                f"SELECT {REVIEW_COLUMNS} FROM reviews WHERE record_id = %s ORDER BY seq",
                 (record_id,),
             ).fetchall()
-        names = [c.strip() for c in _REVIEW_COLUMNS.split(",")]
+        names = [c.strip() for c in REVIEW_COLUMNS.split(",")]
         return [Review.model_validate(dict(zip(names, r, strict=True))) for r in rows]
 
     # --- case procedure records (schema version 2) -------------------------------------
@@ -346,7 +346,7 @@ class PostgresStore:
             index = index_of(change)
             if version == 0:
                 self._db.execute(
-                    f"INSERT INTO cases ({_HEAD_COLUMNS}) VALUES ({_HEAD_MARKS})",
+                    f"INSERT INTO cases ({HEAD_COLUMNS}) VALUES ({_HEAD_MARKS})",
                     (
                         case_id,
                         index.get("ruleset_id", ""),
@@ -369,7 +369,7 @@ class PostgresStore:
                 if cur.rowcount != 1:  # the row and the events disagree: never write past it
                     raise conflict(case_id, version, version + 1, self.name)
             self._db.execute(
-                f"INSERT INTO case_events ({_EVENT_COLUMNS}) VALUES ({_EVENT_MARKS})",
+                f"INSERT INTO case_events ({EVENT_COLUMNS}) VALUES ({_EVENT_MARKS})",
                 (
                     event.case_id,
                     event.seq,
@@ -385,7 +385,7 @@ class PostgresStore:
 
     def _events(self, case_id: str) -> list[Event]:
         rows = self._db.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM case_events WHERE case_id = %s ORDER BY seq",
+            f"SELECT {EVENT_COLUMNS} FROM case_events WHERE case_id = %s ORDER BY seq",
             (case_id,),
         ).fetchall()
         return [event_of(r) for r in rows]
@@ -400,7 +400,7 @@ class PostgresStore:
         """Every case's row, by id."""
         self._cases_ready()
         with self._reading():
-            rows = self._db.execute(f"SELECT {_HEAD_COLUMNS} FROM cases ORDER BY id").fetchall()
+            rows = self._db.execute(f"SELECT {HEAD_COLUMNS} FROM cases ORDER BY id").fetchall()
         return [CaseHead(*r) for r in rows]
 
     def head(self, case_id: str) -> CaseHead | None:
@@ -408,7 +408,7 @@ class PostgresStore:
         self._cases_ready()
         with self._reading():
             row = self._db.execute(
-                f"SELECT {_HEAD_COLUMNS} FROM cases WHERE id = %s", (case_id,)
+                f"SELECT {HEAD_COLUMNS} FROM cases WHERE id = %s", (case_id,)
             ).fetchone()
         return None if row is None else CaseHead(*row)
 

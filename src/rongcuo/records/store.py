@@ -82,11 +82,12 @@ CREATE TABLE IF NOT EXISTS reviews (
 CREATE INDEX IF NOT EXISTS reviews_record ON reviews (record_id);
 """
 
-_COLUMNS = (
+#: The columns of ``records`` and ``reviews`` in the order rows are read (PostgreSQL too).
+RECORD_COLUMNS = (
     "id, case_id, case_hash, case_json, ruleset_id, ruleset_version, ruleset_hash, as_of, "
     "engine, engine_version, rongcuo_version, outcome, decision_json, recorded_at"
 )
-_REVIEW_COLUMNS = "record_id, final_outcome, deciding_body, decided_on, reason, reviewer"
+REVIEW_COLUMNS = "record_id, final_outcome, deciding_body, decided_on, reason, reviewer"
 
 
 class SQLiteStore:
@@ -294,7 +295,7 @@ class SQLiteStore:
         marks = ", ".join("?" * len(row))
         try:
             cur = self._db.execute(
-                f"INSERT OR IGNORE INTO records ({_COLUMNS}) VALUES ({marks})", row
+                f"INSERT OR IGNORE INTO records ({RECORD_COLUMNS}) VALUES ({marks})", row
             )
         except sqlite3.Error as exc:  # read-only, disk full: say so, located, not a traceback
             raise self._not_writable(exc) from None
@@ -303,9 +304,9 @@ class SQLiteStore:
     def get(self, record_id: str) -> DecisionRecord | None:
         """The record with this id, or None."""
         row = self._db.execute(
-            f"SELECT {_COLUMNS} FROM records WHERE id = ?", (record_id,)
+            f"SELECT {RECORD_COLUMNS} FROM records WHERE id = ?", (record_id,)
         ).fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else record_of(row)
 
     def find(
         self, case_id: str | None = None, ruleset_id: str | None = None
@@ -318,11 +319,11 @@ class SQLiteStore:
         if ruleset_id is not None:
             where.append("ruleset_id = ?")
             args.append(ruleset_id)
-        sql = f"SELECT {_COLUMNS} FROM records"
+        sql = f"SELECT {RECORD_COLUMNS} FROM records"
         if where:
             sql += " WHERE " + " AND ".join(where)
         rows = self._db.execute(sql + " ORDER BY recorded_at, id", args).fetchall()
-        return [_record(r) for r in rows]
+        return [record_of(r) for r in rows]
 
     def ids_with_prefix(self, prefix: str, limit: int = 5) -> list[str]:
         """Up to ``limit`` ids starting with ``prefix``, sorted."""
@@ -343,7 +344,7 @@ class SQLiteStore:
             try:
                 check_review(self, review, self.get(review.record_id))
                 self._db.execute(
-                    f"INSERT INTO reviews ({_REVIEW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO reviews ({REVIEW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         review.record_id,
                         review.final_outcome,
@@ -367,10 +368,10 @@ class SQLiteStore:
     def reviews(self, record_id: str) -> list[Review]:
         """The reviews of a record, in the order they were added."""
         rows = self._db.execute(
-            f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE record_id = ? ORDER BY seq",
+            f"SELECT {REVIEW_COLUMNS} FROM reviews WHERE record_id = ? ORDER BY seq",
             (record_id,),
         ).fetchall()
-        names = [c.strip() for c in _REVIEW_COLUMNS.split(",")]
+        names = [c.strip() for c in REVIEW_COLUMNS.split(",")]
         return [Review.model_validate(dict(zip(names, r, strict=True))) for r in rows]
 
     # --- case procedure records (schema version 2) -------------------------------------
@@ -475,8 +476,9 @@ class SQLiteStore:
         )
 
 
-def _record(row: tuple[Any, ...]) -> DecisionRecord:
-    names = [c.strip() for c in _COLUMNS.split(",")]
+def record_of(row: tuple[Any, ...]) -> DecisionRecord:
+    """A record from its row (as :data:`RECORD_COLUMNS` orders them)."""
+    names = [c.strip() for c in RECORD_COLUMNS.split(",")]
     data = dict(zip(names, row, strict=True))
     data["case"] = json.loads(data.pop("case_json"))
     data["decision"] = data.pop("decision_json")
