@@ -260,6 +260,11 @@ def test_warnings_are_kept_by_cadre_across_cases_and_read_by_the_assessment(
         (2, D(2025, 6, 10), "乙"),
     ]
     assert book.warning_history("C-8") == []
+    from rongcuo.procedure.views import view_text
+
+    shown = book.view(first_id, D(2025, 7, 1))  # either case shows the cadre's whole history
+    assert [e.level for e in shown.history] == [1, 2]
+    assert "2025-06-10 二级预警（书面提醒函询，乙）" in view_text(shown)
     # ``assess warning --store`` reads it: after level 2, still not corrected → level 3
     book.store.close()
     store = str(tmp_path / "loop.sqlite3")

@@ -374,3 +374,28 @@ def test_an_overdue_case_is_flagged_and_a_stale_form_is_kept(
     assert not d.find_elements(By.ID, "conflict")
     shown = step_text(d, "investigate")
     assert "已完成（超过期限）" in shown and "2025-10-30 完成" in shown
+
+
+def test_the_case_page_shows_the_cadres_warning_history_and_records_one(
+    client: TestClient, tmp_path: Path
+) -> None:
+    c = client
+    assert open_by_upload(c).status_code == 303
+    page = c.get(f"/cases/{CASE}", headers=HTML).text
+    assert "未写明干部的稳定标识" in page and 'id="warning-form"' not in page
+    # the same cadre on another case, with an id: its warnings are the cadre's history
+    other = yaml.safe_load((EX / "wz-04-private-gain-not-tolerate.yaml").read_text("utf-8"))
+    other["cadre"] = dict(other.get("cadre") or {}, id="C-31")
+    path = tmp_path / "wz-04.yaml"
+    path.write_text(yaml.safe_dump(other, allow_unicode=True), encoding="utf-8")
+    assert open_by_upload(c, path, opened_by="own_motion", applied_on="").status_code == 303
+    cid = str(other["id"])
+    page = c.get(f"/cases/{cid}", headers=HTML).text
+    assert 'id="warning-form"' in page and "尚无问责预警记录" in page
+    r = act(
+        c, "warning", 1, case=cid, level="2", form="书面提醒函询", on="2025-10-09", by="区委组织部"
+    )
+    assert r.status_code == 303
+    words = text_of(c.get(f"/cases/{cid}", headers=HTML).text)
+    assert "2025-10-09 2 级 书面提醒函询 区委组织部" in words
+    assert c.get(f"/v1/cases/{cid}").json()["warning_history"][0]["level"] == 2

@@ -18,6 +18,7 @@ when the case is handled); see docs/case-procedure.md.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ class CaseView:
     as_of: dt.date
     impact: ImpactPeriod | None = None
     impact_error: str = ""
+    #: the cadre's warnings across every case naming its ``cadre.id`` (one case's view only)
+    history: tuple[WarningEntry, ...] = ()
 
     @property
     def overdue(self) -> list[StepDue]:
@@ -102,10 +105,13 @@ class CaseBook:
             return self.engine.ruleset(state.ruleset, incident)
 
     def view(self, case_id: str, as_of: dt.date) -> CaseView:
-        """The case on ``as_of``: every step's deadline and state, the status, and the
-        impact period of any sanction its case file records."""
+        """The case on ``as_of``: every step's deadline and state, the status, the impact
+        period of any sanction its case file records, and the cadre's warning history."""
         state = self.state(case_id)
-        return self._view(state, as_of)
+        view = self._view(state, as_of)
+        if state.cadre_id is None:
+            return view
+        return dataclasses.replace(view, history=tuple(self.warning_history(state.cadre_id)))
 
     def _view(self, state: CaseState, as_of: dt.date) -> CaseView:
         rs = self.procedure_ruleset(state)

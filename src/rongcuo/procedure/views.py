@@ -20,6 +20,7 @@ from rongcuo.records.model import OUTCOME_LABELS
 from rongcuo.ruleset.model import ANCHORS
 
 OPENED_BY = {"application": "依申请启动", "own_motion": "问责机关主动启动"}
+LEVELS_ZH = {1: "一级预警", 2: "二级预警", 3: "三级预警"}
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -95,6 +96,7 @@ def view_json(v: CaseView) -> dict[str, Any]:
         "visits": [_item(i, v.as_of) for i in s.visits.values()],
         "measures": [_item(i, v.as_of) for i in s.measures.values()],
         "warnings": [w.model_dump(mode="json") for w in s.warnings],
+        "warning_history": [e.model_dump(mode="json") for e in v.history],
         "impact_period": None
         if v.impact is None
         else {"end": v.impact.end.isoformat(), "governing": v.impact.governing.sanction.kind},
@@ -165,6 +167,9 @@ def view_text(v: CaseView) -> str:
                 state = {"done": f"已于 {i.done_on} 完成", "overdue": "已逾期", "open": "未完成"}
                 who = f"（{i.who}）" if i.who else ""
                 out.append(f"  [{i.id}] {i.what}{who} 期限 {i.due or '未定'}：{state[d['state']]}")
+    if v.history:
+        out += ["", f"问责预警记录（干部 {s.cadre_id}，各案件合计）："]
+        out += [f"  {e.given_on} {LEVELS_ZH[e.level]}（{e.form}，{e.by}）" for e in v.history]
     if v.impact is not None:
         out += ["", f"影响期：至 {v.impact.end} 止（{v.impact.governing.sanction.kind}）"]
     if v.impact_error:

@@ -53,6 +53,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "visit_done": ("id", "on", "by", "note"),
     "measure_done": ("id", "on", "by", "note"),
     "note": ("text",),
+    "warning": ("level", "form", "on", "by", "note"),
 }
 #: The events the page's event form records (the opening is /cases/new, the decision its own).
 EVENTS = ("investigated", "notice_received", "filed", "appealed", "review_decided")
@@ -419,5 +420,7 @@ def record(
         department = book.state(case_id).case.get("managing_department")
         if department:
             payload["filed_with"] = department
+    if action == "warning" and str(payload.get("level", "")).isdigit():
+        payload["level"] = int(payload["level"])  # a form sends text; the level is a number
     kind = "event" if action == "event" else action
     book.change(case_id, kind, payload, actor=actor, at=at, expected_version=expected)
