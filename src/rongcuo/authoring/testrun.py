@@ -327,7 +327,8 @@ def render_report(report: TestReport, *, min_coverage: float | None = None) -> s
         ]
         out.append("  | 种类 | 已覆盖 | 合计 |")
         for kind, (done, total) in c.by_kind.items():
-            out.append(f"  | {kind_label(kind)} | {done} | {total} |")
+            if total:  # a kind the ruleset has no rule of (an assessment's situations) says nothing
+                out.append(f"  | {kind_label(kind)} | {done} | {total} |")
         if c.uncovered:
             out.append("  没有场景使之成立的规则：")
             out += [
