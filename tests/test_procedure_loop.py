@@ -84,6 +84,30 @@ def test_a_cadre_held_accountable_gets_three_and_three(book: CaseBook) -> None:
     assert visit_plan(book.view(cid, D(2025, 2, 1)))[0].purpose == "回访教育（第1阶段第1次）"
 
 
+def test_the_report_lists_a_decision_due_once_the_investigation_is_done(book: CaseBook) -> None:
+    data = yaml.safe_load((ROOT / "examples" / "wz-01-pilot-tolerate.yaml").read_text("utf-8"))
+    cid = str(data["id"])
+    book.open(
+        data,
+        ruleset="wanzhou",
+        opened_by="own_motion",
+        on=D(2025, 3, 3),
+        actor="甲",
+        at="2025-03-03T09:00:00+08:00",
+    )
+    steps = [(i.kind, i.id) for i in open_items([book.view(cid, D(2025, 3, 4))])]
+    assert steps == [("step", "investigate")]  # not yet the decision: it waits on the inquiry
+    book.change(
+        cid,
+        "event",
+        {"event": "investigated", "on": "2025-03-10"},
+        actor="甲",
+        at="2025-03-10T09:00:00+08:00",
+    )
+    (item,) = open_items([book.view(cid, D(2025, 3, 11))])
+    assert (item.id, item.due, item.overdue) == ("decide", None, False)  # due, without a limit
+
+
 def test_no_visit_is_planned_before_a_decision(book: CaseBook) -> None:
     data = yaml.safe_load((ROOT / "examples" / "wz-01-pilot-tolerate.yaml").read_text("utf-8"))
     book.open(

@@ -115,7 +115,8 @@ def open_items(views: Sequence[CaseView]) -> list[OpenItem]:
     for v in views:
         cid = v.state.id
         for n, step in enumerate(v.steps):
-            if step.state in ("open", "overdue") and step.by == "body":
+            current = step.state == "pending" and v.status == step.id  # the decision, due now
+            if (step.state in ("open", "overdue") or current) and step.by == "body":
                 late = step.state == "overdue"
                 due = step.effective_due
                 out.append(OpenItem(cid, "step", step.id, step.label, "", due, late, n))
