@@ -399,3 +399,22 @@ def test_the_case_page_shows_the_cadres_warning_history_and_records_one(
     words = text_of(c.get(f"/cases/{cid}", headers=HTML).text)
     assert "2025-10-09 2 级 书面提醒函询 区委组织部" in words
     assert c.get(f"/v1/cases/{cid}").json()["warning_history"][0]["level"] == 2
+
+
+def test_the_case_page_shows_the_impact_period_of_its_sanctions(
+    client: TestClient, tmp_path: Path
+) -> None:
+    data = yaml.safe_load((EX / "wz-04-private-gain-not-tolerate.yaml").read_text("utf-8"))
+    data["sanction"] = [
+        {"kind": "party_warning", "decided_on": "2025-03-01"},
+        {"kind": "resign_ordered", "decided_on": "2025-01-31"},
+    ]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert open_by_upload(client, path, opened_by="own_motion", applied_on="").status_code == 303
+    words = text_of(client.get(f"/cases/{data['id']}", headers=HTML).text)
+    # 24 months from 2025-01-31 end on 2027-01-30 (and 12 without a post on 2026-01-30); the
+    # warning's 12 months from 2025-03-01 end on 2026-02-28: the resignation governs
+    assert "影响期：至 2027-01-30 止（以责令辞职、引咎辞职为准）" in words
+    assert "党内警告（2025-03-01 作出）：12 个月，至 2026-02-28 止" in words
+    assert "其中至 2026-01-30 止不得安排职务" in words

@@ -26,6 +26,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from rongcuo.case.contract import SANCTION_KINDS
 from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
 from rongcuo.procedure import changes as c
 from rongcuo.procedure.book import CaseBook, CaseView
@@ -336,6 +337,7 @@ def detail(
         ],
         outcomes=OUTCOME_LABELS,
         opened_by=OPENED_BY.get(s.opened_by, s.opened_by),
+        sanction_names=SANCTION_KINDS,
         by=BY,
         log=s.events,
         broken=broken,
