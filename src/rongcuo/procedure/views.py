@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from rongcuo.case.contract import SANCTION_KINDS
 from rongcuo.procedure.book import CaseView
 from rongcuo.procedure.deadlines import StepDue
 from rongcuo.procedure.events import Event
@@ -171,7 +172,11 @@ def view_text(v: CaseView) -> str:
         out += ["", f"问责预警记录（干部 {s.cadre_id}，各案件合计）："]
         out += [f"  {e.given_on} {LEVELS_ZH[e.level]}（{e.form}，{e.by}）" for e in v.history]
     if v.impact is not None:
-        out += ["", f"影响期：至 {v.impact.end} 止（{v.impact.governing.sanction.kind}）"]
+        governing = SANCTION_KINDS[v.impact.governing.sanction.kind]
+        out += ["", f"影响期：至 {v.impact.end} 止（以{governing}为准）"]
+        for sp in v.impact.periods:
+            name, on = SANCTION_KINDS[sp.sanction.kind], sp.sanction.decided_on
+            out.append(f"  {name}（{on} 作出）：{sp.months} 个月，至 {sp.end} 止")
     if v.impact_error:
         out += ["", f"影响期无法计算：{v.impact_error}"]
     return "\n".join(out) + "\n"
