@@ -15,6 +15,7 @@ import click
 from rongcuo.api import Engine
 from rongcuo.assessment import Assessor, load_input
 from rongcuo.assessment.computed import DEFAULT_PERIODS
+from rongcuo.assessment.from_store import with_history
 from rongcuo.assessment.input import AssessmentInput
 from rongcuo.assessment.text import render_text
 from rongcuo.cli import shared
@@ -58,20 +59,12 @@ def _run(
 
 def with_store_history(item: AssessmentInput, store_path: str) -> AssessmentInput:
     """``item`` with what the store's cases record for its ``cadre.id`` added: the warnings
-    given (its history) and the sanctions their case files record (an entry or sanction the
-    file already lists is not repeated)."""
-    cadre_id = item.cadre.id if item.cadre else None
-    if not cadre_id:
+    given (its history) and the sanctions their case files record
+    (:func:`rongcuo.assessment.from_store.with_history`)."""
+    if not (item.cadre and item.cadre.id):
         return item  # the assessment itself says that a history needs cadre.id (RC179)
     with open_store(store_path, create=False) as store, Engine(backend="reference") as engine:
-        book = CaseBook(store, engine, OfficialCalendar())
-        history, sanctions = book.warning_history(cadre_id), book.sanctions_of(cadre_id)
-    return item.model_copy(
-        update={
-            "history": list(item.history) + [e for e in history if e not in item.history],
-            "sanction": list(item.sanction) + [x for x in sanctions if x not in item.sanction],
-        }
-    )
+        return with_history(item, CaseBook(store, engine, OfficialCalendar()))
 
 
 def _options(default: str) -> click.Command:

@@ -76,6 +76,13 @@ from rongcuo.records.open import is_postgres
     type=click.Path(file_okay=False, exists=True),
     help="A folder of case files the workspace's diff page may run over (repeatable).",
 )
+@click.option(
+    "--library",
+    "library_dir",
+    type=click.Path(file_okay=False),
+    help="A typical-case library folder (rongcuo library build) for /v1/library, "
+    "…/precedents and the workspace's 相似典型案例.",
+)
 @backend_option
 def serve(
     host: str,
@@ -90,6 +97,7 @@ def serve(
     calendars: Sequence[str],
     drafts: str | None,
     case_dirs: Sequence[str],
+    library_dir: str | None,
     backend: str,
 ) -> None:
     """Serve the JSON API (docs/service.md) and the web workspace (docs/web.md) on HOST:PORT."""
@@ -118,10 +126,11 @@ def serve(
         calendars=tuple(absolute(p) for p in calendars),
         drafts=None if drafts is None else absolute(drafts),
         cases=tuple(absolute(p) for p in case_dirs),
+        library=None if library_dir is None else absolute(library_dir),
     )
 
     def start() -> int:
-        Service(config).close()  # a bad token file, store or calendar stops here, located
+        Service(config).close()  # a bad token file, store, calendar or library: stops, located
         os.environ[CONFIG_ENV] = config.to_json()
         uvicorn.run(
             "rongcuo.service.app:app_from_env",

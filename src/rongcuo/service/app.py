@@ -2,7 +2,8 @@
 
 Endpoints (the paths are the contract, docs/service.md): ``GET /healthz``; the ruleset reads
 (service/rulesets.py); evaluate and memo (service/decide.py); the records, their reviews and
-replays (service/records.py); cases through their procedure (service/cases.py). Every response
+replays (service/records.py); cases through their procedure (service/cases.py); the
+typical-case library (service/precedents.py) and assessments (service/assess.py). Every response
 names the rongcuo version (``X-Rongcuo-Version``) and the request (``X-Request-Id``); every
 error is JSON with located diagnostics (service/errors.py); one JSON line a request goes to the
 access log.
@@ -25,7 +26,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rongcuo.api import __version__
-from rongcuo.service import cases, decide, records, rulesets
+from rongcuo.service import assess, cases, decide, precedents, records, rulesets
 from rongcuo.service.core import Config, Refused, Service, too_large
 from rongcuo.service.errors import error_response, request_error
 from rongcuo.web import modules as web_modules
@@ -90,6 +91,9 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(decide.router)
     app.include_router(records.router)
     app.include_router(cases.router)
+    app.include_router(precedents.router)
+    app.include_router(precedents.library_router)
+    app.include_router(assess.router)
     # the pages after the API, so that an API request is routed without trying them first
     mount(app, svc, web_modules.ROUTES)
     return app

@@ -28,6 +28,7 @@ from rongcuo.case.contract import Case
 from rongcuo.decision.model import Decision
 from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
 from rongcuo.memo.calendar import OfficialCalendar
+from rongcuo.precedents.build import load_index
 from rongcuo.procedure.book import CaseBook
 from rongcuo.records.model import RecordError, make_record
 from rongcuo.records.open import Store, is_postgres, open_store
@@ -52,7 +53,9 @@ class Config:
     origins allowed to call from a browser (none: CORS is off); ``calendars`` supplements of the
     official working-day calendar for memo deadlines; ``drafts`` the folder the workspace's
     editor saves new ruleset versions into (none: it cannot save); ``cases`` folders of case
-    files the workspace's diff page may run over.
+    files the workspace's diff page may run over; ``library`` a typical-case library folder
+    (``rongcuo library build``) that ``/v1/library``, ``…/precedents`` and the workspace's
+    相似典型案例 read (none: 404 RC917).
     """
 
     rulesets: tuple[Path, ...] = ()
@@ -65,6 +68,7 @@ class Config:
     calendars: tuple[Path, ...] = ()
     drafts: Path | None = None
     cases: tuple[Path, ...] = ()
+    library: Path | None = None
 
     def to_json(self) -> str:
         """The config as JSON, to hand to worker processes (paths as given)."""
@@ -80,6 +84,7 @@ class Config:
                 "calendars": [str(p) for p in self.calendars],
                 "drafts": None if self.drafts is None else str(self.drafts),
                 "cases": [str(p) for p in self.cases],
+                "library": None if self.library is None else str(self.library),
             }
         )
 
@@ -104,6 +109,7 @@ class Config:
             calendars=tuple(Path(p) for p in raw.get("calendars", ())),
             drafts=path("drafts"),
             cases=tuple(Path(p) for p in raw.get("cases", ())),
+            library=path("library"),
         )
 
 
@@ -164,6 +170,8 @@ class Service:
         if config.store is not None:  # made (or checked) now, so a bad store stops the start
             with open_store(config.store, create=True) as store:
                 store.check_writable()
+        if config.library is not None:  # a folder that is no library stops the start (RC753)
+            load_index(config.library)
 
     @property
     def engine(self) -> Engine:
