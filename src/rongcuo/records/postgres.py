@@ -46,7 +46,13 @@ from rongcuo.records.case_tables import (
 )
 from rongcuo.records.model import DecisionRecord, Review, check_review, record_error
 from rongcuo.records.open import public_dsn
-from rongcuo.records.store import RECORD_COLUMNS, REVIEW_COLUMNS, record_of
+from rongcuo.records.store import (
+    RECORD_COLUMNS,
+    REVIEW_COLUMNS,
+    find_query,
+    record_of,
+    record_row,
+)
 
 SCHEMA_VERSION = schema.LATEST
 _MARKS = ", ".join(["%s"] * len(RECORD_COLUMNS.split(",")))
@@ -212,22 +218,7 @@ class PostgresStore:
 
     def put(self, record: DecisionRecord) -> bool:
         """Store ``record``; False when its id was already there (the stored one is kept)."""
-        row = (
-            record.id,
-            record.case_id,
-            record.case_hash,
-            json.dumps(record.case, ensure_ascii=False),
-            record.ruleset_id,
-            record.ruleset_version,
-            record.ruleset_hash,
-            record.as_of,
-            record.engine,
-            record.engine_version,
-            record.rongcuo_version,
-            record.outcome,
-            record.decision,
-            record.recorded_at,
-        )
+        row = record_row(record)
         with self._writing():
             cur = self._db.execute(
                 f"INSERT INTO records ({RECORD_COLUMNS}) VALUES ({_MARKS}) ON CONFLICT (id) DO NOTHING",
@@ -247,16 +238,7 @@ class PostgresStore:
         self, case_id: str | None = None, ruleset_id: str | None = None
     ) -> list[DecisionRecord]:
         """Records of a case and/or a ruleset (all when both are None), oldest first."""
-        where, args = [], []
-        if case_id is not None:
-            where.append("case_id = %s")
-            args.append(case_id)
-        if ruleset_id is not None:
-            where.append("ruleset_id = %s")
-            args.append(ruleset_id)
-        sql = f"SELECT {RECORD_COLUMNS} FROM records"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql, args = find_query(case_id, ruleset_id, "%s")
         with self._reading():
             rows = self._db.execute(sql + " ORDER BY recorded_at, id", args).fetchall()
         return [record_of(r) for r in rows]

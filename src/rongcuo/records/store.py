@@ -276,22 +276,7 @@ class SQLiteStore:
 
     def put(self, record: DecisionRecord) -> bool:
         """Store ``record``; False when its id was already there (the stored one is kept)."""
-        row = (
-            record.id,
-            record.case_id,
-            record.case_hash,
-            json.dumps(record.case, ensure_ascii=False),
-            record.ruleset_id,
-            record.ruleset_version,
-            record.ruleset_hash,
-            record.as_of,
-            record.engine,
-            record.engine_version,
-            record.rongcuo_version,
-            record.outcome,
-            record.decision,
-            record.recorded_at,
-        )
+        row = record_row(record)
         marks = ", ".join("?" * len(row))
         try:
             cur = self._db.execute(
@@ -312,16 +297,7 @@ class SQLiteStore:
         self, case_id: str | None = None, ruleset_id: str | None = None
     ) -> list[DecisionRecord]:
         """Records of a case and/or a ruleset (all when both are None), oldest first."""
-        where, args = [], []
-        if case_id is not None:
-            where.append("case_id = ?")
-            args.append(case_id)
-        if ruleset_id is not None:
-            where.append("ruleset_id = ?")
-            args.append(ruleset_id)
-        sql = f"SELECT {RECORD_COLUMNS} FROM records"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql, args = find_query(case_id, ruleset_id, "?")
         rows = self._db.execute(sql + " ORDER BY recorded_at, id", args).fetchall()
         return [record_of(r) for r in rows]
 
@@ -474,6 +450,42 @@ class SQLiteStore:
             "它应是 rongcuo 写的 SQLite 文件；检查路径与权限 "
             "it must be an SQLite file written by rongcuo; check the path and permissions",
         )
+
+
+def record_row(record: DecisionRecord) -> tuple[str, ...]:
+    """A record as the row :data:`RECORD_COLUMNS` orders (its case as JSON text)."""
+    return (
+        record.id,
+        record.case_id,
+        record.case_hash,
+        json.dumps(record.case, ensure_ascii=False),
+        record.ruleset_id,
+        record.ruleset_version,
+        record.ruleset_hash,
+        record.as_of,
+        record.engine,
+        record.engine_version,
+        record.rongcuo_version,
+        record.outcome,
+        record.decision,
+        record.recorded_at,
+    )
+
+
+def find_query(case_id: str | None, ruleset_id: str | None, mark: str) -> tuple[str, list[str]]:
+    """The SELECT of :meth:`SQLiteStore.find` (and PostgreSQL's: ``mark`` is the driver's
+    placeholder) without its ORDER BY, and its arguments."""
+    where, args = [], []
+    if case_id is not None:
+        where.append(f"case_id = {mark}")
+        args.append(case_id)
+    if ruleset_id is not None:
+        where.append(f"ruleset_id = {mark}")
+        args.append(ruleset_id)
+    sql = f"SELECT {RECORD_COLUMNS} FROM records"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return sql, args
 
 
 def record_of(row: tuple[Any, ...]) -> DecisionRecord:
