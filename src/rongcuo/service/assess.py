@@ -76,11 +76,16 @@ async def assess(
 
 
 def assess_input(
-    svc: Service, engine: Engine, kind: str, data: dict[str, Any], day: dt.date
+    svc: Service,
+    engine: Engine,
+    kind: str,
+    data: Any,
+    day: dt.date,
+    source: CaseSource | None = None,
 ) -> str:
     """The Assessment of ``data`` under the ruleset ``kind`` in force on ``day``, as JSON (in a
-    worker thread; the input's problems raise, located in ``<input>``)."""
-    source = CaseSource(INPUT_SOURCE)
+    worker thread; the input's problems raise, located in ``source``, by default ``<input>``)."""
+    source = source or CaseSource(INPUT_SOURCE)
     item = parse_input(data, source)
     item = store_history(svc, item)
     rs = engine.ruleset(kind, day)

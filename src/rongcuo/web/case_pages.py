@@ -39,6 +39,7 @@ from rongcuo.service.core import choice, library_call, refused
 from rongcuo.service.decide import CONTENT_TYPES, content_disposition, file_name, render
 from rongcuo.web.case_form import CADRE, FIELD_NAMES, Values, build_form, first
 from rongcuo.web.case_read import from_case, to_case
+from rongcuo.web.library_pages import similar_cases
 from rongcuo.web.pages import Pages
 from rongcuo.web.routing import add_page, pages_of
 
@@ -273,6 +274,8 @@ def panel_context(
         "claim_status": CLAIM_STATUS,
         # 影响期 (catalogue §12): the case's sanctions under the form's ruleset version
         "impact": None if made is None or made.case is None else impact_section(made.case, rs),
+        # 相似典型案例 (catalogue §13), when the service has a library
+        "similar": None if made is None else similar_cases(pages.svc, made.case, made.decision, rs),
         "weight": weight,
         "effects": effects,
     }

@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rongcuo.web import case_pages, diff_pages, edit_pages, procedure_pages, ruleset_pages
+from rongcuo.web import (
+    assess_pages,
+    case_pages,
+    diff_pages,
+    edit_pages,
+    library_pages,
+    procedure_pages,
+    ruleset_pages,
+)
 from rongcuo.web.pages import Pages
 
 ROUTES: tuple[Callable[[Pages], Any], ...] = (
@@ -15,4 +23,6 @@ ROUTES: tuple[Callable[[Pages], Any], ...] = (
     edit_pages.register,
     diff_pages.register,
     procedure_pages.register,
+    library_pages.register,
+    assess_pages.register,
 )
