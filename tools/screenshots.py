@@ -1,8 +1,9 @@
 """Screenshots of the web workspace, for a person to look at: the ruleset page, a rule page, the
 case workspace with a decided and an insufficient case and one with sanctions (its impact
 period and the sanction fields), the editor with a finding, the
-version comparison with a changed case, and the case procedure pages (the deadline list, a case
-decided, filed and appealed, a case past its deadline).
+version comparison with a changed case, the case procedure pages (the deadline list, a case
+decided, filed and appealed, a case past its deadline), and the typical-case library (the
+panel's 相似典型案例, the library, one entry) and the assessment page with a proposal.
 
 Run from the repository root (needs the service extra, selenium, and Debian's ``chromium`` and
 ``chromium-driver``)::
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +38,7 @@ from selenium.webdriver.chrome.service import Service as DriverService  # noqa: 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from tests.browser_support import CHROMIUM, DRIVER, FLAGS  # noqa: E402
-from tests.service_server import running_server  # noqa: E402
+from tests.service_server import RONGCUO, running_server  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 #: An edit a policy officer might try: no tolerance for any pilot (it changes pilot cases).
@@ -183,6 +185,37 @@ def procedure_shots(driver: Any, base: str, out: Path) -> None:
     shoot(driver, out, "8-case-overdue")
 
 
+def library_shots(driver: Any, base: str, out: Path) -> None:
+    """The panel's 相似典型案例 for a case of the library, the library, that case's entry, and
+    a reuse assessment filled in on the form."""
+    upload_case(driver, base, "wanzhou", EXAMPLES / "wz-06-art18-mitigate.yaml")
+    until(driver, lambda d: d.find_elements(By.ID, "similar"))
+    driver.execute_script("document.getElementById('similar').scrollIntoView();")
+    shoot(driver, out, "9-case-similar")
+    entry = driver.find_element(By.CSS_SELECTOR, "#similar .similar-title").get_attribute("href")
+    driver.get(f"{base}/library")
+    shoot(driver, out, "9-library")
+    driver.get(entry)
+    shoot(driver, out, "9-library-entry", full=True)
+    driver.get(f"{base}/assess")
+    driver.find_element(By.ID, "cadre-id").send_keys("C-0417")
+    driver.execute_script(
+        "document.getElementById('sanction-kind').value = 'party_serious_warning';"
+        "document.getElementById('sanction-on').value = '2023-05-10';"
+        "document.getElementById('assess-as-of').value = '2025-06-01';"
+    )
+    for fact, value in (
+        ("matter_properly_handled", "true"),
+        ("situation_calmed", "true"),
+        ("reflected_deeply", "unknown"),
+        ("corrects_with_good_attitude", "true"),
+    ):
+        driver.find_element(By.CSS_SELECTOR, f'input[name="f.{fact}"][value="{value}"]').click()
+    driver.find_element(By.ID, "assess-submit").click()
+    until(driver, lambda d: d.find_elements(By.ID, "assess-outcome"))
+    shoot(driver, out, "9-assess", full=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Make every screenshot; 0 when all were made."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -208,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         str(cases),
     )
     args_ += ("--store", str(work / "store.sqlite3"))
+    build = ["library", "build", "--cases", str(cases), "--ruleset", "wanzhou"]
+    subprocess.run([str(RONGCUO), *build, "--out", str(work / "lib")], check=True)
+    args_ += ("--library", str(work / "lib"))
     driver = browser(work / "downloads")
     try:
         with running_server(*args_) as base:
@@ -265,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             shoot(driver, out, "6-diff-full", full=True)
 
             procedure_shots(driver, base, out)
+            library_shots(driver, base, out)
     finally:
         driver.quit()
         shutil.rmtree(work, ignore_errors=True)
