@@ -280,3 +280,26 @@ def test_serve_with_a_folder_that_is_no_library_fails_located(tmp_path: Path) ->
     res = CliRunner().invoke(serve, ["--library", str(tmp_path), "--backend", "reference"])
     assert res.exit_code == 1
     assert f"{tmp_path}: error RC753" in res.output and "不是案例库" in res.output
+
+
+def test_the_default_backend_gives_the_same_hits(lib: Path) -> None:
+    name = "wz-03-legacy-partial-mitigate.yaml"
+    args = [str(EXAMPLES / name), "--ruleset", "wanzhou", "--library", str(lib), "--format", "json"]
+    with TestClient(create_app(Config(library=lib))) as c:
+        r = c.post("/v1/rulesets/wanzhou/precedents", json=case_json(name))
+    assert r.status_code == 200 and r.text == cli_output(precedents, args)
+
+
+def test_a_changed_library_gives_a_new_booklet(lib: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "lib"
+    shutil.copytree(lib, copy)
+    with TestClient(create_app(Config(backend="reference", library=copy))) as c:
+        before = c.get("/v1/library/booklet?format=docx").content
+        entry = next(p for p in sorted(copy.glob("20*.json")))
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        data["narrative"] = "案情已改写：某甲在试点中失误。"
+        entry.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        after = c.get("/v1/library/booklet?format=docx").content
+    assert before != after
+    with zipfile.ZipFile(io.BytesIO(after)) as z:
+        assert "案情已改写" in z.read("word/document.xml").decode("utf-8")

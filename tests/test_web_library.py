@@ -218,6 +218,7 @@ def test_an_uploaded_file_is_assessed_and_its_problems_located(client: TestClien
     bad = b"id: X\ncadre: {idd: C-1}\n"
     r = client.post("/assess/upload", files={"file": ("bad.yaml", bad)}, data=fields, headers=HTML)
     assert r.status_code == 422 and "RC003" in r.text and "cadre.idd" in r.text
+    assert "第 2 行" in r.text  # located in the file
     r = client.post("/assess/upload", data=fields, files={"x": ("", b"")}, headers=HTML)
     assert r.status_code == 422 and "请选择一个评估文件" in r.text
 

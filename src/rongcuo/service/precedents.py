@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -268,11 +270,33 @@ async def booklet(svc: ServiceDep, format: str = "docx") -> Response:
     )
 
 
+#: Booklets made, by (format, digest of the library's files): a booklet takes seconds (a PDF of
+#: 50 cases some 4 s) and the same files give the same bytes. The last few are kept.
+_BOOKLETS: dict[tuple[str, str], bytes] = {}
+_BOOKLETS_KEPT = 4
+_BOOKLET_LOCK = threading.Lock()
+
+
 def booklet_bytes(svc: Service, fmt: str) -> bytes:
-    """The booklet of the service's library in ``fmt`` (a PDF one at a time, as memos)."""
+    """The booklet of the service's library in ``fmt`` (a PDF one at a time, as memos), made
+    once for the same library files."""
     index = library_index(svc)
     entries = unreadable_as_503(lambda: [load_entry(index, r) for r in index.entries])
+    digest = hashlib.sha256()
+    for e in entries:
+        digest.update(e.model_dump_json().encode())
+    key = (fmt, digest.hexdigest())
+    with _BOOKLET_LOCK:
+        found = _BOOKLETS.get(key)
+    if found is not None:
+        return found
     if fmt == "pdf":
         with PDF_LOCK:
-            return render_booklet(entries, "pdf")
-    return render_booklet(entries, "docx")
+            made = render_booklet(entries, "pdf")
+    else:
+        made = render_booklet(entries, "docx")
+    with _BOOKLET_LOCK:
+        while len(_BOOKLETS) >= _BOOKLETS_KEPT:
+            _BOOKLETS.pop(next(iter(_BOOKLETS)))
+        _BOOKLETS[key] = made
+    return made
