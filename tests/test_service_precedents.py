@@ -303,3 +303,9 @@ def test_a_changed_library_gives_a_new_booklet(lib: Path, tmp_path: Path) -> Non
     assert before != after
     with zipfile.ZipFile(io.BytesIO(after)) as z:
         assert "案情已改写" in z.read("word/document.xml").decode("utf-8")
+
+
+def test_the_library_reaches_the_worker_processes(lib: Path) -> None:
+    config = Config(backend="reference", library=lib)
+    assert Config.from_json(config.to_json()) == config
+    assert Config.from_json(Config().to_json()).library is None

@@ -118,6 +118,21 @@ def test_without_a_library_the_panel_has_no_such_section(bare: TestClient) -> No
     assert "相似典型案例" not in r.text
 
 
+def test_a_library_gone_bad_leaves_the_case_decided(lib: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "lib"
+    shutil.copytree(lib, copy)
+    with TestClient(create_app(Config(backend="reference", library=copy))) as c:
+        (copy / "index.json").unlink()
+        r = c.post(
+            "/rulesets/wanzhou/cases/panel",
+            content=urlencode(case_pairs(OWN)),
+            headers={**FORM, "HX-Request": "true"},
+        )
+    assert r.status_code == 200 and 'data-outcome="mitigate"' in r.text
+    assert 'id="similar-error"' in r.text and "典型案例库暂不可用" in r.text
+    assert str(tmp_path) not in r.text
+
+
 # The library's pages.
 
 
