@@ -144,7 +144,7 @@ def test_booklet_docx_holds_every_entry(cases: Path, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     entries = load_entries(tmp_path / "lib")
-    assert text.count("一、基本案情") == 3 and "目　录" in text
+    assert text.count("（一）基本案情") == 3 and "目　录" in text
     for e in entries:
         assert e.title in text and e.library_id in text
     assert render_booklet(entries, "docx") == out.read_bytes()  # deterministic
@@ -154,7 +154,7 @@ def test_booklet_html_is_the_sandboxed_template(cases: Path, tmp_path: Path) -> 
     _build(cases, tmp_path / "lib")
     html = render_booklet(load_entries(tmp_path / "lib"), "html").decode()
     assert html.count('<section class="case"') == 3
-    assert "<h3>四、六看</h3>" in html and "target-counter" in html
+    assert "<h3>（四）六看</h3>" in html and "target-counter" in html
 
 
 @needs_pdf

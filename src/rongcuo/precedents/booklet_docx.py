@@ -162,13 +162,13 @@ def _case(w: _Writer, n: int, e: dict[str, Any]) -> None:
     center = WD_ALIGN_PARAGRAPH.CENTER
     w.para(f"{_cn(n)}、{e['title']}", TITLE_FONT, 18, indent=False, align=center, bold=True)
     w.para(e["library_id"], KAI_FONT, 16, indent=False, align=center)
-    w.para("一、基本案情", HEAD_FONT)
+    w.para("（一）基本案情", HEAD_FONT)
     w.para(e["narrative"] or "（案件未载明基本情况）")
-    w.para("二、认定结果", HEAD_FONT)
+    w.para("（二）认定结果", HEAD_FONT)
     w.para(_result(e))
     for point in e["points"]:
         w.para(point)
-    w.para("三、依据条款", HEAD_FONT)
+    w.para("（三）依据条款", HEAD_FONT)
     w.para(e["basis"] or "（未载明决定规则）")
     if e["situations"]:
         w.para("所符合的容错情形：" + "；".join(s["label"] for s in e["situations"]) + "。")
@@ -176,7 +176,7 @@ def _case(w: _Writer, n: int, e: dict[str, Any]) -> None:
         w.para("所触及的不予容错情形：" + "；".join(s["label"] for s in e["exclusions"]) + "。")
     areas = "、".join(a["label"] for a in e["work_area"]) or e["work_area_note"] or "未载明"
     w.para(f"事项所属领域：{areas}。")
-    w.para("四、六看", HEAD_FONT)
+    w.para("（四）六看", HEAD_FONT)
     table = w.doc.add_table(rows=1, cols=2)
     table.style = w.doc.styles["Table Grid"]
     for cell, text in zip(table.rows[0].cells, ("六看", "研判"), strict=True):
@@ -185,7 +185,7 @@ def _case(w: _Writer, n: int, e: dict[str, Any]) -> None:
         row = table.add_row().cells
         _font(row[0].paragraphs[0].add_run(look["label"]), BODY_FONT, 14)
         _font(row[1].paragraphs[0].add_run(look["finding_label"]), BODY_FONT, 14)
-    w.para("五、启示", HEAD_FONT)
+    w.para("（五）启示", HEAD_FONT)
     w.para(e["lesson"])
 
 
