@@ -176,11 +176,12 @@ def test_the_cli_plans_visits_and_reports_what_is_open(tmp_path: Path) -> None:
     case = str(ROOT / "examples" / "wz-04-private-gain-not-tolerate.yaml")
     cid = yaml.safe_load(Path(case).read_text("utf-8"))["id"]
     run("case", "open", case, "--ruleset", "wanzhou", "--by", "own_motion", "--on", "2025-01-08")
-    assert "尚未认定" in run("case", "visit", "plan", cid, code=1)
+    assert "RC713" in run("case", "visit", "plan", cid, code=1)  # not before a decision
     run("case", "step", cid, "investigated", "--on", "2025-01-14")
     run("case", "decide", cid, "--on", "2025-01-15", "--body", "区纪委")
     out = run("case", "visit", "plan", cid)
     assert out.count("回访教育") == 6 and "2026-04-15" in out
+    assert "无需新增" in run("case", "visit", "plan", cid)  # planned once
     run(
         "case",
         "correction",

@@ -303,3 +303,30 @@ def test_a_postgresql_store_url_is_kept_as_written() -> None:
     assert Config.from_json(Config(store=Path("a/b.sqlite3")).to_json()).store == Path(
         "a/b.sqlite3"
     )
+
+
+def test_return_visits_are_planned_from_the_rulesets_parameters(
+    served: tuple[TestClient, Path],
+) -> None:
+    c, _ = served
+    assert c.post("/v1/cases", json=OPEN, headers=AUTH).status_code == 201
+    before = c.post(f"/v1/cases/{CASE}/visits/plan", json={"actor": "李四"}, headers=AUTH)
+    assert before.status_code == 422 and errors(before)[0][0] == "RC713"  # not before a decision
+    c.post(
+        f"/v1/cases/{CASE}/events",
+        json={"event": "investigated", "on": "2025-10-09", "actor": "李四"},
+        headers=AUTH,
+    )
+    c.post(f"/v1/cases/{CASE}/decide", json={"on": "2025-10-10", "actor": "李四"}, headers=AUTH)
+    r = c.post(
+        f"/v1/cases/{CASE}/visits/plan", json={"actor": "李四"}, headers={**AUTH, "If-Match": '"3"'}
+    )
+    assert r.status_code == 200, r.text
+    # tolerated: one visit return_visit_months (3) after the decision
+    assert [(v["id"], v["due"]) for v in r.json()["visits"]] == [("V1", "2026-01-10")]
+    again = c.post(f"/v1/cases/{CASE}/visits/plan", json={"actor": "李四"}, headers=AUTH)
+    assert again.json()["version"] == r.json()["version"]  # planned once
+    stale = c.post(
+        f"/v1/cases/{CASE}/visits/plan", json={"actor": "李四"}, headers={**AUTH, "If-Match": '"3"'}
+    )
+    assert stale.status_code == 409

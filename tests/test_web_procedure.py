@@ -418,3 +418,15 @@ def test_the_case_page_shows_the_impact_period_of_its_sanctions(
     assert "影响期：至 2027-01-30 止（以责令辞职、引咎辞职为准）" in words
     assert "党内警告（2025-03-01 作出）：12 个月，至 2026-02-28 止" in words
     assert "其中至 2026-01-30 止不得安排职务" in words
+
+
+def test_visits_are_planned_from_the_page(client: TestClient) -> None:
+    c = client
+    assert open_by_upload(c).status_code == 303
+    assert 'id="visit-plan-form"' not in c.get(f"/cases/{CASE}", headers=HTML).text
+    assert act(c, "event", 1, event="investigated", on="2025-10-09").status_code == 303
+    assert act(c, "decide", 2, on="2025-10-10").status_code == 303
+    assert 'id="visit-plan-form"' in c.get(f"/cases/{CASE}", headers=HTML).text
+    assert act(c, "visit_plan", 3).status_code == 303
+    words = text_of(c.get(f"/cases/{CASE}", headers=HTML).text)
+    assert "V1 回访：了解纠错方案落实情况和干部状态" in words and "2026-01-10" in words

@@ -26,7 +26,7 @@ from rongcuo.cli.procedure import (
     now,
     opened_book,
 )
-from rongcuo.procedure.loop import KIND_LABELS, open_items, visit_plan
+from rongcuo.procedure.loop import KIND_LABELS, open_items
 
 
 def _change(
@@ -114,31 +114,17 @@ def visit_plan_command(case_id: str, fmt: str, **opts: Any) -> None:
         with opened_book(
             opts["store_path"], opts["ruleset_dirs"], opts["calendars"], create=False
         ) as book:
-            view = book.view(case_id, shared.today())
-            planned = visit_plan(view)
-            if not planned:
-                click.echo("尚未认定，没有可安排的回访 no decision yet: nothing to plan", err=True)
-                return 1
-            version = opts["expect_version"] or view.state.version
-            for v in planned:
-                if v.id in view.state.visits:
-                    continue
-                payload = {"id": v.id, "due": v.due.isoformat(), "purpose": v.purpose}
-                event = book.change(
-                    case_id,
-                    "visit",
-                    payload,
-                    actor=opts["actor"],
-                    at=now(),
-                    expected_version=version,
-                )
-                version = event.seq
-                if fmt == "text":
-                    click.echo(
-                        f"{v.id}\t{v.due}\t{v.purpose}（依据参数 {'、'.join(v.parameters)}）"
-                    )
+            events = book.plan_visits(
+                case_id, actor=opts["actor"], at=now(), expected_version=opts["expect_version"]
+            )
+            visits = book.state(case_id).visits
+            for event in events if fmt == "text" else ():
+                v = visits[event.payload["id"]]
+                click.echo(f"{v.id}\t{v.due}\t{v.what}")
             if fmt == "json":
-                echo_change(book, case_id, version, fmt)
+                echo_change(book, case_id, book.state(case_id).version, fmt)
+            elif not events:
+                click.echo("已按规则集安排，无需新增 the planned visits are there already")
         return 0
 
     shared.run(action)

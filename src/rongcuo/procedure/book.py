@@ -36,7 +36,7 @@ from rongcuo.procedure.events import Change, Event, procedure_error, verify
 from rongcuo.procedure.periods import ImpactPeriod, impact_period
 from rongcuo.procedure.rules import check_change
 from rongcuo.procedure.state import CaseState, fold
-from rongcuo.records.case_tables import CaseHead, CaseStore
+from rongcuo.records.case_tables import CaseHead, CaseStore, conflict
 from rongcuo.records.model import RecordStore, Review, make_record
 from rongcuo.ruleset.model import Ruleset
 
@@ -155,6 +155,39 @@ class CaseBook:
                 )
                 out.append((w.on.isoformat(), case_id, event.seq, entry))
         return [entry for *_, entry in sorted(out, key=lambda t: t[:3])]
+
+    def plan_visits(
+        self, case_id: str, *, actor: str, at: str, expected_version: int | None = None
+    ) -> list[Event]:
+        """Add the return visits the ruleset plans after the case's decision
+        (:func:`rongcuo.procedure.loop.visit_plan`) that the case does not have yet; RC713
+        before a decision. Each is its own event, the first made from ``expected_version``."""
+        from rongcuo.procedure.loop import visit_plan  # loop reads CaseView from here
+
+        view = self.view(case_id, dt.date.fromisoformat(at[:10]))
+        planned = visit_plan(view)
+        if not planned:
+            raise procedure_error(
+                "RC713",
+                f"<case {case_id}>",
+                "尚未作出认定，回访须在认定之后安排",
+                "no decision yet: return visits are planned after it",
+                "先登记研究认定 record the decision first",
+            )
+        version = view.state.version if expected_version is None else expected_version
+        if version != view.state.version:  # refused even when nothing would be added
+            raise conflict(case_id, version, view.state.version, f"<case {case_id}>")
+        out: list[Event] = []
+        for visit in planned:
+            if visit.id in view.state.visits:
+                continue
+            payload = {"id": visit.id, "due": visit.due.isoformat(), "purpose": visit.purpose}
+            event = self.change(
+                case_id, "visit", payload, actor=actor, at=at, expected_version=version
+            )
+            version = event.seq
+            out.append(event)
+        return out
 
     def sanctions_of(self, cadre_id: str) -> list[Sanction]:
         """The sanctions the case files of every case naming ``cadre_id`` record, by case id

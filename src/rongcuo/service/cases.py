@@ -401,6 +401,19 @@ def _items(kind: str, action: str, model: type[BaseModel], label: str) -> None:
     )
 
 
+@router.post("/{case_id}/visits/plan", responses=CHANGE_RESPONSES)
+async def plan_visits(case_id: str, request: Request, svc: ServiceDep) -> JSONResponse:
+    """回访 planned from the ruleset's parameters after the decision (those the case does not
+    have yet): a body with ``actor`` (or ``X-Actor``) and ``expected_version`` at most."""
+
+    def act(
+        book: CaseBook, _data: dict[str, Any], actor: str, at: str, expected: int | None
+    ) -> None:
+        book.plan_visits(case_id, actor=actor, at=at, expected_version=expected)
+
+    return await write(request, svc, case_id, act)
+
+
 _items("corrections", "correction", c.Correction, "纠错事项 a correction item")
 _items("visits", "visit", c.Visit, "回访 a return visit")
 _items("measures", "measure", c.Measure, "完善制度措施 a prevention measure")

@@ -55,6 +55,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "measure_done": ("id", "on", "by", "note"),
     "note": ("text",),
     "warning": ("level", "form", "on", "by", "note"),
+    "visit_plan": (),
 }
 #: The events the page's event form records (the opening is /cases/new, the decision its own).
 EVENTS = ("investigated", "notice_received", "filed", "appealed", "review_decided")
@@ -422,6 +423,9 @@ def record(
         department = book.state(case_id).case.get("managing_department")
         if department:
             payload["filed_with"] = department
+    if action == "visit_plan":
+        book.plan_visits(case_id, actor=actor, at=at, expected_version=expected)
+        return
     if action == "warning" and str(payload.get("level", "")).isdigit():
         payload["level"] = int(payload["level"])  # a form sends text; the level is a number
     kind = "event" if action == "event" else action
