@@ -430,3 +430,28 @@ def test_visits_are_planned_from_the_page(client: TestClient) -> None:
     assert act(c, "visit_plan", 3).status_code == 303
     words = text_of(c.get(f"/cases/{CASE}", headers=HTML).text)
     assert "V1 回访：了解纠错方案落实情况和干部状态" in words and "2026-01-10" in words
+
+
+def test_a_new_case_file_is_uploaded_to_the_case(client: TestClient) -> None:
+    c = client
+    assert open_by_upload(c).status_code == 303
+    data = yaml.safe_load(case_text(EX / "wz-01-pilot-tolerate.yaml"))
+    data["narrative"] = "补充调查后查明：试点方案经集体研究。"
+    fields = {"csrf": csrf(c), "version": "1", "as_of": "", "actor": "李四"}
+
+    def upload(text: str, **more: str) -> Any:
+        files = {"file": ("v2.yaml", text.encode())}
+        return c.post(
+            f"/cases/{CASE}/case", data={**fields, **more}, files=files, headers=HTML,
+            follow_redirects=False,
+        )  # fmt: skip
+
+    assert upload(yaml.safe_dump(data, allow_unicode=True)).status_code == 303
+    assert c.get(f"/v1/cases/{CASE}").json()["version"] == 2
+    assert "补充调查后查明" in c.get(f"/v1/cases/{CASE}/log").text
+    stale = upload(yaml.safe_dump(data, allow_unicode=True))  # from version 1 again
+    assert stale.status_code == 409 and "已被他人修改" in stale.text
+    other = upload(yaml.safe_dump(dict(data, id="WZ-OTHER"), allow_unicode=True), version="2")
+    assert other.status_code == 422 and "RC723" in other.text
+    broken = upload("id: [unclosed", version="2")
+    assert broken.status_code == 422 and "RC001" in broken.text  # located, the form kept

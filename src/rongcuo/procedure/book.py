@@ -221,10 +221,11 @@ class CaseBook:
         """Record one change (any action), checked against the case as it stands when the
         store holds its write lock; RC710 when ``expected_version`` is stale."""
         where = f"<case {case_id}>"
-        change = Change(action=action, payload=payload, actor=actor, at=at)  # type: ignore[arg-type]
         p = c.payload_of(action, payload, where)
         if isinstance(p, c.Open | c.CaseFile):
-            self.engine.load_case(p.case)  # a case file that does not load is refused here
+            model, _ = self.engine.load_case(p.case)  # a file that does not load is refused
+            # kept in its canonical form (dates as text): the same content hash, and JSON
+            payload = {**payload, "case": model.model_dump(mode="json")}
             if p.case.get("id") != case_id:
                 raise procedure_error(
                     "RC723",
@@ -234,6 +235,7 @@ class CaseBook:
                 )
         if isinstance(p, c.Open):
             self.engine.ruleset(p.ruleset, p.on)  # an unknown ruleset is refused here
+        change = Change(action=action, payload=payload, actor=actor, at=at)  # type: ignore[arg-type]
         today = dt.date.fromisoformat(at[:10])
 
         def check(events: Sequence[Event]) -> None:
@@ -266,8 +268,7 @@ class CaseBook:
         note: str = "",
     ) -> Event:
         """Open a case's record: an application accepted, or the body's own motion, on ``on``."""
-        model = case if isinstance(case, Case) else self.engine.load_case(dict(case))[0]
-        data = model.model_dump(mode="json")  # its canonical form: the same content hash
+        data = case.model_dump(mode="json") if isinstance(case, Case) else dict(case)
         payload: dict[str, Any] = {
             "ruleset": ruleset,
             "case": data,

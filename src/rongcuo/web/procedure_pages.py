@@ -76,6 +76,7 @@ def register(pages: Pages) -> None:
     add_page(pages, "/cases/new", open_case, "POST")
     add_page(pages, "/cases/new/from-workspace", from_workspace, "POST")
     add_page(pages, "/cases/{case_id}", case_page)
+    add_page(pages, "/cases/{case_id}/case", update_case, "POST")  # an upload, before {action}
     add_page(pages, "/cases/{case_id}/{action}", change, "POST")
 
 
@@ -253,6 +254,49 @@ async def open_case(request: Request) -> Response:
         status = record_status(found)
         return new_page(request, status=status, values=fields, problems=found, **keep)
     return written(f"/cases/{quote(case_id, safe='')}", actor)
+
+
+async def update_case(request: Request, case_id: str) -> Response:
+    """``POST /cases/{id}/case`` (a write): a new version of the case file, uploaded (the facts
+    established since opening), made from the form's version."""
+    pages = pages_of(request)
+    raw = await pages.svc.body(request)
+    name, content, fields = await uploaded(request, raw)
+    pages.require_write(request, first(fields, "csrf"))
+    as_of = first(fields, "as_of").strip()
+    day = day_of(as_of)
+    actor = first(fields, "actor").strip()
+    version = first(fields, "version").strip()
+    problems: list[Diagnostic] = [] if actor else [no_actor()]
+    data: Any = None
+    if content is None:
+        problems.append(
+            problem("RC902", "file", "请选择一个案件文件（YAML 或 JSON）", "choose a file")
+        )
+    else:
+        loaded, found = load_text(content, name)
+        problems += list(found)
+        data = None if loaded is None else loaded.data
+        if not found and not isinstance(data, dict):
+            problems.append(problem("RC201", "file", "案件文件应是一个映射", "not a mapping"))
+    if problems:
+        posted = ("case", fields)
+        return detail(request, case_id, day, as_of, status=422, posted=posted, problems=problems)
+
+    def work() -> None:
+        expected = int(version) if version.isdigit() else None
+        with pages.svc.book() as book:
+            book.change(
+                case_id, "case", {"case": data}, actor=actor, at=now(), expected_version=expected
+            )
+
+    found = await run_in_threadpool(attempt, work)
+    if found:
+        status = record_status(found)
+        posted = ("case", fields)
+        return detail(request, case_id, day, as_of, status=status, posted=posted, problems=found)
+    query = f"?{urlencode({'as_of': as_of})}" if as_of else ""
+    return written(f"/cases/{quote(case_id, safe='')}{query}", actor)
 
 
 def attempt(work: Any) -> list[Diagnostic]:
