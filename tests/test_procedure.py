@@ -434,7 +434,9 @@ def test_the_cli_runs_a_case_from_application_to_appeal(tmp_path: Path) -> None:
     text = run("case", "show", CASE, "--as-of", "2025-11-21")
     assert "已延长至 2025-11-07（情况复杂）" in text
     assert CASE in run("case", "list", "--as-of", "2025-11-21")
-    assert "\t李四\t" in run("case", "log", CASE)
+    log = run("case", "log", CASE)
+    assert "\t李四\t" in log and "\t登记调查核实完毕之日 2025-11-05\t" in log
+    assert "\t立案（依申请启动，2025-09-22）\t" in log and "\t延长期限 investigate\t" in log
     assert "完好 intact" in run("case", "verify")
     err = run("case", "step", CASE, "filed", "--on", "2025-11-21", "--expect-version", "3", code=1)
     assert "RC710" in err

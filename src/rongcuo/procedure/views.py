@@ -195,10 +195,39 @@ def list_text(views: Sequence[CaseView]) -> str:
     return "\n".join(out) + "\n"
 
 
+ACTION_LABELS = {
+    "open": "立案",
+    "event": "登记",
+    "extend": "延长期限",
+    "case": "更新案件文件",
+    "correction": "新增纠错事项",
+    "correction_done": "纠错事项完成",
+    "visit": "安排回访",
+    "visit_done": "回访完成",
+    "measure": "新增完善制度措施",
+    "measure_done": "完善制度措施完成",
+    "warning": "问责预警",
+    "note": "备注",
+}
+
+
+def describe(e: Event) -> str:
+    """What an event did, in Chinese: 登记调查核实完毕之日 2025-11-05, 延长期限 investigate …"""
+    p = e.payload
+    label = ACTION_LABELS.get(e.action, e.action)
+    if e.action == "event":
+        return f"{label}{ANCHORS.get(str(p.get('event')), p.get('event'))} {p.get('on', '')}"
+    if e.action == "open":
+        return f"{label}（{OPENED_BY.get(str(p.get('opened_by')), '')}，{p.get('on', '')}）"
+    if e.action == "warning":
+        return f"{label}：{LEVELS_ZH.get(int(p.get('level', 0)), '')}（{p.get('form', '')}）"
+    what = p.get("step") or p.get("id") or ""
+    return f"{label} {what}".strip()
+
+
 def log_text(events: Sequence[Event]) -> str:
-    """The audit trail: every change, who made it, when, and its hash."""
+    """The audit trail: every change, who made it, when, what it did, and its hash."""
     out = []
     for e in events:
-        what = e.payload.get("event") or e.payload.get("step") or e.payload.get("id") or ""
-        out.append(f"{e.seq}\t{e.at}\t{e.actor}\t{e.action} {what}\t{e.hash[:19]}…")
+        out.append(f"{e.seq}\t{e.at}\t{e.actor}\t{describe(e)}\t{e.hash[:19]}…")
     return "\n".join(out) + "\n"

@@ -30,7 +30,7 @@ from rongcuo.case.contract import SANCTION_KINDS
 from rongcuo.errors import Diagnostic, InputError, Location, RulesetNotFound
 from rongcuo.procedure import changes as c
 from rongcuo.procedure.book import CaseBook, CaseView
-from rongcuo.procedure.views import OPENED_BY
+from rongcuo.procedure.views import OPENED_BY, describe
 from rongcuo.records.model import OUTCOME_LABELS, RecordError
 from rongcuo.ruleset.document import load_text
 from rongcuo.ruleset.model import ANCHORS
@@ -383,6 +383,7 @@ def detail(
         outcomes=OUTCOME_LABELS,
         opened_by=OPENED_BY.get(s.opened_by, s.opened_by),
         sanction_names=SANCTION_KINDS,
+        describe=describe,
         by=BY,
         log=s.events,
         broken=broken,
