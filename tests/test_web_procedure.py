@@ -455,3 +455,24 @@ def test_a_new_case_file_is_uploaded_to_the_case(client: TestClient) -> None:
     assert other.status_code == 422 and "RC723" in other.text
     broken = upload("id: [unclosed", version="2")
     assert broken.status_code == 422 and "RC001" in broken.text  # located, the form kept
+
+
+def test_what_is_open_across_cases_in_the_page_and_the_api(client: TestClient) -> None:
+    c = client
+    assert open_by_upload(c).status_code == 303
+    assert (
+        act(
+            c, "correction", 1, id="C1", what="补充台账", who="街道办", due="2025-10-10"
+        ).status_code
+        == 303
+    )
+    page = c.get("/open-items?as_of=2025-10-20", headers=HTML).text
+    words = text_of(page)
+    assert "共 2 项，逾期 2 项" in words  # the investigation and the correction
+    assert "2025-10-10 逾期 10 天 WZ-2024-017 纠错事项 C1 补充台账 街道办" in words
+    rows = c.get("/v1/open-items?as_of=2025-10-20").json()
+    assert [(r["kind"], r["id"], r["overdue"]) for r in rows] == [
+        ("correction", "C1", True),
+        ("step", "investigate", True),
+    ]
+    assert 'id="open-items-link"' in c.get("/cases", headers=HTML).text

@@ -27,6 +27,7 @@ from rongcuo.cli.procedure import (
     opened_book,
 )
 from rongcuo.procedure.loop import KIND_LABELS, open_items
+from rongcuo.procedure.views import item_json
 
 
 def _change(
@@ -257,18 +258,7 @@ def report(
         with opened_book(store_path, ruleset_dirs, calendars, create=False) as book:
             items = open_items(book.all(as_of or shared.today()))
         if fmt == "json":
-            rows = [
-                {
-                    "case_id": i.case_id,
-                    "kind": i.kind,
-                    "id": i.id,
-                    "what": i.what,
-                    "who": i.who or None,
-                    "due": _dated(i.due),
-                    "overdue": i.overdue,
-                }
-                for i in items
-            ]
+            rows = [item_json(i) for i in items]
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             return 0
         if not items:

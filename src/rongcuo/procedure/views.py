@@ -16,6 +16,7 @@ from rongcuo.case.contract import SANCTION_KINDS
 from rongcuo.procedure.book import CaseView
 from rongcuo.procedure.deadlines import StepDue
 from rongcuo.procedure.events import Event
+from rongcuo.procedure.loop import OpenItem
 from rongcuo.procedure.state import Item
 from rongcuo.records.model import OUTCOME_LABELS
 from rongcuo.ruleset.model import ANCHORS
@@ -118,6 +119,19 @@ def row_json(v: CaseView) -> dict[str, Any]:
         "next_step": None if nxt is None else nxt.id,
         "next_due": None if nxt is None else _day(nxt.effective_due),
         "overdue": [x.id for x in v.overdue],
+    }
+
+
+def item_json(i: OpenItem) -> dict[str, Any]:
+    """One open item of the report (``case report``, ``/v1/open-items``)."""
+    return {
+        "case_id": i.case_id,
+        "kind": i.kind,
+        "id": i.id,
+        "what": i.what,
+        "who": i.who or None,
+        "due": _day(i.due),
+        "overdue": i.overdue,
     }
 
 

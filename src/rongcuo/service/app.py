@@ -91,6 +91,7 @@ def create_app(config: Config) -> FastAPI:
     app.include_router(decide.router)
     app.include_router(records.router)
     app.include_router(cases.router)
+    app.include_router(cases.items_router)
     app.include_router(precedents.router)
     app.include_router(precedents.library_router)
     app.include_router(assess.router)

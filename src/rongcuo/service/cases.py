@@ -30,7 +30,8 @@ from starlette.concurrency import run_in_threadpool
 from rongcuo.errors import RulesetNotFound
 from rongcuo.procedure import changes as c
 from rongcuo.procedure.book import CaseBook
-from rongcuo.procedure.views import row_json, view_json
+from rongcuo.procedure.loop import open_items
+from rongcuo.procedure.views import item_json, row_json, view_json
 from rongcuo.service.core import (
     Service,
     ServiceDep,
@@ -45,6 +46,8 @@ from rongcuo.service.errors import diagnostic_json, error_responses
 
 #: The case routes.
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
+#: What is open across every case (the report of ``rongcuo case report``).
+items_router = APIRouter(prefix="/v1/open-items", tags=["cases"])
 #: Who makes a change and the version it is made from: in every change's body.
 WRITE_FIELDS: dict[str, Any] = {
     "actor": {"type": "string", "minLength": 1, "description": "经办人 (or the X-Actor header)"},
@@ -214,6 +217,19 @@ def cases(svc: ServiceDep, as_of: str | None = None, overdue: str = "false") -> 
         with svc.book() as book:
             views = book.all(day)
         return [row_json(v) for v in views if v.overdue or not only]
+
+    return library_call(work)
+
+
+@items_router.get("", responses=error_responses(400, 404, 503))
+def open_items_route(svc: ServiceDep, as_of: str | None = None) -> list[Any]:
+    """Every step, correction item, return visit and prevention measure not yet done across
+    the cases on ``as_of`` (default: today), overdue first, then by due day."""
+    day = as_of_day(as_of) or today()
+
+    def work() -> list[Any]:
+        with svc.book() as book:
+            return [item_json(i) for i in open_items(book.all(day))]
 
     return library_call(work)
 

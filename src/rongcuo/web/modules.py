@@ -12,6 +12,7 @@ from rongcuo.web import (
     diff_pages,
     edit_pages,
     library_pages,
+    open_items_pages,
     procedure_pages,
     ruleset_pages,
 )
@@ -23,6 +24,7 @@ ROUTES: tuple[Callable[[Pages], Any], ...] = (
     edit_pages.register,
     diff_pages.register,
     procedure_pages.register,
+    open_items_pages.register,
     library_pages.register,
     assess_pages.register,
 )
