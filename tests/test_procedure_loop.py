@@ -16,7 +16,8 @@ from rongcuo.api import Engine
 from rongcuo.cli import main
 from rongcuo.memo.calendar import OfficialCalendar
 from rongcuo.procedure.book import CaseBook
-from rongcuo.procedure.loop import add_months, open_items, visit_plan
+from rongcuo.procedure.loop import open_items, visit_plan
+from rongcuo.procedure.periods import add_months
 from rongcuo.records.model import RecordError
 from rongcuo.records.store import SQLiteStore
 

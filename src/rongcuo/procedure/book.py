@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from rongcuo.api import Engine
 from rongcuo.assessment.history import WarningEntry
@@ -33,16 +33,14 @@ from rongcuo.memo.calendar import OfficialCalendar
 from rongcuo.procedure import changes as c
 from rongcuo.procedure.deadlines import StepDue, status, step_dues
 from rongcuo.procedure.events import Change, Event, procedure_error, verify
+from rongcuo.procedure.loop import visit_plan
 from rongcuo.procedure.periods import ImpactPeriod, impact_period
 from rongcuo.procedure.rules import check_change
 from rongcuo.procedure.state import CaseState, fold
-from rongcuo.records.case_tables import CaseHead, CaseStore, conflict
-from rongcuo.records.model import RecordStore, Review, make_record
+from rongcuo.records.case_tables import CaseHead, conflict
+from rongcuo.records.model import Review, make_record
+from rongcuo.records.open import Store
 from rongcuo.ruleset.model import Ruleset
-
-
-class Store(RecordStore, CaseStore, Protocol):
-    """A store of both decision records and case procedure records."""
 
 
 @dataclass(frozen=True)
@@ -162,8 +160,6 @@ class CaseBook:
         """Add the return visits the ruleset plans after the case's decision
         (:func:`rongcuo.procedure.loop.visit_plan`) that the case does not have yet; RC713
         before a decision. Each is its own event, the first made from ``expected_version``."""
-        from rongcuo.procedure.loop import visit_plan  # loop reads CaseView from here
-
         view = self.view(case_id, dt.date.fromisoformat(at[:10]))
         planned = visit_plan(view)
         if not planned:
@@ -240,17 +236,8 @@ class CaseBook:
 
         def check(events: Sequence[Event]) -> None:
             state = fold(case_id, events)
-            rs = (
-                self.engine.ruleset(p.ruleset, p.on)
-                if isinstance(p, c.Open)
-                else self.procedure_ruleset(state)
-                if state.version
-                else None
-            )
-            if rs is None:
-                check_change(state, action, p, today, _NO_RULESET, self.calendar)
-            else:
-                check_change(state, action, p, today, rs, self.calendar)
+            rs = self.procedure_ruleset(state) if state.version else None  # none before opening
+            check_change(state, action, p, today, rs, self.calendar)
 
         return self.store.append(case_id, change, expected_version, check)
 
@@ -340,7 +327,3 @@ class CaseBook:
         )
         self.store.add_review(review)
         return event, record.id
-
-
-#: Stands in before a case is open (only ``open`` is checked then, which reads no ruleset).
-_NO_RULESET: Any = None

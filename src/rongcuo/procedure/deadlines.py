@@ -85,10 +85,10 @@ def _step(step: ProcedureStep, state: CaseState, cal: OfficialCalendar, as_of: d
     done_on = state.dates.get(step.done_by) if step.done_by else None
     base = StepDue(step.id, step.label, step.by, "pending", done_on=done_on)
     if limit is None or not limit.anchor:
-        return _replace(base, state="done" if done_on else "pending")
+        return dataclasses.replace(base, state="done" if done_on else "pending")
     start = state.dates.get(limit.anchor)
     extension = state.extensions.get(step.id)
-    base = _replace(
+    base = dataclasses.replace(
         base,
         starts=limit.starts or ANCHORS[limit.anchor],
         start=start,
@@ -97,7 +97,7 @@ def _step(step: ProcedureStep, state: CaseState, cal: OfficialCalendar, as_of: d
         extension_reason=extension.reason if extension else "",
     )
     if start is None:
-        return _replace(base, state="done" if done_on else "waiting")
+        return dataclasses.replace(base, state="done" if done_on else "waiting")
     try:
         due = cal.add_working_days(start, limit.working_days)
         extended = (
@@ -107,23 +107,19 @@ def _step(step: ProcedureStep, state: CaseState, cal: OfficialCalendar, as_of: d
         )
     except InputError as exc:
         d = exc.diagnostics[0]
-        return _replace(
+        return dataclasses.replace(
             base,
             state="done" if done_on else "open",
             error=f"{d.message_zh} / {d.message_en}",
             error_code=d.code,
         )
-    base = _replace(base, due=due, extended_due=extended)
+    base = dataclasses.replace(base, due=due, extended_due=extended)
     last = extended or due
     if done_on is not None:
-        return _replace(base, state="done", late=done_on > last)
+        return dataclasses.replace(base, state="done", late=done_on > last)
     if as_of > last:
-        return _replace(base, state="lapsed" if step.by == "cadre" else "overdue")
-    return _replace(base, state="open")
-
-
-def _replace(step: StepDue, **changes: object) -> StepDue:
-    return dataclasses.replace(step, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(base, state="lapsed" if step.by == "cadre" else "overdue")
+    return dataclasses.replace(base, state="open")
 
 
 def status(dues: list[StepDue]) -> tuple[str, str]:

@@ -12,25 +12,20 @@ visit and measure not yet done and every step past its deadline, across cases, b
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rongcuo.errors import Diagnostic, Location, RulesetError
-from rongcuo.procedure.book import CaseView
+from rongcuo.procedure.periods import add_months
 from rongcuo.ruleset.model import Ruleset
+
+if TYPE_CHECKING:  # the book plans visits with this module
+    from rongcuo.procedure.book import CaseView
 
 #: Outcomes after which a cadre is not held accountable: one visit, not the "3+3".
 NOT_ACCOUNTABLE = ("tolerate", "cleared")
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """The same calendar day ``months`` later, or that month's last day when it has none."""
-    index = start.year * 12 + (start.month - 1) + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(start.day, last))
 
 
 def _param(rs: Ruleset, name: str) -> int:

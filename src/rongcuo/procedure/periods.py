@@ -43,6 +43,15 @@ NO_POST_PARAMETERS: dict[str, str] = {
 }
 
 
+def add_months(start: dt.date, months: int) -> dt.date:
+    """The same calendar day ``months`` later, or that month's last day when it has none
+    (2024-01-31 + 1 → 2024-02-29)."""
+    index = start.year * 12 + (start.month - 1) + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(start.day, last))
+
+
 def period_end(start: dt.date, months: int) -> dt.date:
     """The last day of a period of ``months`` calendar months starting on ``start``.
 
@@ -52,13 +61,8 @@ def period_end(start: dt.date, months: int) -> dt.date:
     """
     if months < 0:
         raise ValueError(f"a period cannot be negative ({months} months)")
-    index = start.year * 12 + (start.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    if start.day > last:
-        return dt.date(year, month, last)
-    return dt.date(year, month, start.day) - dt.timedelta(days=1)
+    later = add_months(start, months)
+    return later if later.day != start.day else later - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -33,14 +33,15 @@ def check_change(
     action: str,
     p: Any,
     today: dt.date,
-    rs: Ruleset,
+    rs: Ruleset | None,
     calendar: OfficialCalendar,
 ) -> None:
-    """RC7xx unless ``p`` (the payload of ``action``) may be applied to ``state`` on ``today``."""
+    """RC7xx unless ``p`` (the payload of ``action``) may be applied to ``state`` on ``today``;
+    ``rs`` is the ruleset whose procedure the case follows (None before it is opened)."""
     where = f"<case {state.id}>"
     if action == "open":
         _check_open(state, p, today, where)
-    elif state.version == 0:
+    elif state.version == 0 or rs is None:
         raise procedure_error(
             "RC712",
             where,
