@@ -211,6 +211,31 @@ async def from_workspace(request: Request, ruleset: str) -> HTMLResponse:
     )
 
 
+def uploaded_case(name: str, content: bytes | None) -> tuple[Any, list[Diagnostic]]:
+    """The case file uploaded as ``name``, read, and what is wrong with it (no file chosen,
+    not YAML or JSON, not a mapping)."""
+    if content is None:
+        return None, [
+            problem("RC902", "file", "请选择一个案件文件（YAML 或 JSON）", "choose a file")
+        ]
+    loaded, found = load_text(content, name)
+    data = None if loaded is None else loaded.data
+    if not found and not isinstance(data, dict):
+        return data, [problem("RC201", "file", "案件文件应是一个映射", "not a mapping")]
+    return data, list(found)
+
+
+def written_to_case(case_id: str, as_of: str, actor: str, anchor: str = "") -> Response:
+    """The answer to a change made on the case page: back to the case on the page's day."""
+    query = f"?{urlencode({'as_of': as_of})}" if as_of else ""
+    return written(f"/cases/{quote(case_id, safe='')}{query}{anchor}", actor)
+
+
+def expected_of(version: str) -> int | None:
+    """The version a page's form was made from (None when it carries none)."""
+    return int(version) if version.isdigit() else None
+
+
 async def open_case(request: Request) -> Response:
     """``POST /cases/new`` (a write): open the uploaded case file's procedure record."""
     pages = pages_of(request)
@@ -221,16 +246,13 @@ async def open_case(request: Request) -> Response:
     keep = {"case_json": first(fields, "case_json"), "case_title": first(fields, "case_title")}
     problems: list[Diagnostic] = []
     data: Any = None
-    if content is not None:
-        loaded, found = load_text(content, name)
-        problems, data = list(found), None if loaded is None else loaded.data
-    elif keep["case_json"]:
+    if content is None and keep["case_json"]:
         try:
             data = json.loads(keep["case_json"])
         except ValueError:
             problems = [problem("RC902", "case_json", "表单中的案件无法读取", "unreadable case")]
     else:
-        problems = [problem("RC902", "file", "请选择一个案件文件（YAML 或 JSON）", "choose a file")]
+        data, problems = uploaded_case(name, content)
     if not actor:
         problems.append(no_actor())
     if problems or not isinstance(data, dict):
@@ -267,24 +289,14 @@ async def update_case(request: Request, case_id: str) -> Response:
     day = day_of(as_of)
     actor = first(fields, "actor").strip()
     version = first(fields, "version").strip()
-    problems: list[Diagnostic] = [] if actor else [no_actor()]
-    data: Any = None
-    if content is None:
-        problems.append(
-            problem("RC902", "file", "请选择一个案件文件（YAML 或 JSON）", "choose a file")
-        )
-    else:
-        loaded, found = load_text(content, name)
-        problems += list(found)
-        data = None if loaded is None else loaded.data
-        if not found and not isinstance(data, dict):
-            problems.append(problem("RC201", "file", "案件文件应是一个映射", "not a mapping"))
+    data, problems = uploaded_case(name, content)
+    problems = problems if actor else [no_actor(), *problems]
     if problems:
         posted = ("case", fields)
         return detail(request, case_id, day, as_of, status=422, posted=posted, problems=problems)
 
     def work() -> None:
-        expected = int(version) if version.isdigit() else None
+        expected = expected_of(version)
         with pages.svc.book() as book:
             book.change(
                 case_id, "case", {"case": data}, actor=actor, at=now(), expected_version=expected
@@ -295,8 +307,7 @@ async def update_case(request: Request, case_id: str) -> Response:
         status = record_status(found)
         posted = ("case", fields)
         return detail(request, case_id, day, as_of, status=status, posted=posted, problems=found)
-    query = f"?{urlencode({'as_of': as_of})}" if as_of else ""
-    return written(f"/cases/{quote(case_id, safe='')}{query}", actor)
+    return written_to_case(case_id, as_of, actor)
 
 
 def attempt(work: Any) -> list[Diagnostic]:
@@ -425,9 +436,8 @@ async def change(request: Request, case_id: str, action: str) -> Response:
         )
 
     def work() -> None:
-        expected = int(version) if version.isdigit() else None
         with pages.svc.book() as book:
-            record(book, case_id, action, payload, actor, expected)
+            record(book, case_id, action, payload, actor, expected_of(version))
 
     found = await run_in_threadpool(attempt, work)
     if found:
@@ -435,8 +445,7 @@ async def change(request: Request, case_id: str, action: str) -> Response:
         return detail(
             request, case_id, day, as_of, status=status, posted=(action, values), problems=found
         )
-    query = f"?{urlencode({'as_of': as_of})}" if as_of else ""
-    return written(f"/cases/{quote(case_id, safe='')}{query}#steps", actor)
+    return written_to_case(case_id, as_of, actor, "#steps")
 
 
 def record(
