@@ -160,7 +160,7 @@ class CaseBook:
         """Add the return visits the ruleset plans after the case's decision
         (:func:`rongcuo.procedure.loop.visit_plan`) that the case does not have yet; RC713
         before a decision. Each is its own event, the first made from ``expected_version``."""
-        view = self.view(case_id, dt.date.fromisoformat(at[:10]))
+        view = self._view(self.state(case_id), dt.date.fromisoformat(at[:10]))  # no history
         planned = visit_plan(view)
         if not planned:
             raise procedure_error(
