@@ -50,11 +50,8 @@ def deadlines(
     for step in steps:
         limit = step.time_limit
         source = source_of(step.id, step.cite, rs)
-        unused_right = (
-            limit is not None and limit.anchor in rights and getattr(recorded, limit.anchor) is None
-        )
-        if unused_right and limit is not None:
-            out.append(_right_not_used(step, limit, source))
+        if limit is not None and limit.anchor in rights and getattr(recorded, limit.anchor) is None:
+            out.append(_right_not_used(step, limit, source))  # counted from a right unused
             continue
         if limit is None or not limit.anchor:
             starts = limit.starts if limit else ""
